@@ -1,0 +1,17 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+RUN useradd --create-home --uid 1000 crm
+WORKDIR /app
+COPY pyproject.toml ./
+COPY . .
+RUN pip install -e . \
+    && DJANGO_SECRET_KEY=build python manage.py compilemessages --ignore '*site-packages*' \
+    && DJANGO_SECRET_KEY=build python manage.py collectstatic --no-input \
+    && mkdir -p /app/media && chown -R crm:crm /app/media
+USER crm
+ENV GUNICORN_BIND=0.0.0.0:8000 DJANGO_MEDIA_ROOT=/app/media
+EXPOSE 8000
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn -c gunicorn.conf.py pipeline_crm.wsgi"]

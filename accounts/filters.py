@@ -1,0 +1,70 @@
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .models import Account, BusinessArea, Contact, ContactRole, CustomerType, Industry, Segment
+
+
+class UserFilter(django_filters.ModelChoiceFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "queryset", get_user_model().objects.filter(is_active=True).order_by("username")
+        )
+        super().__init__(*args, **kwargs)
+
+
+class AccountFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"placeholder": _("Name, org. number or city"), "type": "search"}),
+    )
+    customer_type = django_filters.ModelChoiceFilter(
+        queryset=CustomerType.objects.all(), label=_("Customer type")
+    )
+    segment = django_filters.ModelChoiceFilter(queryset=Segment.objects.all(), label=_("Segment"))
+    industry = django_filters.ModelChoiceFilter(
+        queryset=Industry.objects.all(), label=_("Industry")
+    )
+    business_area = django_filters.ModelChoiceFilter(
+        queryset=BusinessArea.objects.all(), label=_("Business area")
+    )
+    owner = UserFilter(label=_("Owner"))
+    country = django_filters.ChoiceFilter(choices=countries, label=_("Country"))
+    is_active = django_filters.BooleanFilter(
+        label=_("Active"),
+        widget=forms.Select(
+            choices=[("", _("All")), ("true", _("Active")), ("false", _("Inactive"))]
+        ),
+    )
+
+    class Meta:
+        model = Account
+        fields = ()
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class ContactFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail or account"), "type": "search"}),
+    )
+    role = django_filters.ModelChoiceFilter(queryset=ContactRole.objects.all(), label=_("Role"))
+    account__business_area = django_filters.ModelChoiceFilter(
+        queryset=BusinessArea.objects.all(), label=_("Business area")
+    )
+    account__segment = django_filters.ModelChoiceFilter(
+        queryset=Segment.objects.all(), label=_("Segment")
+    )
+
+    class Meta:
+        model = Contact
+        fields = ()
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)

@@ -1,0 +1,204 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import ProtectedError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from pipeline_crm.concurrency import EditConflict, versioned_save
+from pipeline_crm.history import Origin, history_entries, label_change
+from pipeline_crm.listing import table_page
+from pipeline_crm.roles import is_manager
+
+from .filters import AccountFilter, ContactFilter
+from .forms import AccountForm, ContactForm
+from .models import Account, Contact
+from .tables import AccountTable, ContactTable
+
+
+def get_account(pk: int) -> Account:
+    """Every user sees every account (DESIGN: roles)."""
+    return get_object_or_404(Account, pk=pk)
+
+
+def get_account_for_delete(request, pk: int) -> Account:
+    """Only sales managers and administrators delete accounts; others get a 403."""
+    account = get_account(pk)
+    if not is_manager(request.user):
+        raise PermissionDenied(_("Only sales managers can delete accounts."))
+    return account
+
+
+def get_contact(pk: int) -> Contact:
+    return get_object_or_404(Contact.objects.select_related("account", "role"), pk=pk)
+
+
+def get_contact_for_delete(request, pk: int) -> Contact:
+    contact = get_contact(pk)
+    if not is_manager(request.user):
+        raise PermissionDenied(_("Only sales managers can delete contacts."))
+    return contact
+
+
+def _save_form(request, form, *, created_message: str, changed_message: str):
+    """Save a versioned form labelled as a form change; None when refused as a conflict."""
+    creating = form.instance.pk is None
+    label_change(form.instance, Origin.FORM)
+    try:
+        obj = versioned_save(form)
+    except EditConflict:
+        return None
+    messages.success(request, (created_message if creating else changed_message) % {"name": obj})
+    return obj
+
+
+def account_list(request):
+    filterset = AccountFilter(request.GET, queryset=Account.objects.for_list())
+    return table_page(
+        request,
+        filterset=filterset,
+        table=AccountTable(filterset.qs),
+        template="accounts/account_list.html",
+        export_name="accounts",
+    )
+
+
+def account_detail(request, pk: int):
+    account = get_account(pk)
+    contacts = account.contacts.select_related("role")
+    records = account.history.select_related("history_user")
+    contact_records = Contact.history.filter(account_id=account.pk).select_related("history_user")
+    history = history_entries(records) + history_entries(
+        contact_records, label=lambda r: f"{_('Contact')}: {r.first_name} {r.last_name}".strip()
+    )
+    history.sort(key=lambda e: e.when, reverse=True)
+    return render(
+        request,
+        "accounts/account_detail.html",
+        {
+            "account": account,
+            "contacts": contacts,
+            "history": history,
+            "can_delete": is_manager(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def account_create(request):
+    form = AccountForm(request.POST or None, initial={"owner": request.user})
+    if request.method == "POST" and form.is_valid():
+        account = _save_form(
+            request,
+            form,
+            created_message=_("Account “%(name)s” created."),
+            changed_message=_("Account “%(name)s” saved."),
+        )
+        if account:
+            return redirect(account)
+    return render(request, "accounts/account_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def account_edit(request, pk: int):
+    account = get_account(pk)
+    form = AccountForm(request.POST or None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(
+            request,
+            form,
+            created_message=_("Account “%(name)s” created."),
+            changed_message=_("Account “%(name)s” saved."),
+        )
+        if saved:
+            return redirect(saved)
+    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+
+
+@require_http_methods(["GET", "POST"])
+def account_delete(request, pk: int):
+    account = get_account_for_delete(request, pk)
+    protected = None
+    if request.method == "POST":
+        name = str(account)
+        try:
+            account.delete()
+        except ProtectedError as error:
+            protected = len(error.protected_objects)
+        else:
+            messages.success(request, _("Account “%(name)s” deleted.") % {"name": name})
+            return redirect("accounts:list")
+    return render(
+        request,
+        "accounts/account_confirm_delete.html",
+        {"account": account, "protected": protected},
+        status=409 if protected else 200,
+    )
+
+
+def contact_list(request):
+    filterset = ContactFilter(request.GET, queryset=Contact.objects.for_list())
+    return table_page(
+        request,
+        filterset=filterset,
+        table=ContactTable(filterset.qs),
+        template="accounts/contact_list.html",
+        export_name="contacts",
+    )
+
+
+def contact_detail(request, pk: int):
+    contact = get_contact(pk)
+    history = history_entries(contact.history.select_related("history_user"))
+    return render(
+        request,
+        "accounts/contact_detail.html",
+        {"contact": contact, "history": history, "can_delete": is_manager(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create(request):
+    initial = {}
+    account_pk = request.GET.get("account")
+    if account_pk and account_pk.isdigit():
+        initial["account"] = get_account(int(account_pk))
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        contact = _save_form(
+            request,
+            form,
+            created_message=_("Contact “%(name)s” added."),
+            changed_message=_("Contact “%(name)s” saved."),
+        )
+        if contact:
+            return redirect(contact.account)
+    return render(request, "accounts/contact_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk: int):
+    contact = get_contact(pk)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(
+            request,
+            form,
+            created_message=_("Contact “%(name)s” added."),
+            changed_message=_("Contact “%(name)s” saved."),
+        )
+        if saved:
+            return redirect(saved)
+    return render(request, "accounts/contact_form.html", {"form": form, "contact": contact})
+
+
+@require_http_methods(["GET", "POST"])
+def contact_delete(request, pk: int):
+    contact = get_contact_for_delete(request, pk)
+    if request.method == "POST":
+        account = contact.account
+        name = str(contact)
+        contact.delete()
+        messages.success(request, _("Contact “%(name)s” deleted.") % {"name": name})
+        return redirect(account)
+    return render(request, "accounts/contact_confirm_delete.html", {"contact": contact})

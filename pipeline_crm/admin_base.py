@@ -1,0 +1,11 @@
+from simple_history.admin import SimpleHistoryAdmin
+
+
+class LookupAdmin(SimpleHistoryAdmin):
+    """Lookup tables: ordered, edited in the list, with history; deactivate instead of delete."""
+
+    list_display = ("name", "order", "is_active")
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    ordering = ("order", "name")

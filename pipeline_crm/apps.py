@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PipelineCrmConfig(AppConfig):
+    name = "pipeline_crm"
+    verbose_name = _("Pipeline CRM")

@@ -1,0 +1,54 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class CompanySettings(models.Model):
+    """The company's one row of settings, edited by administrators in the admin."""
+
+    currency = models.CharField(_("currency"), max_length=3, default="SEK")
+    close_date_weeks = models.PositiveSmallIntegerField(
+        _("weeks to the default close date"),
+        default=6,
+        help_text=_("A new deal's expected close date is today plus this many weeks."),
+    )
+    stale_days = models.PositiveSmallIntegerField(
+        _("days before a deal is stale"),
+        default=30,
+        help_text=_("A deal longer than this in one stage is marked stale."),
+    )
+    budget_on_lower = models.DecimalField(
+        _("on budget from (%)"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("95.0"),
+        validators=[MinValueValidator(0)],
+    )
+    budget_on_upper = models.DecimalField(
+        _("on budget up to (%)"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("105.0"),
+        validators=[MinValueValidator(0), MaxValueValidator(1000)],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("company settings")
+        verbose_name_plural = _("company settings")
+
+    def __str__(self) -> str:
+        return str(_("Company settings"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "CompanySettings":
+        """Return the settings row, creating it with the defaults on first need."""
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
