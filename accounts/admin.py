@@ -26,7 +26,15 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Account)
 class AccountAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "org_number", "customer_type", "business_area", "city", "owner", "is_active")
+    list_display = (
+        "name",
+        "org_number",
+        "customer_type",
+        "business_area",
+        "city",
+        "owner",
+        "is_active",
+    )
     list_filter = ("is_active", "customer_type", "segment", "business_area")
     search_fields = ("name", "org_number", "city")
     list_select_related = ("customer_type", "business_area", "owner")

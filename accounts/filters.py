@@ -19,7 +19,9 @@ class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
-        widget=forms.TextInput(attrs={"placeholder": _("Name, org. number or city"), "type": "search"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Name, org. number or city"), "type": "search"}
+        ),
     )
     customer_type = django_filters.ModelChoiceFilter(
         queryset=CustomerType.objects.all(), label=_("Customer type")
@@ -52,7 +54,9 @@ class ContactFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label=_("Search"),
-        widget=forms.TextInput(attrs={"placeholder": _("Name, e-mail or account"), "type": "search"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Name, e-mail or account"), "type": "search"}
+        ),
     )
     role = django_filters.ModelChoiceFilter(queryset=ContactRole.objects.all(), label=_("Role"))
     account__business_area = django_filters.ModelChoiceFilter(

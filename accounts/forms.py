@@ -51,9 +51,9 @@ class AccountForm(VersionedModelForm):
         for name in ("customer_type", "segment", "industry", "business_area", "lead_source"):
             field = self.fields[name]
             current = getattr(self.instance, f"{name}_id", None)
-            field.queryset = field.queryset.filter(
-                is_active=True
-            ) | field.queryset.filter(pk=current)
+            field.queryset = field.queryset.filter(is_active=True) | field.queryset.filter(
+                pk=current
+            )
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -41,12 +41,6 @@ class AccountTable(tables.Table):
         order_by = ("name",)
         empty_text = _("No accounts match these filters.")
 
-    def render_country(self, value) -> str:
-        return value.name
-
-    def value_country(self, value) -> str:
-        return value.code
-
 
 class ContactTable(tables.Table):
     name = tables.Column(

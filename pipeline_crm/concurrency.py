@@ -33,7 +33,9 @@ def check_version(instance: Versioned, seen_version: int | None) -> None:
 
     Call inside a transaction before saving; the caller then bumps `version` with `bump()`.
     """
-    current = type(instance)._default_manager.select_for_update().only("version").get(pk=instance.pk)
+    current = (
+        type(instance)._default_manager.select_for_update().only("version").get(pk=instance.pk)
+    )
     if seen_version is not None and current.version != seen_version:
         records = instance.history.filter(version__gte=seen_version).select_related("history_user")
         records = list(records.order_by("history_date", "history_id"))
