@@ -1,9 +1,10 @@
 """History: label each change with its origin, and read field-level changes for display."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -48,8 +49,9 @@ def history_entries(records, *, label: Callable[[Any], str] | None = None) -> li
     """Field-level changes (label, old, new) for history `records` of one model.
 
     `records` may span several objects of one model (a deal's lines); each record is compared with
-    the previous record of the same object, and `label(record)` names the object. Foreign keys are shown by their name, resolved with
-    one query per related model, so the number of queries does not grow with the records.
+    the previous record of the same object, and `label(record)` names the object. Foreign keys
+    are shown by their name, resolved with one query per related model, so the number of
+    queries does not grow with the records.
     Returns the entries newest first.
     """
     records = sorted(records, key=lambda r: (r.history_date, r.history_id))

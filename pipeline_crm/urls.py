@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("contacts/", include("accounts.contact_urls")),
+    path("opportunities/", include("opportunities.urls")),
 ]
 
 handler403 = "pipeline_crm.views.permission_denied"

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import factory
@@ -13,6 +14,7 @@ from accounts.models import (
     LeadSource,
     Segment,
 )
+from opportunities.models import Stage
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -102,3 +104,59 @@ class ContactFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda c: f"{c.first_name}.{c.last_name}@example.com".lower())
     role = factory.SubFactory(ContactRoleFactory)
+
+
+# --- opportunities -------------------------------------------------------------------------------
+
+
+class StageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "opportunities.Stage"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Stage {n}")
+    order = factory.Sequence(lambda n: 100 + n)
+    default_probability = 10
+
+
+class ProductGroupFactory(LookupFactory):
+    class Meta:
+        model = "opportunities.ProductGroup"
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "opportunities.Product"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    group = factory.SubFactory(ProductGroupFactory)
+    list_price = Decimal("1000.00")
+    unit_cost = Decimal("600.00")
+
+
+class LossReasonFactory(LookupFactory):
+    class Meta:
+        model = "opportunities.LossReason"
+
+    name = factory.Sequence(lambda n: f"Reason {n}")
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    """A saved open deal; probability and weighted value as the rules would set them."""
+
+    class Meta:
+        model = "opportunities.Opportunity"
+
+    name = factory.Sequence(lambda n: f"Deal {n:04d}")
+    account = factory.SubFactory(AccountFactory)
+    owner = factory.SubFactory(UserFactory)
+    business_area = factory.LazyAttribute(lambda o: o.account.business_area)
+    stage = factory.LazyFunction(lambda: Stage.objects.get(name="1. Prospect"))
+    probability = factory.LazyAttribute(lambda o: o.stage.default_probability)
+    amount = Decimal("100000.00")
+    expected_close_date = factory.LazyFunction(
+        lambda: datetime.date.today() + datetime.timedelta(days=30)
+    )

@@ -130,6 +130,7 @@ LAST_NAMES = (
     "Bakke",
     "Sandberg",
 )
+STREETS = ("Storgatan", "Kungsgatan", "Havnegata", "Hauptstraße", "Drottninggatan")
 TITLES = ("CEO", "CFO", "Purchasing manager", "IT manager", "Project manager", "Sales director")
 
 
@@ -205,7 +206,7 @@ class Command(BaseCommand):
                     rating=rng.choice("ABCD"),
                     owner=rng.choice(owners),
                     business_area=rng.choice(areas),
-                    street=f"{rng.choice(('Storgatan', 'Kungsgatan', 'Havnegata', 'Hauptstraße'))} {rng.randint(1, 99)}",
+                    street=f"{rng.choice(STREETS)} {rng.randint(1, 99)}",
                     postal_code=f"{rng.randint(10000, 99999)}",
                     city=city,
                     region=region,
@@ -229,7 +230,7 @@ class Command(BaseCommand):
                         title=rng.choice(TITLES),
                         role=rng.choice(roles) if roles else None,
                         email=f"{first}.{last}@example.com".lower(),
-                        phone=f"+46 8 {rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                        phone=f"+46 8 {rng.randint(100, 999)} {rng.randint(10, 99)} 00",
                     )
                 )
         bulk_create_with_history(contacts, Contact, batch_size=2000)

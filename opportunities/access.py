@@ -1,0 +1,68 @@
+"""Who may do what with a deal: one helper per action, checked on the object."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, Value
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from pipeline_crm.roles import is_manager
+
+from .models import Opportunity
+
+
+def can_edit(user, opportunity: Opportunity) -> bool:
+    """Managers and administrators edit every deal; a salesperson their own or co-owned ones."""
+    if is_manager(user):
+        return True
+    if opportunity.owner_id == user.pk:
+        return True
+    annotated = getattr(opportunity, "user_can_edit", None)
+    if annotated is not None:
+        return annotated
+    return opportunity.co_responsible.filter(pk=user.pk).exists()
+
+
+def with_edit_flag(queryset, user):
+    """Annotate `user_can_edit` on each deal in one query (lists, board, bulk)."""
+    if is_manager(user):
+        return queryset.annotate(user_can_edit=Value(True))
+    co = Opportunity.co_responsible.through.objects.filter(
+        opportunity_id=OuterRef("pk"), user_id=user.pk
+    )
+    return queryset.annotate(user_can_edit=Exists(co) | Q(owner_id=user.pk))
+
+
+def get_opportunity(pk: int) -> Opportunity:
+    """Every user sees every deal."""
+    return get_object_or_404(
+        Opportunity.objects.select_related(
+            "account",
+            "owner",
+            "stage",
+            "business_area",
+            "deal_type",
+            "source",
+            "forecast_category",
+            "competitor",
+            "loss_reason",
+            "closed_by",
+        ),
+        pk=pk,
+    )
+
+
+def get_opportunity_for_edit(request, pk: int) -> Opportunity:
+    """404 when missing, 403 when the user may not edit, close or reopen this deal."""
+    opportunity = get_opportunity(pk)
+    if not can_edit(request.user, opportunity):
+        raise PermissionDenied(
+            _("Only the deal's owner, its co-responsible users and sales managers can change it.")
+        )
+    return opportunity
+
+
+def get_opportunity_for_delete(request, pk: int) -> Opportunity:
+    opportunity = get_opportunity(pk)
+    if not is_manager(request.user):
+        raise PermissionDenied(_("Only sales managers can delete deals."))
+    return opportunity

@@ -1,0 +1,154 @@
+"""The board: a column per active stage, a card per open deal, drag or keyboard to move."""
+
+from django.contrib import messages
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import RowNumber
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from pipeline_crm.concurrency import EditConflict
+from pipeline_crm.history import Origin
+from pipeline_crm.models import CompanySettings
+from pipeline_crm.money import ZERO
+
+from . import services
+from .access import get_opportunity_for_edit, with_edit_flag
+from .filters import OpportunityFilter
+from .models import Opportunity, Stage
+
+CARDS_PER_COLUMN = 20
+CARD_ORDER = ("expected_close_date", "pk")
+
+
+def _board_filter(request, data: QueryDict):
+    """The list's filters over open deals; with no filter at all the board shows my deals."""
+    data = data.copy()
+    data.pop("offset", None)
+    if not any(value for key, value in data.items() if key != "page"):
+        data["mine"] = "true"
+    company = CompanySettings.load()
+    filterset = OpportunityFilter(
+        data,
+        queryset=Opportunity.objects.open(),
+        request=request,
+        stale_days=company.stale_days,
+        today=timezone.localdate(),
+    )
+    return filterset, company
+
+
+def _cards(queryset, request, company):
+    today = timezone.localdate()
+    return with_edit_flag(
+        queryset.select_related("account", "owner").with_stale_flag(today, company.stale_days),
+        request.user,
+    )
+
+
+def board_context(request, data: QueryDict) -> dict:
+    """Columns with their first cards and totals over every matching deal (three queries)."""
+    filterset, company = _board_filter(request, data)
+    deals = filterset.qs
+    stages = list(Stage.objects.active())
+    totals = {
+        row["stage"]: row
+        for row in deals.order_by()
+        .values("stage")
+        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum("weighted_amount"))
+    }
+    ranked = _cards(deals, request, company).annotate(
+        position=Window(RowNumber(), partition_by=[F("stage")], order_by=[F(f) for f in CARD_ORDER])
+    )
+    cards: dict[int, list] = {}
+    for card in ranked.filter(position__lte=CARDS_PER_COLUMN).order_by("stage", *CARD_ORDER):
+        cards.setdefault(card.stage_id, []).append(card)
+    columns = []
+    for stage in stages:
+        total = totals.get(stage.pk, {})
+        count = total.get("count", 0)
+        columns.append(
+            {
+                "stage": stage,
+                "cards": cards.get(stage.pk, []),
+                "count": count,
+                "amount": total.get("amount") or ZERO,
+                "weighted": total.get("weighted") or ZERO,
+                "more": max(0, count - CARDS_PER_COLUMN),
+                "next_offset": CARDS_PER_COLUMN,
+            }
+        )
+    query = filterset.data.urlencode()
+    return {
+        "filter": filterset,
+        "columns": columns,
+        "stages": stages,
+        "board_query": query,
+        "grand": {
+            "count": sum(c["count"] for c in columns),
+            "amount": sum((c["amount"] for c in columns), ZERO),
+            "weighted": sum((c["weighted"] for c in columns), ZERO),
+        },
+    }
+
+
+def board(request):
+    context = board_context(request, request.GET)
+    template = "opportunities/partials/board.html" if request.htmx else "opportunities/board.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def board_column(request, stage_pk: int):
+    """The next cards of one column ("show more")."""
+    stage = get_object_or_404(Stage, pk=stage_pk)
+    filterset, company = _board_filter(request, request.GET)
+    offset = int(request.GET.get("offset", "0") or 0)
+    deals = _cards(filterset.qs.filter(stage=stage), request, company).order_by(*CARD_ORDER)
+    page = list(deals[offset : offset + CARDS_PER_COLUMN + 1])
+    more = len(page) > CARDS_PER_COLUMN
+    context = {
+        "column": {
+            "stage": stage,
+            "cards": page[:CARDS_PER_COLUMN],
+            "more": more,
+            "next_offset": offset + CARDS_PER_COLUMN,
+        },
+        "stages": list(Stage.objects.active()),
+        "board_query": filterset.data.urlencode(),
+    }
+    return render(request, "opportunities/partials/board_cards.html", context)
+
+
+@require_POST
+def move(request, pk: int):
+    """Move a deal to another stage: the board's drop and the card's keyboard control."""
+    opportunity = get_opportunity_for_edit(request, pk)
+    stage = get_object_or_404(Stage, pk=request.POST.get("stage"))
+    version = request.POST.get("version")
+    error = None
+    try:
+        services.change_stage(
+            opportunity,
+            stage,
+            user=request.user,
+            origin=Origin.BOARD,
+            seen_version=int(version) if version and version.isdigit() else None,
+        )
+    except (services.RuleError, EditConflict) as exc:
+        error = str(exc)
+    query = QueryDict(request.POST.get("query", ""))
+    if request.htmx:
+        context = board_context(request, query)
+        context["board_error"] = error
+        # A refusal is shown on the board itself (htmx swaps only 2xx responses).
+        return render(request, "opportunities/partials/board.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"{opportunity} → {stage}")
+    return redirect(f"{reverse('opportunities:board')}?{query.urlencode()}")

@@ -1,0 +1,71 @@
+"""The deal list's export: the table's columns, streamed from the database in chunks."""
+
+from django.utils.translation import gettext as _
+
+from .models import Opportunity
+
+
+def _user_label(first: str, last: str, username: str) -> str:
+    return f"{first} {last}".strip() or username
+
+
+def export_rows(queryset):
+    """Header and one row per deal, with the list's columns, without loading all rows at once."""
+    status_labels = dict(Opportunity.Status.choices)
+    yield [
+        _("Name"),
+        _("Account"),
+        _("Stage"),
+        _("Status"),
+        _("Prob. %"),
+        _("Amount"),
+        _("Weighted"),
+        _("Expected close"),
+        _("Next action"),
+        _("Owner"),
+        _("Business area"),
+    ]
+    rows = queryset.values_list(
+        "name",
+        "account__name",
+        "stage__name",
+        "status",
+        "probability",
+        "amount",
+        "weighted_amount",
+        "expected_close_date",
+        "next_action_date",
+        "owner__first_name",
+        "owner__last_name",
+        "owner__username",
+        "business_area__name",
+    )
+    for row in rows.iterator(chunk_size=5000):
+        (
+            name,
+            account,
+            stage,
+            status,
+            probability,
+            amount,
+            weighted,
+            close,
+            action,
+            first,
+            last,
+            username,
+            area,
+        ) = row
+        yield [
+            name,
+            account,
+            stage,
+            str(status_labels.get(status, status)),
+            probability,
+            amount,
+            weighted,
+            close.isoformat() if close else "",
+            action.isoformat() if action else "",
+            _user_label(first, last, username),
+            area or "",
+        ]

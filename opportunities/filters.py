@@ -1,0 +1,86 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.filters import UserFilter
+from accounts.models import BusinessArea, LeadSource
+
+from .forms import DateInput
+from .models import DealType, ForecastCategory, Opportunity, Product, Stage
+
+
+class OpportunityFilter(django_filters.FilterSet):
+    """The deal list's and the board's filters; report figures link here with theirs."""
+
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Search"),
+        widget=forms.TextInput(attrs={"placeholder": _("Deal or account name"), "type": "search"}),
+    )
+    mine = django_filters.BooleanFilter(
+        method="filter_mine",
+        label=_("Mine"),
+        widget=forms.Select(choices=[("", _("Everyone's")), ("true", _("Mine"))]),
+    )
+    status = django_filters.ChoiceFilter(choices=Opportunity.Status.choices, label=_("Status"))
+    stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.all(), label=_("Stage"))
+    owner = UserFilter(label=_("Owner"))
+    business_area = django_filters.ModelChoiceFilter(
+        queryset=BusinessArea.objects.all(), label=_("Business area")
+    )
+    deal_type = django_filters.ModelChoiceFilter(
+        queryset=DealType.objects.all(), label=_("Deal type")
+    )
+    source = django_filters.ModelChoiceFilter(queryset=LeadSource.objects.all(), label=_("Source"))
+    forecast_category = django_filters.ModelChoiceFilter(
+        queryset=ForecastCategory.objects.all(), label=_("Forecast category")
+    )
+    product = django_filters.ModelChoiceFilter(
+        queryset=Product.objects.all(), method="filter_product", label=_("Product")
+    )
+    close_from = django_filters.DateFilter(
+        field_name="expected_close_date",
+        lookup_expr="gte",
+        label=_("Close from"),
+        widget=DateInput(),
+    )
+    close_to = django_filters.DateFilter(
+        field_name="expected_close_date",
+        lookup_expr="lte",
+        label=_("Close to"),
+        widget=DateInput(),
+    )
+    stale = django_filters.BooleanFilter(
+        method="filter_stale",
+        label=_("Stale"),
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Stale only"))]),
+    )
+
+    class Meta:
+        model = Opportunity
+        fields = ()
+
+    def __init__(self, *args, stale_days: int = 30, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stale_days = stale_days
+        self.today = today
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(account__name__icontains=value))
+
+    def filter_mine(self, queryset, name, value):
+        if value and self.request is not None:
+            return queryset.owned_by(self.request.user)
+        return queryset
+
+    def filter_product(self, queryset, name, value):
+        return queryset.with_product(value) if value else queryset
+
+    def filter_stale(self, queryset, name, value):
+        if value:
+            return queryset.stale(self.today, self.stale_days)
+        return queryset

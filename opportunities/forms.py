@@ -1,0 +1,202 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import UserChoiceField, active_users
+from accounts.models import Contact
+from pipeline_crm.concurrency import VersionedModelForm
+
+from .models import LossReason, Opportunity, OpportunityLine, Product, Stage
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _active_or_current(field, current_pk):
+    field.queryset = field.queryset.filter(is_active=True) | field.queryset.filter(pk=current_pk)
+
+
+class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class OpportunityForm(VersionedModelForm):
+    """Create or edit a deal. The rules (probability, gates, won stage) live in services."""
+
+    owner = UserChoiceField(queryset=active_users(), label=_("Owner"))
+    co_responsible = UserMultipleChoiceField(
+        queryset=active_users(), required=False, label=_("Co-responsible")
+    )
+    offered_probability = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Opportunity
+        fields = (
+            "account",
+            "name",
+            "deal_type",
+            "owner",
+            "co_responsible",
+            "contacts",
+            "business_area",
+            "source",
+            "stage",
+            "probability",
+            "forecast_category",
+            "amount",
+            "expected_close_date",
+            "next_step",
+            "next_action_date",
+            "competitor",
+            "description",
+        )
+        widgets = {
+            "expected_close_date": DateInput(),
+            "next_action_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "probability": forms.NumberInput(attrs={"min": 0, "max": 100}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        for name in ("deal_type", "business_area", "source", "forecast_category", "competitor"):
+            _active_or_current(self.fields[name], getattr(instance, f"{name}_id", None))
+        stages = Stage.objects.active()
+        if instance.pk is None:
+            stages = stages.filter(is_won_stage=False)
+        self.fields["stage"].queryset = stages | Stage.objects.filter(pk=instance.stage_id)
+        account_id = self.data.get("account") or self.initial.get("account") or instance.account_id
+        account_id = getattr(account_id, "pk", account_id)
+        contacts = Contact.objects.none()
+        if account_id and str(account_id).isdigit():
+            contacts = Contact.objects.filter(account_id=account_id)
+        self.fields["contacts"].queryset = contacts
+        self.fields["contacts"].help_text = _("Contacts at the deal's account.")
+        self.fields["account"].queryset = self.fields["account"].queryset.only("pk", "name")
+        self.fields["offered_probability"].initial = self.initial.get(
+            "probability", instance.probability
+        )
+        if instance.has_lines:
+            self.fields["amount"].disabled = True
+            self.fields["amount"].help_text = _("The sum of the deal's lines.")
+        if not instance.is_open:
+            self.fields["stage"].disabled = True
+            self.fields["probability"].disabled = True
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        account = cleaned.get("account")
+        for contact in cleaned.get("contacts") or []:
+            if account and contact.account_id != account.pk:
+                self.add_error("contacts", _("Choose contacts of the deal's account."))
+                break
+        return cleaned
+
+
+class CloseWonForm(forms.Form):
+    closed_date = forms.DateField(label=_("Closed date"), widget=DateInput())
+    report = forms.CharField(
+        label=_("Win report"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Why did we win? Kept for the win/loss analysis."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["closed_date"].initial = timezone.localdate()
+
+
+class CloseLostForm(forms.Form):
+    loss_reason = forms.ModelChoiceField(
+        queryset=LossReason.objects.active(),
+        label=_("Loss reason"),
+        error_messages={"required": _("Choose why the deal was lost.")},
+    )
+    closed_date = forms.DateField(label=_("Closed date"), widget=DateInput())
+    report = forms.CharField(
+        label=_("Loss report"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What happened? Kept for the win/loss analysis."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["closed_date"].initial = timezone.localdate()
+
+
+class ReopenForm(forms.Form):
+    stage = forms.ModelChoiceField(
+        queryset=Stage.objects.active().filter(is_won_stage=False),
+        label=_("Reopen at stage"),
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class LineForm(forms.ModelForm):
+    """A product line; unit price and cost default to the product's when left empty."""
+
+    class Meta:
+        model = OpportunityLine
+        fields = ("product", "quantity", "unit_price", "discount_percent", "unit_cost")
+        widgets = {
+            "quantity": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+            "unit_price": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            "discount_percent": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}),
+            "unit_cost": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = Product.objects.active().select_related("group")
+        self.fields["unit_price"].required = False
+        self.fields["unit_cost"].required = False
+        self.fields["unit_price"].help_text = _("Empty: the product's list price.")
+        self.fields["unit_cost"].help_text = _("Empty: the product's unit cost.")
+
+
+class StageMoveForm(forms.Form):
+    stage = forms.ModelChoiceField(queryset=Stage.objects.active(), label=_("Move to stage"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = (("stage", _("Change stage")), ("owner", _("Change owner")))
+
+    action = forms.ChoiceField(choices=ACTIONS, label=_("Action"))
+    selected = forms.ModelMultipleChoiceField(
+        queryset=Opportunity.objects.all(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": _("Select at least one deal.")},
+    )
+    stage = forms.ModelChoiceField(
+        queryset=Stage.objects.active(), required=False, label=_("New stage")
+    )
+    owner = UserChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        label=_("New owner"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action == "stage" and not cleaned.get("stage"):
+            self.add_error("stage", _("Choose the new stage."))
+        if action == "owner" and not cleaned.get("owner"):
+            self.add_error("owner", _("Choose the new owner."))
+        return cleaned

@@ -1,0 +1,367 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Account, BusinessArea, Contact, LeadSource
+from pipeline_crm.concurrency import Versioned
+from pipeline_crm.lookups import Lookup
+from pipeline_crm.money import ZERO, round_money, weighted
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class Stage(Lookup):
+    """A stage of an open deal, in order, with its default probability and entry gates."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    default_probability = models.PositiveSmallIntegerField(
+        _("default probability (%)"), default=0, validators=PERCENT_VALIDATORS
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_won_stage = models.BooleanField(
+        _("won stage"),
+        default=False,
+        help_text=_("Entering this stage closes the deal as won."),
+    )
+    requires_amount = models.BooleanField(_("requires an amount"), default=False)
+    requires_close_date = models.BooleanField(_("requires an expected close date"), default=False)
+    requires_contact = models.BooleanField(_("requires a contact"), default=False)
+    requires_next_action = models.BooleanField(_("requires a next action date"), default=False)
+
+    class Meta(Lookup.Meta):
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_probability__gte=0) & Q(default_probability__lte=100),
+                name="stage_default_probability_0_100",
+            )
+        ]
+
+
+class ForecastCategory(Lookup):
+    class Kind(models.TextChoices):
+        PIPELINE = "pipeline", _("Pipeline")
+        BEST_CASE = "best_case", _("Best case")
+        COMMIT = "commit", _("Commit")
+        OMITTED = "omitted", _("Omitted")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PIPELINE)
+    counts_in_forecast = models.BooleanField(_("counts in forecast"), default=True)
+
+    class Meta(Lookup.Meta):
+        verbose_name = _("forecast category")
+        verbose_name_plural = _("forecast categories")
+
+
+class LossReason(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("loss reason")
+        verbose_name_plural = _("loss reasons")
+
+
+class DealType(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("deal type")
+        verbose_name_plural = _("deal types")
+
+
+class Competitor(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+
+
+class ProductGroup(Lookup):
+    class Meta(Lookup.Meta):
+        verbose_name = _("product group")
+        verbose_name_plural = _("product groups")
+
+
+class Product(Lookup):
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    code = models.CharField(_("code"), max_length=40, blank=True)
+    group = models.ForeignKey(
+        ProductGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+        verbose_name=_("product group"),
+    )
+    list_price = models.DecimalField(_("list price"), default=ZERO, **MONEY)
+    unit_cost = models.DecimalField(_("unit cost"), default=ZERO, **MONEY)
+
+    class Meta(Lookup.Meta):
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+
+class OpportunityQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Opportunity.Status.OPEN)
+
+    def won(self):
+        return self.filter(status=Opportunity.Status.WON)
+
+    def lost(self):
+        return self.filter(status=Opportunity.Status.LOST)
+
+    def owned_by(self, user):
+        """Deals the user owns or is co-responsible for."""
+        co = Opportunity.co_responsible.through.objects.filter(user=user).values("opportunity_id")
+        return self.filter(Q(owner=user) | Q(pk__in=co))
+
+    def in_period(self, start: date, end: date):
+        """Deals expected to close between `start` and `end`, both inclusive."""
+        return self.filter(expected_close_date__gte=start, expected_close_date__lte=end)
+
+    def closed_in(self, start: date, end: date):
+        return self.filter(closed_date__gte=start, closed_date__lte=end)
+
+    def stale(self, today: date, stale_days: int):
+        """Open deals past their expected close date or longer than `stale_days` in their stage."""
+        return self.open().filter(
+            Q(expected_close_date__lt=today) | Q(stage_date__lt=today - timedelta(days=stale_days))
+        )
+
+    def with_stale_flag(self, today: date, stale_days: int):
+        return self.annotate(
+            is_stale=models.Case(
+                models.When(
+                    Q(status="open")
+                    & (
+                        Q(expected_close_date__lt=today)
+                        | Q(stage_date__lt=today - timedelta(days=stale_days))
+                    ),
+                    then=models.Value(True),
+                ),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def for_list(self):
+        return self.select_related(
+            "account", "owner", "stage", "business_area", "forecast_category"
+        )
+
+    def with_product(self, product):
+        return self.filter(
+            pk__in=OpportunityLine.objects.filter(product=product).values("opportunity_id")
+        )
+
+    def totals(self) -> dict:
+        """Count, amount and weighted value over every deal in the queryset (one query)."""
+        result = self.order_by().aggregate(
+            count=models.Count("pk"),
+            amount=models.Sum("amount", default=ZERO),
+            weighted=models.Sum("weighted_amount", default=ZERO),
+        )
+        result["amount"] = round_money(result["amount"])
+        result["weighted"] = round_money(result["weighted"])
+        return result
+
+
+class Opportunity(Versioned):
+    """Affär / Szansa sprzedaży / Salgstilfelle / Verkaufschance."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    name = models.CharField(_("name"), max_length=200)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="opportunities", verbose_name=_("account")
+    )
+    contacts = models.ManyToManyField(
+        Contact, blank=True, related_name="opportunities", verbose_name=_("contacts")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="owned_opportunities",
+        verbose_name=_("owner"),
+    )
+    co_responsible = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="co_opportunities",
+        verbose_name=_("co-responsible"),
+    )
+    business_area = models.ForeignKey(
+        BusinessArea,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("business area"),
+    )
+    deal_type = models.ForeignKey(
+        DealType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("deal type")
+    )
+    source = models.ForeignKey(
+        LeadSource, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("source")
+    )
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, verbose_name=_("stage"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"), default=0, validators=PERCENT_VALIDATORS
+    )
+    is_probability_manual = models.BooleanField(_("probability set by hand"), default=False)
+    forecast_category = models.ForeignKey(
+        ForecastCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("forecast category"),
+    )
+    amount = models.DecimalField(
+        _("amount"), default=ZERO, validators=[MinValueValidator(0)], **MONEY
+    )
+    weighted_amount = models.DecimalField(_("weighted"), default=ZERO, editable=False, **MONEY)
+    margin = models.DecimalField(_("margin"), null=True, blank=True, editable=False, **MONEY)
+    has_lines = models.BooleanField(_("has lines"), default=False, editable=False)
+    expected_close_date = models.DateField(_("expected close date"))
+    stage_date = models.DateField(_("stage date"), default=timezone.localdate)
+    next_step = models.CharField(_("next step"), max_length=255, blank=True)
+    next_action_date = models.DateField(_("next action date"), null=True, blank=True)
+    competitor = models.ForeignKey(
+        Competitor, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("competitor")
+    )
+    loss_reason = models.ForeignKey(
+        LossReason, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("loss reason")
+    )
+    description = models.TextField(_("description"), blank=True)
+    win_loss_report = models.TextField(_("win/loss report"), blank=True)
+    closed_date = models.DateField(_("closed date"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[contacts, co_responsible])
+
+    objects = OpportunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ("expected_close_date", "pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__gte=0) & Q(probability__lte=100),
+                name="opportunity_probability_0_100",
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="lost") | Q(loss_reason__isnull=False),
+                name="opportunity_lost_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="won") | Q(closed_date__isnull=False),
+                name="opportunity_won_has_closed_date",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expected_close_date"], name="opp_status_close"),
+            models.Index(
+                fields=["status", "stage", "expected_close_date"], name="opp_status_stage"
+            ),
+            models.Index(
+                fields=["status", "business_area", "expected_close_date"], name="opp_status_area"
+            ),
+            models.Index(
+                fields=["owner", "status", "expected_close_date"], name="opp_owner_status"
+            ),
+            models.Index(fields=["status", "closed_date"], name="opp_status_closed"),
+            models.Index(fields=["name"], name="opp_name"),
+            models.Index(fields=["amount"], name="opp_amount"),
+            models.Index(fields=["weighted_amount"], name="opp_weighted"),
+            models.Index(fields=["probability"], name="opp_probability"),
+            models.Index(fields=["stage_date"], name="opp_stage_date"),
+            models.Index(fields=["next_action_date"], name="opp_next_action"),
+            models.Index(fields=["-updated_at"], name="opp_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        # The stored weighted value lets reports sum it in the database; it is derived here only.
+        self.weighted_amount = weighted(self.amount, self.probability)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "weighted_amount", "updated_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class OpportunityLine(models.Model):
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="lines", verbose_name=_("opportunity")
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, verbose_name=_("product"))
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    unit_price = models.DecimalField(_("unit price"), validators=[MinValueValidator(0)], **MONEY)
+    discount_percent = models.DecimalField(
+        _("discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        validators=PERCENT_VALIDATORS,
+    )
+    unit_cost = models.DecimalField(
+        _("unit cost"), default=ZERO, validators=[MinValueValidator(0)], **MONEY
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("line")
+        verbose_name_plural = _("lines")
+        ordering = ("pk",)
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+    @property
+    def net_unit_price(self) -> Decimal:
+        return self.unit_price * (Decimal(100) - self.discount_percent) / Decimal(100)
+
+    @property
+    def total(self) -> Decimal:
+        """quantity × unit price × (1 − discount/100), rounded to 0.01."""
+        return round_money(self.quantity * self.net_unit_price)
+
+    @property
+    def margin(self) -> Decimal:
+        """quantity × (net unit price − unit cost), rounded to 0.01 (TB)."""
+        return round_money(self.quantity * (self.net_unit_price - self.unit_cost))

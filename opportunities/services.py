@@ -1,0 +1,388 @@
+"""Writes on deals that carry a rule. Views, the board, bulk actions, the importer and commands
+all call these functions, so each rule lives in exactly one place."""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Account
+from pipeline_crm.concurrency import check_version
+from pipeline_crm.history import Origin, label_change
+from pipeline_crm.models import CompanySettings
+from pipeline_crm.money import ZERO
+
+from .models import LossReason, Opportunity, OpportunityLine, Stage
+
+
+class RuleError(Exception):
+    """A write refused by a business rule; the message is for the user."""
+
+    def __init__(self, message: str, *, code: str = "invalid", missing: list[str] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.missing = missing or []
+
+
+# --- reads used by the writes ----------------------------------------------------------------
+
+
+def default_close_date(today: date | None = None) -> date:
+    """Today + the company's number of weeks (6 out of the box)."""
+    today = today or timezone.localdate()
+    return today + timedelta(weeks=CompanySettings.load().close_date_weeks)
+
+
+GATE_LABELS = {
+    "requires_amount": gettext_lazy("an amount"),
+    "requires_close_date": gettext_lazy("an expected close date"),
+    "requires_contact": gettext_lazy("a contact"),
+    "requires_next_action": gettext_lazy("a next action date"),
+}
+
+
+def missing_for_stage(
+    opportunity: Opportunity, stage: Stage, *, contact_count: int | None = None
+) -> list[str]:
+    """What the deal lacks before it may enter `stage` (seed 003's stage gates)."""
+    missing = []
+    if stage.requires_amount and not opportunity.amount:
+        missing.append(str(GATE_LABELS["requires_amount"]))
+    if stage.requires_close_date and not opportunity.expected_close_date:
+        missing.append(str(GATE_LABELS["requires_close_date"]))
+    if stage.requires_contact:
+        if contact_count is None:
+            contact_count = opportunity.contacts.count() if opportunity.pk else 0
+        if not contact_count:
+            missing.append(str(GATE_LABELS["requires_contact"]))
+    if stage.requires_next_action and not opportunity.next_action_date:
+        missing.append(str(GATE_LABELS["requires_next_action"]))
+    return missing
+
+
+def check_stage_gate(opportunity: Opportunity, stage: Stage, **kwargs) -> None:
+    missing = missing_for_stage(opportunity, stage, **kwargs)
+    if missing:
+        raise RuleError(
+            _("The stage “%(stage)s” needs %(missing)s first.")
+            % {"stage": stage, "missing": ", ".join(missing)},
+            code="stage_gate",
+            missing=missing,
+        )
+
+
+# --- the probability rule ----------------------------------------------------------------------
+
+
+def apply_probability_rule(opportunity: Opportunity) -> Opportunity:
+    """Probability follows the stage: won forces 100, lost forces 0; an open deal takes its
+    stage's default unless the probability was set by hand for this deal."""
+    if opportunity.status == Opportunity.Status.WON:
+        opportunity.probability = 100
+    elif opportunity.status == Opportunity.Status.LOST:
+        opportunity.probability = 0
+    elif not opportunity.is_probability_manual:
+        opportunity.probability = opportunity.stage.default_probability
+    return opportunity
+
+
+def _enter_stage(opportunity: Opportunity, stage: Stage, *, today: date) -> None:
+    if opportunity.stage_id != stage.pk:
+        opportunity.stage = stage
+        opportunity.stage_date = today
+
+
+def _save(opportunity: Opportunity, *, user: User | None, origin: Origin | str) -> Opportunity:
+    label_change(opportunity, origin)
+    if user is not None:
+        opportunity._history_user = user
+    opportunity.save()
+    return opportunity
+
+
+def _lock(opportunity: Opportunity, seen_version: int | None) -> None:
+    """Refuse the write when the deal changed since `seen_version`; bump the version."""
+    if opportunity.pk:
+        check_version(opportunity, seen_version)
+
+
+# --- create and edit ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_opportunity(
+    opportunity: Opportunity,
+    *,
+    user: User | None,
+    origin: Origin | str = Origin.FORM,
+    offered_probability: int | None = None,
+    previous_stage: Stage | None = None,
+    contacts: Iterable | None = None,
+    co_responsible: Iterable | None = None,
+    seen_version: int | None = None,
+) -> Opportunity:
+    """Create or update a deal from a form (or the importer) with every rule applied.
+
+    `offered_probability` is the probability the form showed; a different value typed by the
+    user marks the probability as set by hand, which a stage change in the same save keeps.
+    A stage that is the won stage closes the deal as won. Stage gates are checked on entry.
+    """
+    today = timezone.localdate()
+    _lock(opportunity, seen_version)
+    if offered_probability is not None and opportunity.probability != offered_probability:
+        opportunity.is_probability_manual = True
+    contact_count = len(list(contacts)) if contacts is not None else None
+    stage_changed = previous_stage is None or previous_stage.pk != opportunity.stage_id
+    if stage_changed:
+        check_stage_gate(opportunity, opportunity.stage, contact_count=contact_count)
+        opportunity.stage_date = today
+    if opportunity.stage.is_won_stage and opportunity.is_open:
+        _mark_won(opportunity, user=user, closed_date=today)
+    if opportunity.amount is None:
+        opportunity.amount = ZERO
+    apply_probability_rule(opportunity)
+    _save(opportunity, user=user, origin=origin)
+    if contacts is not None:
+        opportunity.contacts.set(contacts)
+    if co_responsible is not None:
+        opportunity.co_responsible.set(co_responsible)
+    return opportunity
+
+
+@transaction.atomic
+def reset_probability(
+    opportunity: Opportunity, *, user: User | None, seen_version: int | None = None
+) -> Opportunity:
+    """Clear the hand-set flag and let the probability follow the stage again."""
+    _lock(opportunity, seen_version)
+    opportunity.is_probability_manual = False
+    apply_probability_rule(opportunity)
+    return _save(opportunity, user=user, origin=Origin.FORM)
+
+
+# --- stage changes -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_stage(
+    opportunity: Opportunity,
+    stage: Stage,
+    *,
+    user: User | None,
+    origin: Origin | str,
+    seen_version: int | None = None,
+) -> Opportunity:
+    """Move an open deal to `stage` (board drop, bulk change, the card's keyboard control).
+
+    Checks the stage gate; entering the won stage closes the deal as won; the probability
+    follows the stage unless it was set by hand. A closed deal must be reopened first.
+    """
+    _lock(opportunity, seen_version)
+    if not opportunity.is_open:
+        raise RuleError(
+            _("“%(name)s” is closed; reopen it before changing its stage.") % {"name": opportunity},
+            code="closed",
+        )
+    if not stage.is_active:
+        raise RuleError(
+            _("The stage “%(stage)s” is not active.") % {"stage": stage}, code="inactive"
+        )
+    if stage.pk == opportunity.stage_id:
+        return opportunity
+    check_stage_gate(opportunity, stage)
+    today = timezone.localdate()
+    _enter_stage(opportunity, stage, today=today)
+    if stage.is_won_stage:
+        _mark_won(opportunity, user=user, closed_date=today)
+    apply_probability_rule(opportunity)
+    return _save(opportunity, user=user, origin=origin)
+
+
+# --- closing and reopening ---------------------------------------------------------------------
+
+
+def _mark_won(opportunity: Opportunity, *, user: User | None, closed_date: date) -> None:
+    opportunity.status = Opportunity.Status.WON
+    opportunity.closed_date = closed_date
+    opportunity.closed_by = user
+    opportunity.loss_reason = None
+
+
+@transaction.atomic
+def close_won(
+    opportunity: Opportunity,
+    *,
+    user: User | None,
+    closed_date: date | None = None,
+    report: str = "",
+    origin: Origin | str = Origin.FORM,
+    seen_version: int | None = None,
+) -> Opportunity:
+    """Close as won on `closed_date` (default today): probability 100, optional win report."""
+    _lock(opportunity, seen_version)
+    _mark_won(opportunity, user=user, closed_date=closed_date or timezone.localdate())
+    if report:
+        opportunity.win_loss_report = report
+    apply_probability_rule(opportunity)
+    return _save(opportunity, user=user, origin=origin)
+
+
+@transaction.atomic
+def close_lost(
+    opportunity: Opportunity,
+    *,
+    user: User | None,
+    loss_reason: LossReason | None,
+    closed_date: date | None = None,
+    report: str = "",
+    origin: Origin | str = Origin.FORM,
+    seen_version: int | None = None,
+) -> Opportunity:
+    """Close as lost: a loss reason is required on every path; probability 0."""
+    if loss_reason is None:
+        raise RuleError(_("A lost deal needs a loss reason."), code="loss_reason_required")
+    _lock(opportunity, seen_version)
+    opportunity.status = Opportunity.Status.LOST
+    opportunity.loss_reason = loss_reason
+    opportunity.closed_date = closed_date or timezone.localdate()
+    opportunity.closed_by = user
+    if report:
+        opportunity.win_loss_report = report
+    apply_probability_rule(opportunity)
+    return _save(opportunity, user=user, origin=origin)
+
+
+@transaction.atomic
+def reopen(
+    opportunity: Opportunity,
+    *,
+    user: User | None,
+    stage: Stage | None = None,
+    origin: Origin | str = Origin.FORM,
+    seen_version: int | None = None,
+) -> Opportunity:
+    """Reopen a closed deal (recorded in its history) with the probability rule applied again.
+
+    A deal won by entering the won stage goes back to `stage`, or to the last open stage.
+    """
+    _lock(opportunity, seen_version)
+    if opportunity.is_open:
+        raise RuleError(_("“%(name)s” is already open.") % {"name": opportunity}, code="open")
+    if stage is None and opportunity.stage.is_won_stage:
+        stage = Stage.objects.active().filter(is_won_stage=False).order_by("-order", "-pk").first()
+    if stage is not None:
+        _enter_stage(opportunity, stage, today=timezone.localdate())
+    opportunity.status = Opportunity.Status.OPEN
+    opportunity.closed_date = None
+    opportunity.closed_by = None
+    opportunity.loss_reason = None
+    apply_probability_rule(opportunity)
+    return _save(opportunity, user=user, origin=origin)
+
+
+# --- lines -------------------------------------------------------------------------------------
+
+
+def recalculate_amount(opportunity: Opportunity, *, user: User | None) -> Opportunity:
+    """With lines, amount = Σ line totals and margin = Σ line margins; without, the typed amount
+    stays and there is no margin."""
+    lines = list(opportunity.lines.all())
+    opportunity.has_lines = bool(lines)
+    if lines:
+        opportunity.amount = sum((line.total for line in lines), ZERO)
+        opportunity.margin = sum((line.margin for line in lines), ZERO)
+    else:
+        opportunity.margin = None
+    apply_probability_rule(opportunity)
+    opportunity.version += 1
+    return _save(opportunity, user=user, origin=Origin.FORM)
+
+
+@transaction.atomic
+def add_line(
+    opportunity: Opportunity, line: OpportunityLine, *, user: User | None
+) -> OpportunityLine:
+    """Add a product line (unit price defaults to the product's list price, cost to its cost)."""
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    line.opportunity = opportunity
+    if line.unit_price is None:
+        line.unit_price = line.product.list_price
+    if line.unit_cost is None:
+        line.unit_cost = line.product.unit_cost
+    label_change(line, Origin.FORM)
+    line._history_user = user
+    line.save()
+    recalculate_amount(opportunity, user=user)
+    return line
+
+
+@transaction.atomic
+def remove_line(line: OpportunityLine, *, user: User | None) -> Opportunity:
+    opportunity = Opportunity.objects.select_for_update().get(pk=line.opportunity_id)
+    label_change(line, Origin.FORM)
+    line._history_user = user
+    line.delete()
+    return recalculate_amount(opportunity, user=user)
+
+
+# --- bulk --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bulk_change_stage(
+    opportunities: Iterable[Opportunity], stage: Stage, *, user: User | None
+) -> tuple[int, list[str]]:
+    """Move each deal through `change_stage` (rules and history per deal).
+
+    Returns (moved count, messages for the deals refused by a rule).
+    """
+    moved, refused = 0, []
+    for opportunity in opportunities:
+        try:
+            with transaction.atomic():
+                before = opportunity.stage_id
+                change_stage(opportunity, stage, user=user, origin=Origin.BULK)
+                moved += before != opportunity.stage_id
+        except RuleError as error:
+            refused.append(f"{opportunity}: {error}")
+    return moved, refused
+
+
+@transaction.atomic
+def bulk_change_owner(
+    opportunities: Iterable[Opportunity], owner: User, *, user: User | None
+) -> int:
+    changed = 0
+    for opportunity in opportunities:
+        if opportunity.owner_id == owner.pk:
+            continue
+        _lock(opportunity, None)
+        opportunity.owner = owner
+        _save(opportunity, user=user, origin=Origin.BULK)
+        changed += 1
+    return changed
+
+
+# --- defaults for a new deal -------------------------------------------------------------------
+
+
+def new_opportunity(*, user: User, account: Account | None = None) -> Opportunity:
+    """An unsaved deal with the defaults: name, area and source from the account, owner me,
+    the first active stage and its probability, close date today + N weeks."""
+    stage = Stage.objects.active().filter(is_won_stage=False).first()
+    opportunity = Opportunity(
+        owner=user,
+        stage=stage,
+        expected_close_date=default_close_date(),
+        probability=stage.default_probability if stage else 0,
+    )
+    if account is not None:
+        opportunity.account = account
+        opportunity.name = account.name
+        opportunity.business_area_id = account.business_area_id
+        opportunity.source_id = account.lead_source_id
+    return opportunity

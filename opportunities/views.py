@@ -1,0 +1,370 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from accounts.models import Account, Contact
+from pipeline_crm.concurrency import EditConflict
+from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.history import Origin, history_entries
+from pipeline_crm.listing import PER_PAGE
+from pipeline_crm.models import CompanySettings
+from pipeline_crm.roles import is_manager
+
+from . import services
+from .access import (
+    can_edit,
+    get_opportunity,
+    get_opportunity_for_delete,
+    get_opportunity_for_edit,
+    with_edit_flag,
+)
+from .exports import export_rows as opportunity_export_rows
+from .filters import OpportunityFilter
+from .forms import (
+    BulkActionForm,
+    CloseLostForm,
+    CloseWonForm,
+    LineForm,
+    OpportunityForm,
+    ReopenForm,
+)
+from .models import Opportunity, OpportunityLine
+from .tables import OpportunityTable
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, so the footer's one aggregate query also serves the pages."""
+
+    def __init__(self, *args, count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if count is not None:
+            self.count = count
+
+
+def _filtered(request):
+    company = CompanySettings.load()
+    today = timezone.localdate()
+    filterset = OpportunityFilter(
+        request.GET,
+        queryset=Opportunity.objects.all(),
+        request=request,
+        stale_days=company.stale_days,
+        today=today,
+    )
+    return filterset, filterset.qs.with_stale_flag(today, company.stale_days)
+
+
+def opportunity_list(request):
+    filterset, queryset = _filtered(request)
+    fmt = request.GET.get("export")
+    if fmt in FORMATS:
+        table = _list_table(request, queryset, totals=None)
+        ordered = table.data.data  # the queryset in the table's sort order
+        return export_rows(opportunity_export_rows(ordered), fmt, "opportunities")
+    totals = queryset.totals()
+    table = _list_table(request, queryset.for_list(), totals=totals)
+    RequestConfig(
+        request,
+        paginate={
+            "per_page": PER_PAGE,
+            "paginator_class": CountedPaginator,
+            "count": totals["count"],
+        },
+    ).configure(table)
+    context = {
+        "filter": filterset,
+        "table": table,
+        "totals": totals,
+        "bulk_form": BulkActionForm(),
+    }
+    template = "partials/table.html" if request.htmx else "opportunities/opportunity_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _list_table(request, queryset, *, totals):
+    table = OpportunityTable(queryset, totals=totals)
+    RequestConfig(request, paginate=False).configure(table)
+    return table
+
+
+@require_POST
+def bulk_action(request):
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect(_back_to_list(request))
+    selected = list(
+        with_edit_flag(form.cleaned_data["selected"], request.user).select_related("stage")
+    )
+    forbidden = [o for o in selected if not can_edit(request.user, o)]
+    if forbidden:
+        raise PermissionDenied(
+            _("You may not change these deals: %(names)s.")
+            % {"names": ", ".join(str(o) for o in forbidden)}
+        )
+    if form.cleaned_data["action"] == "stage":
+        moved, refused = services.bulk_change_stage(
+            selected, form.cleaned_data["stage"], user=request.user
+        )
+        messages.success(request, _("%(count)d deals moved.") % {"count": moved})
+        for message in refused:
+            messages.warning(request, message)
+    else:
+        changed = services.bulk_change_owner(
+            selected, form.cleaned_data["owner"], user=request.user
+        )
+        messages.success(request, _("%(count)d deals reassigned.") % {"count": changed})
+    return redirect(_back_to_list(request))
+
+
+def _back_to_list(request) -> str:
+    query = request.POST.get("query", "")
+    url = request.build_absolute_uri("/opportunities/")
+    return f"{url}?{query}" if query else url
+
+
+def opportunity_detail(request, pk: int):
+    opportunity = get_opportunity(pk)
+    lines = list(opportunity.lines.select_related("product", "product__group"))
+    records = opportunity.history.select_related("history_user")
+    line_records = OpportunityLine.history.filter(opportunity_id=opportunity.pk).select_related(
+        "history_user"
+    )
+    product_names = dict(
+        OpportunityLine.product.field.related_model.objects.filter(
+            pk__in=line_records.values("product_id")
+        ).values_list("pk", "name")
+    )
+    history = history_entries(records) + history_entries(
+        line_records,
+        label=lambda r: _("Line: %(product)s") % {"product": product_names.get(r.product_id, "")},
+    )
+    history.sort(key=lambda e: e.when, reverse=True)
+    editable = can_edit(request.user, opportunity)
+    company = CompanySettings.load()
+    today = timezone.localdate()
+    return render(
+        request,
+        "opportunities/opportunity_detail.html",
+        {
+            "opportunity": opportunity,
+            "lines": lines,
+            "contacts": opportunity.contacts.select_related("role"),
+            "co_responsible": opportunity.co_responsible.all(),
+            "history": history,
+            "can_edit": editable,
+            "can_delete": is_manager(request.user),
+            "line_form": LineForm() if editable else None,
+            "is_stale": opportunity.is_open
+            and (
+                opportunity.expected_close_date < today
+                or (today - opportunity.stage_date).days > company.stale_days
+            ),
+            "currency": company.currency,
+        },
+    )
+
+
+def _form_response(request, form, opportunity=None):
+    return render(
+        request,
+        "opportunities/opportunity_form.html",
+        {"form": form, "opportunity": opportunity},
+    )
+
+
+def _save_form(request, form, *, previous_stage):
+    """Run the form through the save service; errors land on the form."""
+    opportunity = form.save(commit=False)
+    try:
+        with transaction.atomic():
+            services.save_opportunity(
+                opportunity,
+                user=request.user,
+                origin=Origin.FORM,
+                offered_probability=form.cleaned_data.get("offered_probability"),
+                previous_stage=previous_stage,
+                contacts=form.cleaned_data.get("contacts"),
+                co_responsible=form.cleaned_data.get("co_responsible"),
+                seen_version=form.cleaned_data.get("version"),
+            )
+    except EditConflict as conflict:
+        form.conflict = conflict
+        form.add_error(None, str(conflict))
+        return None
+    except services.RuleError as error:
+        form.add_error("stage" if error.code == "stage_gate" else None, str(error))
+        return None
+    return opportunity
+
+
+@require_http_methods(["GET", "POST"])
+def opportunity_create(request):
+    account = None
+    account_pk = request.GET.get("account") or request.POST.get("account")
+    if account_pk and str(account_pk).isdigit():
+        account = Account.objects.filter(pk=account_pk).first()
+    draft = services.new_opportunity(user=request.user, account=account)
+    initial = {
+        "owner": request.user,
+        "stage": draft.stage,
+        "probability": draft.probability,
+        "expected_close_date": draft.expected_close_date,
+    }
+    if account is not None:
+        initial.update(
+            account=account,
+            name=draft.name,
+            business_area=draft.business_area_id,
+            source=draft.source_id,
+        )
+    form = OpportunityForm(request.POST or None, instance=draft, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        opportunity = _save_form(request, form, previous_stage=None)
+        if opportunity:
+            messages.success(request, _("Deal “%(name)s” created.") % {"name": opportunity})
+            return redirect(opportunity)
+    return _form_response(request, form)
+
+
+@require_http_methods(["GET", "POST"])
+def opportunity_edit(request, pk: int):
+    opportunity = get_opportunity_for_edit(request, pk)
+    previous_stage = opportunity.stage
+    form = OpportunityForm(request.POST or None, instance=opportunity)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(request, form, previous_stage=previous_stage)
+        if saved:
+            messages.success(request, _("Deal “%(name)s” saved.") % {"name": saved})
+            return redirect(saved)
+    return _form_response(request, form, opportunity)
+
+
+@require_POST
+def reset_probability(request, pk: int):
+    opportunity = get_opportunity_for_edit(request, pk)
+    try:
+        services.reset_probability(
+            opportunity, user=request.user, seen_version=_int(request.POST.get("version"))
+        )
+    except EditConflict as conflict:
+        messages.error(request, str(conflict))
+    else:
+        messages.success(
+            request,
+            _("Probability reset to the stage default (%(p)d %%).")
+            % {"p": opportunity.probability},
+        )
+    return redirect(opportunity)
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _close_view(request, pk: int, form_class, action, template_title):
+    opportunity = get_opportunity_for_edit(request, pk)
+    form = form_class(request.POST or None, initial={"version": opportunity.version})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        seen = data.pop("version", None)
+        try:
+            action(opportunity, user=request.user, seen_version=seen, **data)
+        except EditConflict as conflict:
+            form.add_error(None, str(conflict))
+        except services.RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Deal “%(name)s” updated.") % {"name": opportunity})
+            return redirect(opportunity)
+    return render(
+        request,
+        "opportunities/opportunity_close.html",
+        {"form": form, "opportunity": opportunity, "title": template_title},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def close_won(request, pk: int):
+    return _close_view(request, pk, CloseWonForm, services.close_won, _("Close as won"))
+
+
+@require_http_methods(["GET", "POST"])
+def close_lost(request, pk: int):
+    return _close_view(request, pk, CloseLostForm, services.close_lost, _("Close as lost"))
+
+
+@require_http_methods(["GET", "POST"])
+def reopen(request, pk: int):
+    return _close_view(request, pk, ReopenForm, services.reopen, _("Reopen the deal"))
+
+
+@require_http_methods(["GET", "POST"])
+def opportunity_delete(request, pk: int):
+    opportunity = get_opportunity_for_delete(request, pk)
+    if request.method == "POST":
+        name = str(opportunity)
+        try:
+            opportunity.delete()
+        except ProtectedError:
+            messages.error(request, _("This deal is still referred to and cannot be deleted."))
+            return redirect(opportunity)
+        messages.success(request, _("Deal “%(name)s” deleted.") % {"name": name})
+        return redirect("opportunities:list")
+    return render(
+        request, "opportunities/opportunity_confirm_delete.html", {"opportunity": opportunity}
+    )
+
+
+def _lines_response(request, opportunity, form=None, status=200):
+    opportunity.refresh_from_db()
+    context = {
+        "opportunity": opportunity,
+        "lines": opportunity.lines.select_related("product", "product__group"),
+        "line_form": form or LineForm(),
+        "can_edit": True,
+    }
+    if request.htmx:
+        response = render(request, "opportunities/partials/lines.html", context, status=status)
+        response["HX-Trigger"] = "opportunity-changed"
+        return response
+    if status != 200:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+    return redirect(opportunity)
+
+
+@require_POST
+def line_add(request, pk: int):
+    opportunity = get_opportunity_for_edit(request, pk)
+    form = LineForm(request.POST)
+    if not form.is_valid():
+        return _lines_response(request, opportunity, form, status=422)
+    services.add_line(opportunity, form.save(commit=False), user=request.user)
+    return _lines_response(request, opportunity)
+
+
+@require_POST
+def line_remove(request, pk: int, line_pk: int):
+    opportunity = get_opportunity_for_edit(request, pk)
+    line = get_object_or_404(OpportunityLine, pk=line_pk, opportunity=opportunity)
+    services.remove_line(line, user=request.user)
+    return _lines_response(request, opportunity)
+
+
+def contact_options(request):
+    """An account's contacts as <option>s for the deal form (htmx, on account change)."""
+    account = request.GET.get("account", "")
+    contacts = Contact.objects.filter(account_id=account) if account.isdigit() else []
+    return render(request, "opportunities/partials/contact_options.html", {"contacts": contacts})

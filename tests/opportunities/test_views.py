@@ -1,0 +1,317 @@
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from opportunities.models import Opportunity, Stage
+
+from ..factories import (
+    AccountFactory,
+    BusinessAreaFactory,
+    ContactFactory,
+    LossReasonFactory,
+    OpportunityFactory,
+    ProductFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _form_data(deal, **changes):
+    data = {
+        "account": deal.account_id,
+        "name": deal.name,
+        "owner": deal.owner_id,
+        "stage": deal.stage_id,
+        "probability": deal.probability,
+        "offered_probability": deal.probability,
+        "amount": deal.amount,
+        "expected_close_date": deal.expected_close_date.isoformat(),
+        "version": deal.version,
+    }
+    data.update(changes)
+    return data
+
+
+def test_add_opportunity_from_account_fills_the_defaults(client_for, salesperson):
+    account = AccountFactory(name="Fjordbygg AS")
+    form = client_for(salesperson).get(reverse("opportunities:create"), {"account": account.pk})
+    initial = form.context["form"].initial
+    assert initial["name"] == "Fjordbygg AS"
+    assert initial["account"] == account
+    assert initial["business_area"] == account.business_area_id
+    assert initial["owner"] == salesperson
+
+
+def test_create_deal_through_the_form(client_for, salesperson):
+    account = AccountFactory()
+    contact = ContactFactory(account=account)
+    stage = Stage.objects.get(name="3. Quote sent")
+    response = client_for(salesperson).post(
+        reverse("opportunities:create") + f"?account={account.pk}",
+        {
+            "account": account.pk,
+            "name": "Pilot 30 users",
+            "owner": salesperson.pk,
+            "stage": stage.pk,
+            "probability": 10,
+            "offered_probability": 10,
+            "amount": "300000.00",
+            "expected_close_date": "2026-12-31",
+            "contacts": [contact.pk],
+        },
+    )
+    deal = Opportunity.objects.get(name="Pilot 30 users")
+    assert response.status_code == 302
+    assert deal.probability == 25 and not deal.is_probability_manual
+    assert list(deal.contacts.all()) == [contact]
+    assert deal.history.first().history_user == salesperson
+
+
+def test_form_save_with_typed_probability_marks_it_manual(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    client_for(salesperson).post(
+        reverse("opportunities:edit", args=[deal.pk]), _form_data(deal, probability=42)
+    )
+    deal.refresh_from_db()
+    assert deal.probability == 42 and deal.is_probability_manual
+
+
+def test_stage_gate_error_is_shown_next_to_the_stage(client_for, salesperson):
+    gated = Stage.objects.get(name="4. Short list")
+    gated.requires_next_action = True
+    gated.save()
+    deal = OpportunityFactory(owner=salesperson)
+    response = client_for(salesperson).post(
+        reverse("opportunities:edit", args=[deal.pk]), _form_data(deal, stage=gated.pk)
+    )
+    assert response.status_code == 200
+    assert "a next action date" in str(response.context["form"].errors["stage"])
+
+
+def test_concurrent_edit_is_refused_with_what_changed(client_for, salesperson, manager):
+    deal = OpportunityFactory(owner=salesperson, amount=Decimal("1000.00"))
+    data = _form_data(deal)
+    client_for(manager).post(
+        reverse("opportunities:edit", args=[deal.pk]), {**data, "amount": "2000.00"}
+    )
+    response = client_for(salesperson).post(
+        reverse("opportunities:edit", args=[deal.pk]), {**data, "name": "Renamed"}
+    )
+    assert response.status_code == 200
+    assert "changed by someone else" in response.text
+    deal.refresh_from_db()
+    assert deal.name != "Renamed" and deal.amount == Decimal("2000.00")
+
+
+@pytest.mark.parametrize(
+    "url_name", ["opportunities:edit", "opportunities:close_won", "opportunities:close_lost"]
+)
+def test_outsider_gets_403_on_get_and_post(client_for, salesperson, other_salesperson, url_name):
+    deal = OpportunityFactory(owner=salesperson)
+    client = client_for(other_salesperson)
+    url = reverse(url_name, args=[deal.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, _form_data(deal)).status_code == 403
+    deal.refresh_from_db()
+    assert deal.status == "open" and deal.version == 1
+
+
+def test_co_responsible_may_edit(client_for, salesperson, co_responsible):
+    deal = OpportunityFactory(owner=salesperson)
+    deal.co_responsible.add(co_responsible)
+    response = client_for(co_responsible).post(
+        reverse("opportunities:edit", args=[deal.pk]), _form_data(deal, name="Co-edited")
+    )
+    assert response.status_code == 302
+
+
+def test_manager_edits_any_deal(client_for, salesperson, manager):
+    deal = OpportunityFactory(owner=salesperson)
+    url = reverse("opportunities:edit", args=[deal.pk])
+    assert client_for(manager).post(url, _form_data(deal, name="Managed")).status_code == 302
+
+
+def test_outsider_cannot_move_or_add_lines(client_for, salesperson, other_salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    client = client_for(other_salesperson)
+    stage = Stage.objects.get(name="3. Quote sent")
+    assert (
+        client.post(reverse("opportunities:move", args=[deal.pk]), {"stage": stage.pk}).status_code
+        == 403
+    )
+    line = {"product": ProductFactory().pk, "quantity": "1", "discount_percent": "0"}
+    assert client.post(reverse("opportunities:line_add", args=[deal.pk]), line).status_code == 403
+    assert not deal.lines.exists()
+
+
+def test_close_lost_without_reason_keeps_the_form(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    response = client_for(salesperson).post(
+        reverse("opportunities:close_lost", args=[deal.pk]),
+        {"closed_date": "2026-11-23", "report": "They chose another vendor"},
+    )
+    assert response.status_code == 200
+    assert "loss_reason" in response.context["form"].errors
+    assert "They chose another vendor" in response.text
+
+
+def test_close_lost_with_reason(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    reason = LossReasonFactory()
+    response = client_for(salesperson).post(
+        reverse("opportunities:close_lost", args=[deal.pk]),
+        {"loss_reason": reason.pk, "closed_date": "2026-11-23", "version": deal.version},
+    )
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.status, deal.loss_reason, deal.probability) == ("lost", reason, 0)
+
+
+def test_lines_are_added_with_htmx_without_leaving_the_page(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    product = ProductFactory(list_price=Decimal("250.00"))
+    response = client_for(salesperson).post(
+        reverse("opportunities:line_add", args=[deal.pk]),
+        {"product": product.pk, "quantity": "4", "discount_percent": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    deal.refresh_from_db()
+    assert deal.amount == Decimal("1000.00")
+
+
+def test_list_footer_totals_cover_all_filtered_rows(client_for, salesperson):
+    area = BusinessAreaFactory(name="Öst")
+    for _ in range(60):
+        OpportunityFactory(business_area=area, amount=Decimal("100.00"))
+    OpportunityFactory(amount=Decimal("999.00"))
+    response = client_for(salesperson).get(
+        reverse("opportunities:list"), {"business_area": area.pk}
+    )
+    assert response.context["totals"]["amount"] == Decimal("6000.00")
+    assert response.context["totals"]["weighted"] == Decimal("600.00")
+    assert response.context["totals"]["count"] == 60
+    assert len(response.context["table"].page.object_list) == 50
+
+
+def test_export_equals_the_filtered_rows(client_for, salesperson):
+    area = BusinessAreaFactory(name="Väst")
+    OpportunityFactory(name="=cmd|evil", business_area=area, amount=Decimal("1.50"))
+    OpportunityFactory(name="Kept", business_area=area)
+    OpportunityFactory(name="Other")
+    client = client_for(salesperson)
+    csv_response = client.get(
+        reverse("opportunities:list"), {"business_area": area.pk, "export": "csv", "sort": "name"}
+    )
+    rows = list(
+        csv.reader(io.StringIO(b"".join(csv_response.streaming_content).decode("utf-8-sig")))
+    )
+    assert [r[0] for r in rows[1:]] == ["'=cmd|evil", "Kept"]
+    assert rows[1][5] == "1.50"
+    xlsx_response = client.get(
+        reverse("opportunities:list"), {"business_area": area.pk, "export": "xlsx"}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx_response.streaming_content))).active
+    assert sheet.max_row == 3
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_list_query_count_does_not_grow(
+    client_for, salesperson, django_assert_max_num_queries, rows
+):
+    OpportunityFactory.create_batch(rows, owner=salesperson)
+    client = client_for(salesperson)
+    with django_assert_max_num_queries(24):
+        assert client.get(reverse("opportunities:list")).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_board_query_count_does_not_grow(
+    client_for, salesperson, django_assert_max_num_queries, rows
+):
+    OpportunityFactory.create_batch(rows, owner=salesperson)
+    client = client_for(salesperson)
+    with django_assert_max_num_queries(24):
+        response = client.get(reverse("opportunities:board"))
+    assert response.status_code == 200
+
+
+def test_board_defaults_to_my_deals_and_totals_cover_every_card(client_for, salesperson):
+    OpportunityFactory.create_batch(25, owner=salesperson, amount=Decimal("10.00"))
+    OpportunityFactory(amount=Decimal("5000.00"))  # someone else's
+    response = client_for(salesperson).get(reverse("opportunities:board"))
+    first = response.context["columns"][0]
+    assert first["count"] == 25 and len(first["cards"]) == 20
+    assert first["amount"] == Decimal("250.00")
+    assert first["more"] == 5
+
+
+def test_board_drop_changes_stage_and_history(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    stage = Stage.objects.get(name="4. Short list")
+    response = client_for(salesperson).post(
+        reverse("opportunities:move", args=[deal.pk]),
+        {"stage": stage.pk, "version": deal.version, "query": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    deal.refresh_from_db()
+    assert deal.stage == stage and deal.probability == 50
+    assert deal.history.first().history_change_reason == "board"
+
+
+def test_bulk_change_stage_applies_rules(client_for, salesperson):
+    deals = OpportunityFactory.create_batch(3, owner=salesperson)
+    stage = Stage.objects.get(name="3. Quote sent")
+    client_for(salesperson).post(
+        reverse("opportunities:bulk"),
+        {"action": "stage", "stage": stage.pk, "selected": [d.pk for d in deals]},
+    )
+    assert set(Opportunity.objects.values_list("probability", flat=True)) == {25}
+
+
+def test_bulk_on_someone_elses_deal_is_403_and_changes_nothing(
+    client_for, salesperson, other_salesperson
+):
+    mine = OpportunityFactory(owner=other_salesperson)
+    theirs = OpportunityFactory(owner=salesperson)
+    stage = Stage.objects.get(name="3. Quote sent")
+    response = client_for(other_salesperson).post(
+        reverse("opportunities:bulk"),
+        {"action": "stage", "stage": stage.pk, "selected": [mine.pk, theirs.pk]},
+    )
+    assert response.status_code == 403
+    assert set(Opportunity.objects.values_list("probability", flat=True)) == {10}
+
+
+def test_detail_shows_history_of_deal_and_lines(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    client = client_for(salesperson)
+    client.post(
+        reverse("opportunities:line_add", args=[deal.pk]),
+        {"product": ProductFactory(name="Licence").pk, "quantity": "2", "discount_percent": "0"},
+    )
+    response = client.get(deal.get_absolute_url())
+    labels = [entry.object_label for entry in response.context["history"]]
+    assert "Line: Licence" in labels
+    amount_changes = [
+        c for e in response.context["history"] for c in e.changes if c.label == "amount"
+    ]
+    assert amount_changes
+
+
+def test_detail_query_count_is_fixed(client_for, salesperson, django_assert_max_num_queries):
+    deal = OpportunityFactory(owner=salesperson)
+    client = client_for(salesperson)
+    for _ in range(5):
+        client.post(
+            reverse("opportunities:line_add", args=[deal.pk]),
+            {"product": ProductFactory().pk, "quantity": "1", "discount_percent": "0"},
+        )
+    with django_assert_max_num_queries(20):
+        assert client.get(deal.get_absolute_url()).status_code == 200
