@@ -1,0 +1,38 @@
+"""Helpers shared by the browser tests: logging in and screenshots for human review."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+PASSWORD = "secret-pass-123"  # tests/factories.py: UserFactory.password
+SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save what the page shows to screenshots/<name>.png (gitignored) and return the path."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def visit(page, url: str, name: str):
+    """Open `url`, wait until it has loaded and save a screenshot named `name`."""
+    response = page.goto(url)
+    page.wait_for_load_state("load")
+    screenshot(page, name)
+    return response
+
+
+def login(page, live_server, user, *, next_path: str = "", password: str = PASSWORD):
+    """Log `user` in through the real login form; land on `next_path` or the dashboard."""
+    url = f"{live_server.url}/login/"
+    if next_path:
+        url += f"?next={next_path}"
+    page.goto(url)
+    page.get_by_label("Username", exact=True).fill(user.username)
+    page.get_by_label("Password", exact=True).fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    return page
