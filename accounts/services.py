@@ -1,0 +1,290 @@
+"""Writes on accounts and contacts that carry a rule or touch several rows."""
+
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import IO, Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from pipeline_crm.history import Origin, label_change
+
+from . import importing
+from .models import (
+    Account,
+    BusinessArea,
+    Contact,
+    ContactRole,
+    CustomerType,
+    Industry,
+    LeadSource,
+    Segment,
+)
+
+_LOOKUPS: dict[str, type[models.Model]] = {
+    "customer_type": CustomerType,
+    "segment": Segment,
+    "industry": Industry,
+    "business_area": BusinessArea,
+    "lead_source": LeadSource,
+    "role": ContactRole,
+}
+_HEADERS = {(c.is_contact, c.key): c.header for c in importing.COLUMNS}
+_LISTED_LOOKUP_NAMES = 15  # an unknown lookup's error lists the valid names up to this many
+
+
+@dataclass
+class RowError:
+    row: int | None  # the spreadsheet's row number; None for the file as a whole
+    message: str
+
+    def __str__(self) -> str:
+        return f"Row {self.row}: {self.message}" if self.row else self.message
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or on a dry run would do. With errors nothing was written."""
+
+    created_accounts: int = 0
+    updated_accounts: int = 0
+    created_contacts: int = 0
+    updated_contacts: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def import_accounts(
+    source: bytes | str | PathLike | IO[bytes],
+    *,
+    filename: str,
+    dry_run: bool,
+    user: AbstractBaseUser | None = None,
+) -> ImportResult:
+    """Import accounts and their contacts from a CSV or XLSX file (bytes, path or file object).
+
+    All or nothing: every row is checked and written in one transaction, which is rolled back
+    when any row has an error, and on a dry run. The errors list each problem with its row
+    number; the counts say what was (or would be) created and changed.
+
+    An account is matched by name ignoring case and surrounding spaces; a match gets its
+    non-empty columns, a new name creates an account. A row with contact columns adds a contact
+    to it, or updates the account's contact with the same e-mail (without an e-mail: the same
+    first and last name). Lookups name existing rows; the owner is a username. Every change is
+    in the history, labelled as an import by `user`.
+    """
+    result = ImportResult(dry_run=dry_run)
+    try:
+        rows = importing.read_rows(importing.read_source(source), filename)
+    except importing.ImportFileError as error:
+        result.errors = [RowError(None, message) for message in error.messages]
+        return result
+    with transaction.atomic():
+        _Importer(user).run(rows, result)
+        if dry_run or result.errors:
+            transaction.set_rollback(True)
+    return result
+
+
+class _Importer:
+    """One import's caches (accounts by name, lookups, owners) and its per-row steps."""
+
+    def __init__(self, user: AbstractBaseUser | None):
+        self.user = user
+        self.accounts: dict[str, list[Account]] = {}
+        self.lookups: dict[type[models.Model], dict[str, models.Model]] = {}
+        self.owners: dict[str, Any] = {}
+        self.created: dict[type[models.Model], set[int]] = {Account: set(), Contact: set()}
+        self.updated: dict[type[models.Model], set[int]] = {Account: set(), Contact: set()}
+
+    def run(self, rows: list[importing.SourceRow], result: ImportResult) -> None:
+        # A row with an error may leave values on a cached account; they are never saved, as
+        # any error rolls the whole import back.
+        for row in rows:
+            errors = [
+                _("Column %(column)s has a value but no header.") % {"column": column}
+                for column in row.headerless
+            ]
+            account = self.build_account(row, errors)
+            contact = self.build_contact(row, account, errors) if account else None
+            if errors:
+                result.errors.extend(RowError(row.number, message) for message in errors)
+                continue
+            self.save(account)
+            if contact is not None:
+                contact.account = account
+                self.save(contact)
+        result.created_accounts = len(self.created[Account])
+        result.updated_accounts = len(self.updated[Account] - self.created[Account])
+        result.created_contacts = len(self.created[Contact])
+        result.updated_contacts = len(self.updated[Contact] - self.created[Contact])
+
+    def build_account(self, row: importing.SourceRow, errors: list[str]) -> Account | None:
+        """The row's new or matched account with the row's values set (unsaved), or None."""
+        name = row.account.get("name", "")
+        if not name:
+            errors.append(_column_error("Name", forms.Field.default_error_messages["required"]))
+            return None
+        matches = self.accounts_named(name)
+        if len(matches) > 1:
+            errors.append(
+                _("Several accounts are named “%(name)s”; rename one before importing.")
+                % {"name": name}
+            )
+            return None
+        if not matches:
+            return self.apply(Account(), row.account, errors, is_contact=False)
+        # The name is the match key: a matched account keeps its own spelling.
+        values = {key: text for key, text in row.account.items() if key != "name"}
+        return self.apply(matches[0], values, errors, is_contact=False)
+
+    def build_contact(
+        self, row: importing.SourceRow, account: Account, errors: list[str]
+    ) -> Contact | None:
+        """The row's new or matched contact with the row's values set (unsaved), or None."""
+        if not row.has_contact:
+            return None
+        contact = self.existing_contact(account, row.contact) or Contact()
+        return self.apply(contact, row.contact, errors, is_contact=True)
+
+    def existing_contact(self, account: Account, values: dict[str, str]) -> Contact | None:
+        """The account's contact with the row's e-mail or, without one, the row's name."""
+        if account.pk is None:
+            return None
+        contacts = account.contacts.select_for_update().order_by("pk")
+        if values.get("email"):
+            return contacts.filter(email__iexact=values["email"]).first()
+        return contacts.filter(
+            first_name__iexact=values.get("first_name", ""),
+            last_name__iexact=values.get("last_name", ""),
+        ).first()
+
+    def apply(self, obj, values: dict[str, str], errors: list[str], *, is_contact: bool):
+        """`obj` with the non-empty `values` set, checked by the model's fields; None on errors.
+
+        A new object also needs its required columns; an existing one keeps what is empty.
+        Marks on `obj` whether this row changes it.
+        """
+        creating = obj.pk is None
+        if creating:
+            required = {
+                c.key: ""
+                for c in importing.COLUMNS
+                if c.is_contact == is_contact and not obj._meta.get_field(c.key).blank
+            }
+            values = {**required, **values}
+        failed = False
+        touched, changed = [], creating
+        for key, text in values.items():
+            header = _HEADERS[(is_contact, key)]
+            model_field = obj._meta.get_field(key)
+            try:
+                if not text:
+                    if creating and not model_field.blank:
+                        raise ValidationError(forms.Field.default_error_messages["required"])
+                    continue
+                current = getattr(obj, model_field.attname)
+                value = self.clean(model_field, text, current=current)
+            except ValidationError as error:
+                errors.extend(_column_error(header, message) for message in error.messages)
+                failed = True
+                continue
+            changed = changed or current != value
+            setattr(obj, model_field.attname, value)
+            touched.append(model_field.name)
+        if failed:
+            return None
+        # The model's own validation of the values this row sets; related rows were found in
+        # the database already, so they are not looked up again.
+        exclude = [
+            f.name for f in obj._meta.concrete_fields if f.is_relation or f.name not in touched
+        ]
+        try:
+            obj.full_clean(exclude=exclude, validate_unique=False)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                header = _HEADERS.get((is_contact, name), name)
+                errors.extend(_column_error(header, message) for message in messages)
+            return None
+        obj._import_changed = changed
+        return obj
+
+    def clean(self, model_field: models.Field, text: str, *, current: Any) -> Any:
+        """The value for `model_field` from a cell's `text`, or ValidationError."""
+        name = model_field.name
+        if name in _LOOKUPS:
+            return self.lookup(_LOOKUPS[name], text, current=current)
+        if name == "owner":
+            return self.owner(text)
+        if name == "country":
+            code = countries.alpha2(text) or countries.by_name(text)
+            if not code:
+                raise ValidationError(
+                    _("Unknown country “%(value)s”; use a code such as SE or the English name.")
+                    % {"value": text}
+                )
+            return code
+        if name in ("employees", "yearly_revenue"):
+            text = importing.number_text(text)
+        return model_field.formfield().clean(text)
+
+    def lookup(self, model: type[models.Model], text: str, *, current: int | None) -> int:
+        if model not in self.lookups:
+            self.lookups[model] = {row.name.lower(): row for row in model.objects.all()}
+        rows = self.lookups[model]
+        row = rows.get(text.lower())
+        if row is None:
+            names = sorted(r.name for r in rows.values() if r.is_active)
+            if names and len(names) <= _LISTED_LOOKUP_NAMES:
+                message = _("Unknown value “%(value)s”; use one of: %(names)s.") % {
+                    "value": text,
+                    "names": ", ".join(names),
+                }
+            else:
+                message = _("Unknown value “%(value)s”.") % {"value": text}
+            raise ValidationError(message)
+        if not row.is_active and row.pk != current:
+            raise ValidationError(_("“%(value)s” is no longer in use.") % {"value": row.name})
+        return row.pk
+
+    def owner(self, text: str) -> int:
+        if text not in self.owners:
+            users = list(get_user_model().objects.filter(is_active=True, username__iexact=text))
+            exact = [u for u in users if u.username == text]
+            self.owners[text] = (exact or users or [None])[0]
+        user = self.owners[text]
+        if user is None:
+            raise ValidationError(
+                _("No active user has the username “%(value)s”.") % {"value": text}
+            )
+        return user.pk
+
+    def accounts_named(self, name: str) -> list[Account]:
+        key = name.strip().lower()
+        if key not in self.accounts:
+            self.accounts[key] = list(Account.objects.named(name).select_for_update())
+        return self.accounts[key]
+
+    def save(self, obj: Account | Contact) -> None:
+        """Save `obj` if the row changed it, labelled as an import, bumping its version."""
+        if not obj._import_changed:
+            return
+        creating = obj.pk is None
+        if not creating:
+            obj.version += 1
+        label_change(obj, Origin.IMPORT)
+        if self.user is not None:
+            obj._history_user = self.user
+        obj.save()
+        (self.created if creating else self.updated)[type(obj)].add(obj.pk)
+        if creating and isinstance(obj, Account):
+            self.accounts[obj.name.strip().lower()] = [obj]
+
+
+def _column_error(header: str, message: str) -> str:
+    return _("%(column)s: %(message)s") % {"column": header, "message": message}
