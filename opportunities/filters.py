@@ -27,7 +27,7 @@ class OpportunityFilter(django_filters.FilterSet):
     stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.all(), label=_("Stage"))
     owner = UserFilter(label=_("Owner"))
     business_area = django_filters.ModelChoiceFilter(
-        queryset=BusinessArea.objects.all(), label=_("Business area")
+        queryset=BusinessArea.objects.all(), label=_("Business area"), null_label=_("(none)")
     )
     deal_type = django_filters.ModelChoiceFilter(
         queryset=DealType.objects.all(), label=_("Deal type")
@@ -50,6 +50,12 @@ class OpportunityFilter(django_filters.FilterSet):
         lookup_expr="lte",
         label=_("Close to"),
         widget=DateInput(),
+    )
+    closed_from = django_filters.DateFilter(
+        field_name="closed_date", lookup_expr="gte", label=_("Closed from"), widget=DateInput()
+    )
+    closed_to = django_filters.DateFilter(
+        field_name="closed_date", lookup_expr="lte", label=_("Closed to"), widget=DateInput()
     )
     stale = django_filters.BooleanFilter(
         method="filter_stale",

@@ -1,0 +1,65 @@
+import csv
+import sys
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.models import BusinessArea
+from forecasting.periods import Period
+from forecasting.reports import pipeline_report, pipeline_rows
+
+HEADER = ("Business area", "Stage", "Total", "Weighted", "Count")
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"Not a date (YYYY-MM-DD): {value}") from exc
+
+
+class Command(BaseCommand):
+    help = "Print the pipeline per business area for a period (CSV or text) on stdout."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+        parser.add_argument("--end", required=True, help="last day, YYYY-MM-DD (inclusive)")
+        parser.add_argument("--area", help="business area name")
+        parser.add_argument("--owner", help="owner's username")
+        parser.add_argument("--format", choices=("csv", "text"), default="csv")
+
+    def handle(self, *args, **options):
+        start, end = _date(options["start"]), _date(options["end"])
+        if start > end:
+            raise CommandError("--start is after --end")
+        filters = {}
+        if options["area"]:
+            area = BusinessArea.objects.filter(name__iexact=options["area"].strip()).first()
+            if area is None:
+                raise CommandError(f"Unknown business area: {options['area']}")
+            filters["business_area"] = area
+        if options["owner"]:
+            owner = get_user_model().objects.filter(username=options["owner"]).first()
+            if owner is None:
+                raise CommandError(f"Unknown user: {options['owner']}")
+            filters["owner"] = owner
+        report = pipeline_report(Period(start, end), filters)
+        rows = [
+            (area, stage, f"{total:.2f}", f"{weighted:.2f}", str(count))
+            for area, stage, total, weighted, count, _margin in pipeline_rows(report)
+        ]
+        if options["format"] == "csv":
+            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer.writerow(HEADER)
+            writer.writerows(rows)
+        else:
+            widths = [max(len(str(r[i])) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+            for row in [HEADER, *rows]:
+                cells = [
+                    str(v).ljust(w) if i < 2 else str(v).rjust(w)
+                    for i, (v, w) in enumerate(zip(row, widths, strict=True))
+                ]
+                self.stdout.write("  ".join(cells).rstrip())
+        self.stderr.write(f"{report.total.count} open deals, {start} – {end}")
+        sys.stdout.flush()

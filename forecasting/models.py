@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import BusinessArea
+from pipeline_crm.money import ZERO
+
+
+class Budget(models.Model):
+    """A business area's budget for one month, optionally split per salesperson.
+
+    Where a month has per-salesperson rows, the area's budget is their sum.
+    """
+
+    business_area = models.ForeignKey(
+        BusinessArea,
+        on_delete=models.PROTECT,
+        related_name="budgets",
+        verbose_name=_("business area"),
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="budgets",
+        verbose_name=_("salesperson"),
+    )
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(0)],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ("month", "business_area__order")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business_area", "month"],
+                condition=Q(salesperson__isnull=True),
+                name="budget_one_per_area_month",
+            ),
+            models.UniqueConstraint(
+                fields=["business_area", "month", "salesperson"],
+                condition=Q(salesperson__isnull=False),
+                name="budget_one_per_area_month_person",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="budget_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        who = f" · {self.salesperson}" if self.salesperson_id else ""
+        return f"{self.business_area} {self.month:%Y-%m}{who}"
+
+
+class SavedReport(models.Model):
+    class Kind(models.TextChoices):
+        PIPELINE = "pipeline", _("Pipeline per business area")
+        BUDGET = "budget", _("Budget comparison")
+        FUNNEL = "funnel", _("Funnel")
+        SALESPEOPLE = "salespeople", _("Salesperson grid")
+        WINLOSS = "winloss", _("Win/loss")
+        TREND = "trend", _("Trend")
+        EFFORT = "effort", _("Effort vs revenue")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("report"), max_length=20, choices=Kind.choices)
+    query = models.TextField(_("filters"), blank=True, help_text=_("The report's query string."))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_reports",
+        verbose_name=_("owner"),
+    )
+    is_shared = models.BooleanField(_("shared with everyone"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("saved report")
+        verbose_name_plural = _("saved reports")
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,84 @@
+"""Report periods: inclusive calendar dates, picked as from–to or as a month, quarter or year."""
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def months(self) -> list[date]:
+        """First days of every month the period touches."""
+        first = self.start.replace(day=1)
+        months = []
+        while first <= self.end:
+            months.append(first)
+            first = (first + timedelta(days=32)).replace(day=1)
+        return months
+
+    def share_of_month(self, month: date) -> tuple[int, int]:
+        """(days of `month` inside the period, days in `month`) for pro-rata budgets."""
+        days_in_month = calendar.monthrange(month.year, month.month)[1]
+        month_end = month.replace(day=days_in_month)
+        overlap = (min(self.end, month_end) - max(self.start, month)).days + 1
+        return max(overlap, 0), days_in_month
+
+    def as_query(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def quarter_of(day: date) -> Period:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = date(day.year, first_month, 1)
+    end_month = first_month + 2
+    end = date(day.year, end_month, calendar.monthrange(day.year, end_month)[1])
+    return Period(start, end)
+
+
+def current_quarter() -> Period:
+    return quarter_of(timezone.localdate())
+
+
+_PICK = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
+
+
+def parse_pick(value: str) -> Period | None:
+    """`2026` → the year, `2026-Q3` → the quarter, `2026-07` → the month; else None."""
+    match = _PICK.match(value.strip())
+    if not match:
+        return None
+    year = int(match["year"])
+    if match["quarter"]:
+        return quarter_of(date(year, 3 * int(match["quarter"]) - 2, 1))
+    if match["month"]:
+        month = int(match["month"])
+        return Period(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+    return Period(date(year, 1, 1), date(year, 12, 31))
+
+
+def pick_choices(today: date | None = None) -> list[tuple[str, str]]:
+    """The picker's options: this and neighbouring years, their quarters, and the months."""
+    today = today or timezone.localdate()
+    choices: list[tuple[str, str]] = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        choices.append((str(year), str(year)))
+        choices += [(f"{year}-Q{q}", f"{year} Q{q}") for q in range(1, 5)]
+    for offset in range(-6, 13):
+        month = (today.month - 1 + offset) % 12 + 1
+        year = today.year + (today.month - 1 + offset) // 12
+        choices.append((f"{year}-{month:02d}", f"{year}-{month:02d}"))
+    return choices
+
+
+PERIOD_ERROR = _("Give a start and an end date (YYYY-MM-DD), the start not after the end.")

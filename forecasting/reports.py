@@ -1,0 +1,335 @@
+"""The report queries. Each aggregates in the database in a fixed number of queries; totals are
+sums of the rows shown, so every page adds up."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import BusinessArea
+from opportunities.models import ForecastCategory, Opportunity, Stage
+from pipeline_crm.models import CompanySettings
+from pipeline_crm.money import ZERO, round_money
+
+from .models import Budget
+from .periods import Period
+
+
+def deal_list_url(**params) -> str:
+    """The deal list filtered to exactly the deals behind a figure."""
+    query = {k: v for k, v in params.items() if v is not None and v != ""}
+    return f"{reverse('opportunities:list')}?{urlencode(query)}"
+
+
+def open_deals(period: Period, filters: dict):
+    """Open deals expected to close in the period, narrowed by the report's filters.
+
+    `filters` holds model instances under owner, business_area, product, deal_type, source,
+    forecast_category (any may be missing).
+    """
+    deals = Opportunity.objects.open().in_period(period.start, period.end)
+    return _narrow(deals, filters)
+
+
+def _narrow(deals, filters: dict):
+    if filters.get("owner"):
+        deals = deals.filter(owner=filters["owner"])
+    if filters.get("business_area"):
+        deals = deals.filter(business_area=filters["business_area"])
+    if filters.get("product"):
+        deals = deals.with_product(filters["product"])
+    for name in ("deal_type", "source", "forecast_category"):
+        if filters.get(name):
+            deals = deals.filter(**{name: filters[name]})
+    return deals
+
+
+# --- pipeline per business area ----------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    total: Decimal = ZERO
+    weighted: Decimal = ZERO
+    count: int = 0
+    margin: Decimal = ZERO
+    url: str = ""
+
+    def add(self, other: "Figures") -> None:
+        self.total += other.total
+        self.weighted += other.weighted
+        self.count += other.count
+        self.margin += other.margin
+
+
+@dataclass
+class StageRow:
+    stage: Stage
+    figures: Figures
+
+
+@dataclass
+class AreaBlock:
+    area: BusinessArea | None
+    rows: list[StageRow] = field(default_factory=list)
+    subtotal: Figures = field(default_factory=Figures)
+
+    @property
+    def name(self) -> str:
+        return self.area.name if self.area else ""
+
+
+@dataclass
+class PipelineReport:
+    period: Period
+    areas: list[AreaBlock]
+    total: Figures
+
+
+def pipeline_report(
+    period: Period, filters: dict, *, link_params: dict | None = None
+) -> PipelineReport:
+    """Open deals closing in the period, grouped business area × stage (stages in order):
+    Total, Weighted, # and Margin per row, a subtotal per area and a grand total."""
+    link = {
+        "status": "open",
+        "close_from": period.start.isoformat(),
+        "close_to": period.end.isoformat(),
+        **(link_params or {}),
+    }
+    grouped = (
+        open_deals(period, filters)
+        .order_by()
+        .values("business_area", "stage")
+        .annotate(
+            total=Sum("amount"),
+            weighted=Sum("weighted_amount"),
+            count=Count("pk"),
+            margin=Sum("margin"),
+        )
+    )
+    areas = {a.pk: a for a in BusinessArea.objects.all()}
+    stages = {s.pk: s for s in Stage.objects.all()}
+    blocks: dict[int | None, AreaBlock] = {}
+    for row in grouped:
+        area_id = row["business_area"]
+        block = blocks.setdefault(area_id, AreaBlock(area=areas.get(area_id)))
+        figures = Figures(
+            total=round_money(row["total"] or ZERO),
+            weighted=round_money(row["weighted"] or ZERO),
+            count=row["count"],
+            margin=round_money(row["margin"] or ZERO),
+            url=deal_list_url(
+                **link, business_area=area_id if area_id else "null", stage=row["stage"]
+            ),
+        )
+        block.rows.append(StageRow(stage=stages[row["stage"]], figures=figures))
+        block.subtotal.add(figures)
+    ordered = sorted(
+        blocks.values(),
+        key=lambda b: (b.area is None, b.area.order if b.area else 0, b.name),
+    )
+    total = Figures(url=deal_list_url(**link))
+    for block in ordered:
+        block.rows.sort(key=lambda r: (r.stage.order, r.stage.name))
+        block.subtotal.url = deal_list_url(
+            **link, business_area=block.area.pk if block.area else "null"
+        )
+        total.add(block.subtotal)
+    return PipelineReport(period=period, areas=ordered, total=total)
+
+
+def pipeline_rows(report: PipelineReport, *, total_label: str = "Total"):
+    """The report as flat rows: (area, stage, total, weighted, count, margin).
+
+    An area's subtotal row has that area and an empty stage; the grand total row has
+    `total_label` and an empty stage.
+    """
+    for block in report.areas:
+        for row in block.rows:
+            f = row.figures
+            yield (block.name, row.stage.name, f.total, f.weighted, f.count, f.margin)
+        s = block.subtotal
+        yield (block.name, "", s.total, s.weighted, s.count, s.margin)
+    t = report.total
+    yield (total_label, "", t.total, t.weighted, t.count, t.margin)
+
+
+# --- budget comparison -------------------------------------------------------------------------
+
+
+@dataclass
+class BudgetRow:
+    area: BusinessArea | None
+    budget: Decimal = ZERO
+    won: Decimal = ZERO
+    weighted: Decimal = ZERO
+    overdue: Decimal = ZERO
+    commit: Decimal = ZERO
+    best_case: Decimal = ZERO
+    won_url: str = ""
+    weighted_url: str = ""
+    overdue_url: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.area.name if self.area else ""
+
+    @property
+    def forecast(self) -> Decimal:
+        return self.won + self.weighted
+
+    @property
+    def variance(self) -> Decimal:
+        return self.forecast - self.budget
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.budget:
+            return None
+        return (self.forecast * 100 / self.budget).quantize(Decimal("0.1"))
+
+    def add(self, other: "BudgetRow") -> None:
+        for name in ("budget", "won", "weighted", "overdue", "commit", "best_case"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class BudgetReport:
+    period: Period
+    rows: list[BudgetRow]
+    total: BudgetRow
+    lower: Decimal
+    upper: Decimal
+
+    def verdict(self, row: BudgetRow) -> str | None:
+        """under / on / over budget, by the company's thresholds (on = 95–105 % by default)."""
+        percent = row.percent
+        if percent is None:
+            return None
+        if percent < self.lower:
+            return "under"
+        if percent > self.upper:
+            return "over"
+        return "on"
+
+
+def budget_for_period(period: Period, *, owner=None, business_area=None) -> dict[int, Decimal]:
+    """Budget per business area for the period.
+
+    A month's area budget is the sum of its per-salesperson rows where it has any, else its
+    area row; a month the period covers in part counts pro rata by days (rounded per month).
+    With `owner`, only that salesperson's rows count.
+    """
+    months = period.months()
+    budgets = Budget.objects.filter(month__in=months)
+    if business_area is not None:
+        budgets = budgets.filter(business_area=business_area)
+    if owner is not None:
+        budgets = budgets.filter(salesperson=owner)
+    grouped = (
+        budgets.order_by()
+        .values("business_area", "month")
+        .annotate(
+            people=Sum("amount", filter=Q(salesperson__isnull=False)),
+            people_count=Count("pk", filter=Q(salesperson__isnull=False)),
+            area=Sum("amount", filter=Q(salesperson__isnull=True)),
+        )
+    )
+    result: dict[int, Decimal] = {}
+    for row in grouped:
+        amount = row["people"] if row["people_count"] else row["area"]
+        inside, days = period.share_of_month(row["month"])
+        share = round_money((amount or ZERO) * inside / days)
+        result[row["business_area"]] = result.get(row["business_area"], ZERO) + share
+    return result
+
+
+def budget_report(period: Period, filters: dict, *, today=None, link_params=None) -> BudgetReport:
+    """Per business area: budget, won, weighted open, forecast, commit, best case, overdue."""
+    today = today or timezone.localdate()
+    company = CompanySettings.load()
+    link = {**(link_params or {})}
+    won = (
+        _narrow(Opportunity.objects.won().closed_in(period.start, period.end), filters)
+        .order_by()
+        .values("business_area")
+        .annotate(amount=Sum("amount"))
+    )
+    kinds = ForecastCategory.Kind
+    upcoming = Q(expected_close_date__gte=today)
+    open_rows = (
+        open_deals(period, filters)
+        .order_by()
+        .values("business_area")
+        .annotate(
+            weighted=Sum("weighted_amount", filter=upcoming),
+            overdue=Sum("amount", filter=~upcoming),
+            commit=Sum("amount", filter=upcoming & Q(forecast_category__kind=kinds.COMMIT)),
+            best=Sum(
+                "amount",
+                filter=upcoming & Q(forecast_category__kind__in=[kinds.COMMIT, kinds.BEST_CASE]),
+            ),
+        )
+    )
+    budgets = budget_for_period(
+        period, owner=filters.get("owner"), business_area=filters.get("business_area")
+    )
+    areas = {a.pk: a for a in BusinessArea.objects.all()}
+    rows: dict[int | None, BudgetRow] = {}
+
+    def row_for(area_id):
+        return rows.setdefault(area_id, BudgetRow(area=areas.get(area_id)))
+
+    for area_id, amount in budgets.items():
+        row_for(area_id).budget = amount
+    for item in won:
+        row_for(item["business_area"]).won = round_money(item["amount"] or ZERO)
+    for item in open_rows:
+        row = row_for(item["business_area"])
+        row.weighted = round_money(item["weighted"] or ZERO)
+        row.overdue = round_money(item["overdue"] or ZERO)
+        row.commit = round_money(item["commit"] or ZERO)
+        row.best_case = round_money(item["best"] or ZERO)
+    for row in rows.values():
+        row.commit += row.won
+        row.best_case += row.won
+        area = row.area.pk if row.area else "null"
+        row.won_url = deal_list_url(
+            **link,
+            status="won",
+            business_area=area,
+            closed_from=period.start.isoformat(),
+            closed_to=period.end.isoformat(),
+        )
+        row.weighted_url = deal_list_url(
+            **link,
+            status="open",
+            business_area=area,
+            close_from=max(period.start, today).isoformat(),
+            close_to=period.end.isoformat(),
+        )
+        row.overdue_url = deal_list_url(
+            **link,
+            status="open",
+            business_area=area,
+            close_from=period.start.isoformat(),
+            close_to=min(period.end, today - timedelta(days=1)).isoformat(),
+        )
+    ordered = sorted(
+        rows.values(), key=lambda r: (r.area is None, r.area.order if r.area else 0, r.name)
+    )
+    total = BudgetRow(area=None)
+    for row in ordered:
+        total.add(row)
+    return BudgetReport(
+        period=period,
+        rows=ordered,
+        total=total,
+        lower=company.budget_on_lower,
+        upper=company.budget_on_upper,
+    )
