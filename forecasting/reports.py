@@ -208,12 +208,13 @@ class BudgetReport:
 
     def verdict(self, row: BudgetRow) -> str | None:
         """under / on / over budget, by the company's thresholds (on = 95–105 % by default)."""
-        percent = row.percent
-        if percent is None:
+        if not row.budget:
             return None
-        if percent < self.lower:
+        # Compare unrounded: 94.999 % is under a 95 % threshold even though it shows as 95.0 %.
+        ratio = row.forecast * 100
+        if ratio < row.budget * self.lower:
             return "under"
-        if percent > self.upper:
+        if ratio > row.budget * self.upper:
             return "over"
         return "on"
 
