@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 compilemessages: $(STAMP)
-	$(BIN)/python manage.py compilemessages --ignore '.venv' --verbosity 0
+	@if [ -d locale ]; then $(BIN)/python manage.py compilemessages --ignore '.venv' --verbosity 0; fi
 
 run: export DJANGO_HTTPS = 0
 run: export DJANGO_DEBUG ?= 0
