@@ -33,6 +33,7 @@ def test_deploy_check_passes_with_production_settings():
         "DJANGO_ALLOWED_HOSTS": "crm.example.com",
     }
     env.pop("DJANGO_HTTPS", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
