@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import analytics_views, views
 
 app_name = "forecasting"
 urlpatterns = [
@@ -8,6 +8,10 @@ urlpatterns = [
     path("pipeline/", views.pipeline, name="pipeline"),
     path("budget/", views.budget, name="budget"),
     path("budgets/", views.budget_grid, name="budgets"),
+    path("funnel/", analytics_views.funnel, name="funnel"),
+    path("salespeople/", analytics_views.salespeople, name="salespeople"),
+    path("winloss/", analytics_views.winloss, name="winloss"),
+    path("trend/", analytics_views.trend, name="trend"),
     path("saved/", views.save_report, name="save"),
     path("saved/<int:pk>/", views.open_saved_report, name="saved"),
     path("saved/<int:pk>/delete/", views.delete_saved_report, name="saved_delete"),

@@ -1,0 +1,151 @@
+"""The funnel, salesperson grid, win/loss and trend report pages; built like `views.pipeline`."""
+
+from django import forms
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from pipeline_crm.exports import FORMATS, export_rows
+
+from .analytics import (
+    BY_MONTH,
+    BY_QUARTER,
+    funnel_chart,
+    funnel_report,
+    funnel_rows,
+    salespeople_report,
+    salespeople_rows,
+    trend_chart,
+    trend_report,
+    trend_rows,
+    winloss_report,
+    winloss_rows,
+)
+from .forms import PipelineFilterForm
+from .models import SavedReport
+from .views import _period_redirect, _report_context
+
+
+class FunnelFilterForm(PipelineFilterForm):
+    """The pipeline report's filters with an optional period: none means every open deal."""
+
+    PERIOD_FIELDS = ("start", "end", "pick")
+
+    def clean(self):
+        if any(self.data.get(name) for name in self.PERIOD_FIELDS):
+            return super().clean()
+        return self.cleaned_data
+
+    @property
+    def period(self):
+        if self.cleaned_data.get("start") is None:
+            return None
+        return super().period
+
+
+class BucketFilterForm(PipelineFilterForm):
+    """The pipeline report's filters plus the buckets: by month (default) or by quarter."""
+
+    by = forms.ChoiceField(
+        label=gettext_lazy("By"),
+        required=False,
+        choices=[(BY_MONTH, gettext_lazy("Month")), (BY_QUARTER, gettext_lazy("Quarter"))],
+    )
+
+    def clean_by(self) -> str:
+        return self.cleaned_data["by"] or BY_MONTH
+
+
+def _has_period(request) -> bool:
+    return "start" in request.GET or "pick" in request.GET
+
+
+def _render(request, template: str, context: dict, form):
+    return render(request, template, context, status=200 if form.is_valid() else 400)
+
+
+def funnel(request):
+    form = FunnelFilterForm(request.GET)
+    context = _report_context(request, SavedReport.Kind.FUNNEL, form)
+    if form.is_valid():
+        report = funnel_report(form.period, form.cleaned_data, link_params=form.deal_filters())
+        fmt = request.GET.get("export")
+        if fmt in FORMATS:
+            header = [_("Stage"), "#", _("Total"), _("Weighted")]
+            rows = funnel_rows(report, total_label=_("Total"))
+            return export_rows([header, *rows], fmt, "funnel")
+        context["report"] = report
+        context["chart"] = funnel_chart(report)
+    return _render(request, "forecasting/funnel.html", context, form)
+
+
+def salespeople(request):
+    if not _has_period(request):
+        return _period_redirect(request)
+    form = BucketFilterForm(request.GET)
+    context = _report_context(request, SavedReport.Kind.SALESPEOPLE, form)
+    if form.is_valid():
+        report = salespeople_report(
+            form.period,
+            form.cleaned_data,
+            by=form.cleaned_data["by"],
+            link_params=form.deal_filters(),
+        )
+        fmt = request.GET.get("export")
+        if fmt in FORMATS:
+            labels = {
+                "salesperson": _("Salesperson"),
+                "won": _("Won"),
+                "open": _("Open"),
+                "weighted": _("Weighted"),
+                "total": _("Total"),
+            }
+            return export_rows(salespeople_rows(report, labels=labels), fmt, "salespeople")
+        context["report"] = report
+    return _render(request, "forecasting/salespeople.html", context, form)
+
+
+def winloss(request):
+    if not _has_period(request):
+        return _period_redirect(request)
+    form = PipelineFilterForm(request.GET)
+    context = _report_context(request, SavedReport.Kind.WINLOSS, form)
+    if form.is_valid():
+        report = winloss_report(form.period, form.cleaned_data, link_params=form.deal_filters())
+        fmt = request.GET.get("export")
+        if fmt in FORMATS:
+            header = [
+                _("Table"),
+                _("Group"),
+                _("Won"),
+                _("Won value"),
+                _("Lost"),
+                _("Lost value"),
+                _("Win rate %"),
+            ]
+            rows = winloss_rows(report, total_label=_("Total"))
+            return export_rows([header, *rows], fmt, "winloss")
+        context["report"] = report
+    return _render(request, "forecasting/winloss.html", context, form)
+
+
+def trend(request):
+    if not _has_period(request):
+        return _period_redirect(request)
+    form = BucketFilterForm(request.GET)
+    context = _report_context(request, SavedReport.Kind.TREND, form)
+    if form.is_valid():
+        report = trend_report(
+            form.period,
+            form.cleaned_data,
+            by=form.cleaned_data["by"],
+            link_params=form.deal_filters(),
+        )
+        fmt = request.GET.get("export")
+        if fmt in FORMATS:
+            header = [_("Period"), _("Total"), _("Weighted"), "#"]
+            rows = trend_rows(report, total_label=_("Total"))
+            return export_rows([header, *rows], fmt, "trend")
+        context["report"] = report
+        context["chart"] = trend_chart(report)
+    return _render(request, "forecasting/trend.html", context, form)
