@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -196,3 +197,21 @@ def test_query_count_is_fixed(client_for, salesperson, django_assert_max_num_que
     client = client_for(salesperson)
     with django_assert_max_num_queries(20):
         client.get(reverse("forecasting:funnel"))
+
+
+def test_dashboard_panel_shows_mine(salesperson, co_responsible, deals):
+    shared = _deal("2. Qualified", "10000.00", owner=co_responsible)
+    shared.co_responsible.add(salesperson)
+    template = Template("{% load forecasting_panels %}{% funnel_panel user=user %}")
+    html = template.render(Context({"user": salesperson}))
+    assert "My funnel" in html and "mine=true" in html
+    assert "6 open deals, 1,430,000.00" in html
+    everyone = Template("{% load forecasting_panels %}{% funnel_panel %}").render(Context())
+    assert "10 open deals, 1,930,000.00" in everyone
+    assert "css/reports.css" in everyone
+
+
+def test_panel_link_lists_my_deals(client_for, salesperson, deals):
+    report = funnel_report(None, {}, mine=salesperson)
+    totals = client_for(salesperson).get(report.total.url).context["totals"]
+    assert (totals["count"], totals["amount"]) == (report.total.count, report.total.total)

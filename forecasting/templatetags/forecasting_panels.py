@@ -1,0 +1,13 @@
+from django import template
+
+from ..analytics import funnel_chart, funnel_report
+
+register = template.Library()
+
+
+@register.inclusion_tag("forecasting/partials/funnel_panel.html")
+def funnel_panel(user=None) -> dict:
+    """A compact funnel of every open deal for the dashboard; with `user`, only the deals that
+    user owns or shares ("mine"). Two queries."""
+    report = funnel_report(None, {}, mine=user)
+    return {"report": report, "chart": funnel_chart(report, compact=True), "mine": user is not None}
