@@ -160,3 +160,75 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     expected_close_date = factory.LazyFunction(
         lambda: datetime.date.today() + datetime.timedelta(days=30)
     )
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+
+def _activity_type(name: str):
+    from activities.models import ActivityType
+
+    return ActivityType.objects.get(name=name)
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    from activities.agenda import day_start
+
+    return day_start(day)
+
+
+class ActivityTypeFactory(LookupFactory):
+    class Meta:
+        model = "activities.ActivityType"
+
+    name = factory.Sequence(lambda n: f"Activity type {n}")
+    kind = "meeting"
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    """A planned one-hour meeting tomorrow; `task=True` makes a task due tomorrow instead."""
+
+    class Meta:
+        model = "activities.Activity"
+
+    class Params:
+        task = factory.Trait(
+            type=factory.LazyFunction(lambda: _activity_type("Task")),
+            due_date=factory.LazyFunction(
+                lambda: datetime.date.today() + datetime.timedelta(days=1)
+            ),
+            start=factory.LazyAttribute(lambda a: _start_of_day(a.due_date)),
+            end=None,
+        )
+
+    type = factory.LazyFunction(lambda: _activity_type("Meeting"))
+    subject = factory.Sequence(lambda n: f"Activity {n:04d}")
+    account = factory.SubFactory(AccountFactory)
+    owner = factory.SubFactory(UserFactory)
+    start = factory.LazyFunction(
+        lambda: (
+            datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(days=1)
+        )
+    )
+    end = factory.LazyAttribute(lambda a: a.start + datetime.timedelta(hours=1))
+    is_done = False
+    completed_at = factory.Maybe(
+        "is_done",
+        yes_declaration=factory.LazyAttribute(lambda a: a.end or a.start),
+        no_declaration=None,
+    )
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A small text document on an account (pass account=None, opportunity=deal for a deal)."""
+
+    class Meta:
+        model = "activities.Document"
+
+    account = factory.SubFactory(AccountFactory)
+    opportunity = None
+    file = factory.django.FileField(filename="notes.txt", data=b"Meeting notes\n")
+    original_name = "notes.txt"
+    size = factory.LazyAttribute(lambda d: d.file.size)
+    content_type = "text/plain"
+    uploaded_by = factory.SubFactory(UserFactory)
