@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("contacts/", include("accounts.contact_urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("activities/", include("activities.urls")),
     path("reports/", include("forecasting.urls")),
 ]
 

@@ -1,0 +1,189 @@
+"""The data of the panels other pages show: activities, documents, previous/next, reminders.
+
+The template tags (templatetags/activities.py) and the htmx views that re-render a panel both
+build their context here, each in a fixed number of queries whatever the number of rows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.urls import reverse
+
+from accounts.models import Account, Contact
+from opportunities.models import Opportunity
+
+from .agenda import Bucket, bucket_counts, company_today
+from .forms import ActivityForm, DocumentForm, rounded_now
+from .models import Activity, Document
+from .services import can_delete_document, can_upload_document
+
+PANEL_LIMIT = 50
+REMINDER_LIMIT = 25
+
+_KINDS = {"account": Account, "contact": Contact, "opportunity": Opportunity}
+
+
+def panel_key(obj) -> str:
+    """`account:12`, `contact:5`, `opportunity:7`: names the object a panel is for."""
+    for kind, model in _KINDS.items():
+        if isinstance(obj, model):
+            return f"{kind}:{obj.pk}"
+    raise TypeError(f"No panel for {type(obj)}")
+
+
+def panel_object(key: str):
+    """The object named by `panel_key`; Http404 for anything else."""
+    kind, _sep, pk = (key or "").partition(":")
+    model = _KINDS.get(kind)
+    if model is None or not pk.isdigit():
+        raise Http404("No such panel")
+    queryset = model.objects.all()
+    if model is not Account:
+        queryset = queryset.select_related("account")
+    try:
+        return queryset.get(pk=pk)
+    except model.DoesNotExist as missing:
+        raise Http404("No such object") from missing
+
+
+def account_of(obj) -> Account:
+    return obj if isinstance(obj, Account) else obj.account
+
+
+def links_for(obj) -> dict:
+    """The links an activity logged on `obj` gets: its account, and the contact or deal."""
+    links = {"account": account_of(obj)}
+    if isinstance(obj, Contact):
+        links["contact"] = obj
+    elif isinstance(obj, Opportunity):
+        links["opportunity"] = obj
+    return links
+
+
+def new_activity_form(user, obj, data=None) -> ActivityForm:
+    """The inline "log activity" form of `obj`'s panel; its links are fixed and hidden."""
+    links = links_for(obj)
+    return ActivityForm(
+        data,
+        initial={"owner": user, "start": rounded_now(), **links},
+        fixed=tuple(links),
+        prefix=f"log-{panel_key(obj).replace(':', '-')}",
+    )
+
+
+def agenda_url(**params) -> str:
+    """The agenda filtered by `params`, for everyone's activities, done or not."""
+    query = {"owner": "", "done": "", **params}
+    return f"{reverse('activities:agenda')}?{urlencode(query)}"
+
+
+def activities_panel(user, obj, *, form: ActivityForm | None = None, today: date | None = None):
+    """The activities of an account, contact or deal, and the form to log one.
+
+    Planned ones first (soonest first), then done ones (newest first); at most PANEL_LIMIT,
+    with the total and a link to the agenda for the rest.
+    """
+    today = today or company_today()
+    queryset = Activity.objects.on(obj)
+    rows = list(queryset.for_list().with_edit_flag(user).in_panel_order()[: PANEL_LIMIT + 1])
+    total = queryset.count() if len(rows) > PANEL_LIMIT else len(rows)
+    rows = rows[:PANEL_LIMIT]
+    for activity in rows:
+        activity.is_overdue = not activity.is_done and activity.local_date < today
+    kind = panel_key(obj).partition(":")[0]
+    return {
+        "object": obj,
+        "panel": panel_key(obj),
+        "panel_id": f"activities-{kind}-{obj.pk}",
+        "activities": rows,
+        "total": total,
+        "more": total - len(rows),
+        "form": form or new_activity_form(user, obj),
+        "agenda_url": agenda_url(**{kind: obj.pk}),
+        "next": obj.get_absolute_url(),
+    }
+
+
+def documents_panel(user, obj, *, form: DocumentForm | None = None):
+    """An account's or a deal's documents, newest first, with the upload form where allowed.
+
+    An account also lists its deals' documents (read-only here; they are managed on the deal).
+    """
+    documents = list(Document.objects.of(obj).for_list())
+    may_upload = can_upload_document(user, obj)
+    deal_documents = []
+    if isinstance(obj, Opportunity):
+        for document in documents:
+            document.user_can_delete = may_upload  # the deal's editors: one check for all rows
+    else:
+        for document in documents:
+            document.user_can_delete = can_delete_document(user, document)
+        deal_documents = list(Document.objects.filter(opportunity__account=obj).for_list())
+    kind = panel_key(obj).partition(":")[0]
+    return {
+        "object": obj,
+        "kind": kind,
+        "panel_id": f"documents-{kind}-{obj.pk}",
+        "documents": documents,
+        "deal_documents": deal_documents,
+        "can_upload": may_upload,
+        "form": form or (DocumentForm() if may_upload else None),
+        "upload_url": reverse("activities:document_upload", args=[kind, obj.pk]),
+    }
+
+
+def previous_next(opportunity: Opportunity) -> dict:
+    """The deal's latest done activity, its next planned one and its next action (seed 002)."""
+    activities = Activity.objects.filter(opportunity=opportunity).select_related("type", "owner")
+    previous = activities.done().order_by("-start", "-pk").first()
+    upcoming = activities.planned().order_by("start", "pk").first()
+    today = company_today()
+    return {
+        "opportunity": opportunity,
+        "previous": previous,
+        "next": upcoming,
+        "next_overdue": upcoming is not None and upcoming.local_date < today,
+        "next_action_overdue": opportunity.next_action_date is not None
+        and opportunity.next_action_date < today,
+        "today": today,
+    }
+
+
+@dataclass
+class Reminders:
+    """What a user has due: overdue and today's activities, and deals whose next action came."""
+
+    activities: list = field(default_factory=list)
+    deals: list = field(default_factory=list)
+    overdue_count: int = 0
+    today_count: int = 0
+    deal_count: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue_count or self.today_count or self.deal_count)
+
+
+def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT) -> Reminders:
+    """The user's reminders on `today` (four queries): up to `limit` rows of each, and counts."""
+    due = Activity.objects.due_by(today).owned_by(user)
+    counts = bucket_counts(due, today=today)
+    rows = list(due.for_list().with_edit_flag(user).order_by("start", "pk")[:limit])
+    for activity in rows:
+        activity.is_overdue = activity.local_date < today
+    deals = (
+        Opportunity.objects.open()
+        .owned_by(user)
+        .filter(next_action_date__lte=today)
+        .select_related("account")
+        .order_by("next_action_date", "pk")
+    )
+    return Reminders(
+        activities=rows,
+        deals=list(deals[:limit]),
+        overdue_count=counts[Bucket.OVERDUE],
+        today_count=counts[Bucket.TODAY],
+        deal_count=deals.count(),
+    )

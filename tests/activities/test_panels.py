@@ -1,0 +1,181 @@
+"""The template tags other pages include: rendered through a tiny template, as a page would."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+
+from activities.agenda import company_today
+from activities.panels import PANEL_LIMIT
+
+from ..factories import (
+    AccountFactory,
+    ActivityFactory,
+    ContactFactory,
+    DocumentFactory,
+    OpportunityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def render(source: str, user, **context) -> str:
+    request = RequestFactory().get("/somewhere/")
+    request.user = user
+    template = Template("{% load activities %}" + source)
+    return template.render(Context({"request": request, "user": user, **context}))
+
+
+def test_account_panel_lists_planned_first_then_done_newest_first(salesperson):
+    account = AccountFactory()
+    now = datetime.now(UTC)
+    ActivityFactory(
+        account=account, subject="Done long ago", start=now - timedelta(days=9), is_done=True
+    )
+    ActivityFactory(
+        account=account, subject="Done lately", start=now - timedelta(days=1), is_done=True
+    )
+    ActivityFactory(account=account, subject="Next month", start=now + timedelta(days=30))
+    ActivityFactory(account=account, subject="Tomorrow", start=now + timedelta(days=1))
+    html = render("{% activities_for account %}", salesperson, account=account)
+    order = ["Tomorrow", "Next month", "Done lately", "Done long ago"]
+    positions = [html.index(subject) for subject in order]
+    assert positions == sorted(positions)
+    assert "Log activity" in html and f'name="panel" value="account:{account.pk}"' in html
+
+
+def test_contact_panel_shows_only_the_contacts_activities(salesperson):
+    contact = ContactFactory()
+    ActivityFactory(account=contact.account, contact=contact, subject="With her")
+    ActivityFactory(account=contact.account, subject="Without her")
+    html = render("{% activities_for contact %}", salesperson, contact=contact)
+    assert "With her" in html and "Without her" not in html
+
+
+def test_deal_panel_offers_done_only_to_those_who_may_edit(salesperson, other_salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    ActivityFactory(account=deal.account, opportunity=deal, owner=salesperson)
+    assert "/done/" in render("{% activities_for d %}", salesperson, d=deal)
+    assert "/done/" not in render("{% activities_for d %}", other_salesperson, d=deal)
+
+
+def test_panel_shows_at_most_the_limit_and_links_to_the_agenda(salesperson):
+    account = AccountFactory()
+    ActivityFactory.create_batch(PANEL_LIMIT + 2, account=account)
+    html = render("{% activities_for account %}", salesperson, account=account)
+    assert html.count('class="activity-item') == PANEL_LIMIT
+    assert f"Show all {PANEL_LIMIT + 2} activities in the agenda" in html
+    assert f"account={account.pk}" in html
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_activity_panels_queries_do_not_grow(salesperson, django_assert_max_num_queries, rows):
+    deal = OpportunityFactory()
+    contact = ContactFactory(account=deal.account)
+    ActivityFactory.create_batch(
+        rows, account=deal.account, opportunity=deal, contact=contact, owner=salesperson
+    )
+    for obj in (deal.account, contact, deal):
+        with django_assert_max_num_queries(9):
+            render("{% activities_for obj %}", salesperson, obj=obj)
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_documents_panel_queries_do_not_grow(
+    salesperson, co_responsible, django_assert_max_num_queries, rows
+):
+    deal = OpportunityFactory(owner=co_responsible)
+    DocumentFactory.create_batch(rows, account=deal.account)
+    DocumentFactory.create_batch(rows, account=None, opportunity=deal)
+    for obj in (deal.account, deal):
+        with django_assert_max_num_queries(4):
+            render("{% documents_for obj %}", salesperson, obj=obj)
+
+
+def test_documents_panel_of_a_deal_hides_upload_from_outsiders(salesperson, other_salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    DocumentFactory(account=None, opportunity=deal, original_name="Offer.pdf")
+    mine = render("{% documents_for deal %}", salesperson, deal=deal)
+    theirs = render("{% documents_for deal %}", other_salesperson, deal=deal)
+    assert "Offer.pdf" in mine and "Offer.pdf" in theirs
+    assert 'type="file"' in mine and 'type="file"' not in theirs
+    assert "/delete/" in mine and "/delete/" not in theirs
+
+
+def test_account_documents_panel_lists_its_deals_documents_too(salesperson):
+    deal = OpportunityFactory()
+    DocumentFactory(account=deal.account, original_name="Frame agreement.pdf")
+    DocumentFactory(account=None, opportunity=deal, original_name="Quote.pdf")
+    html = render("{% documents_for account %}", salesperson, account=deal.account)
+    assert "Frame agreement.pdf" in html and "Quote.pdf" in html and deal.name in html
+
+
+def test_previous_and_next_activity_of_a_deal(salesperson):
+    deal = OpportunityFactory(next_step="Send the contract", next_action_date=company_today())
+    now = datetime.now(UTC)
+    ActivityFactory(
+        account=deal.account,
+        opportunity=deal,
+        subject="Old",
+        start=now - timedelta(days=9),
+        is_done=True,
+    )
+    ActivityFactory(
+        account=deal.account,
+        opportunity=deal,
+        subject="Last",
+        start=now - timedelta(days=2),
+        is_done=True,
+    )
+    ActivityFactory(
+        account=deal.account, opportunity=deal, subject="Next", start=now + timedelta(days=2)
+    )
+    ActivityFactory(
+        account=deal.account, opportunity=deal, subject="After", start=now + timedelta(days=5)
+    )
+    html = render("{% previous_next_activity deal %}", salesperson, deal=deal)
+    assert "Last" in html and "Next" in html and "Send the contract" in html
+    assert "Old" not in html and "After" not in html
+
+
+def test_my_reminders_lists_overdue_today_and_due_deals(salesperson, other_salesperson):
+    today = company_today()
+    now = datetime.now(UTC)
+    ActivityFactory(
+        owner=salesperson, subject="Overdue call", start=now - timedelta(days=3), end=None
+    )
+    ActivityFactory(owner=salesperson, subject="Due today", task=True, due_date=today)
+    ActivityFactory(owner=salesperson, subject="Next week", start=now + timedelta(days=8))
+    ActivityFactory(
+        owner=salesperson, subject="Finished already", start=now - timedelta(days=1), is_done=True
+    )
+    ActivityFactory(owner=other_salesperson, subject="Not mine", start=now - timedelta(days=1))
+    OpportunityFactory(owner=salesperson, name="Due deal", next_action_date=today)
+    OpportunityFactory(owner=salesperson, name="Future deal", next_action_date=today + timedelta(5))
+    html = render("{% my_reminders user %}", salesperson)
+    assert "Overdue call" in html and "Due today" in html and "Due deal" in html
+    for absent in ("Next week", "Finished already", "Not mine", "Future deal"):
+        assert absent not in html
+    assert "1 overdue" in html and "1 today" in html
+
+
+def test_my_reminders_when_nothing_is_due(salesperson):
+    assert "Nothing due today." in render("{% my_reminders user %}", salesperson)
+
+
+def test_co_responsible_deals_are_in_my_reminders(salesperson, co_responsible):
+    deal = OpportunityFactory(
+        owner=salesperson, name="Shared deal", next_action_date=company_today()
+    )
+    deal.co_responsible.add(co_responsible)
+    assert "Shared deal" in render("{% my_reminders user %}", co_responsible)
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_reminders_queries_do_not_grow(salesperson, django_assert_max_num_queries, rows):
+    now = datetime.now(UTC)
+    ActivityFactory.create_batch(rows, owner=salesperson, start=now - timedelta(days=1), end=None)
+    OpportunityFactory.create_batch(rows, owner=salesperson, next_action_date=company_today())
+    with django_assert_max_num_queries(8):
+        render("{% my_reminders user %}", salesperson)
