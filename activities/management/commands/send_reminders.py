@@ -1,0 +1,66 @@
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import get_connection, send_mail
+from django.core.management.base import BaseCommand, CommandError
+
+from activities.agenda import company_today
+from activities.reminders import daily_reminders, reminder_message
+
+
+class Command(BaseCommand):
+    help = (
+        "E-mail each active user with an address their day: overdue and today's activities "
+        "and the deals whose next action date has come. Users with nothing due get nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="print, do not send")
+        parser.add_argument(
+            "--date", dest="day", help="the day to remind of (YYYY-MM-DD; default today)"
+        )
+        parser.add_argument(
+            "--base-url",
+            default=getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000",
+            help="the CRM's address, for the links in the e-mails",
+        )
+
+    def handle(self, *args, dry_run: bool, day: str | None, base_url: str, **options):
+        today = self._day(day)
+        connection = None if dry_run else get_connection()
+        sent = skipped = 0
+        for user, reminders in daily_reminders(today=today):
+            if reminders.is_empty:
+                skipped += 1
+                continue
+            subject, text, html = reminder_message(user, reminders, today=today, base_url=base_url)
+            line = (
+                f"{user.email}: {reminders.overdue_count} overdue, "
+                f"{reminders.today_count} today, {reminders.deal_count} deals"
+            )
+            if dry_run:
+                self.stdout.write(f"Would send to {line}")
+            else:
+                send_mail(
+                    subject,
+                    text,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [user.email],
+                    html_message=html,
+                    connection=connection,
+                )
+                self.stdout.write(f"Sent to {line}")
+            sent += 1
+        verb = "Would send" if dry_run else "Sent"
+        self.stdout.write(
+            f"{verb} {sent} reminder e-mails for {today.isoformat()}; "
+            f"{skipped} users had nothing due."
+        )
+
+    def _day(self, value: str | None) -> date:
+        if not value:
+            return company_today()
+        try:
+            return date.fromisoformat(value)
+        except ValueError as error:
+            raise CommandError(f"--date must be YYYY-MM-DD, not {value!r}") from error
