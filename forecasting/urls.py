@@ -1,5 +1,7 @@
 from django.urls import path
 
+from activities.reports import effort_report
+
 from . import analytics_views, views
 
 app_name = "forecasting"
@@ -12,6 +14,7 @@ urlpatterns = [
     path("salespeople/", analytics_views.salespeople, name="salespeople"),
     path("winloss/", analytics_views.winloss, name="winloss"),
     path("trend/", analytics_views.trend, name="trend"),
+    path("effort/", effort_report, name="effort"),
     path("saved/", views.save_report, name="save"),
     path("saved/<int:pk>/", views.open_saved_report, name="saved"),
     path("saved/<int:pk>/delete/", views.delete_saved_report, name="saved_delete"),

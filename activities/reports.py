@@ -1,0 +1,254 @@
+"""Effort vs revenue (seed 000: "do we spend our time where we earn our money?").
+
+For a period: activities (count, and hours where they have a start and an end) beside won value
+(deals won with a closed date in the period) and open weighted pipeline (open deals expected to
+close in the period), per segment, per account (the 25 with most activities) and per
+salesperson. Everything is aggregated in the database, in a fixed number of queries.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Sum, When
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Segment
+from forecasting.forms import PeriodForm, SaveReportForm
+from forecasting.models import SavedReport
+from forecasting.periods import Period, current_quarter
+from opportunities.models import Opportunity
+from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.models import CompanySettings
+from pipeline_crm.money import ZERO, round_money
+
+from .models import Activity
+
+TOP_ACCOUNTS = 25
+HOUR = Decimal("0.1")
+
+
+@dataclass
+class EffortRow:
+    name: str
+    activities: int = 0
+    hours: Decimal = Decimal("0.0")
+    won: Decimal = ZERO
+    weighted: Decimal = ZERO
+    activity_share: Decimal | None = None
+    won_share: Decimal | None = None
+    activities_url: str = ""
+    won_url: str = ""
+    weighted_url: str = ""
+
+
+@dataclass
+class EffortReport:
+    period: Period
+    segments: list[EffortRow] = field(default_factory=list)
+    accounts: list[EffortRow] = field(default_factory=list)
+    salespeople: list[EffortRow] = field(default_factory=list)
+    total: EffortRow = field(default_factory=lambda: EffortRow(""))
+
+    @property
+    def total_rows(self) -> list[EffortRow]:
+        return [self.total]
+
+
+def _hours(duration: timedelta | None) -> Decimal:
+    if not duration:
+        return Decimal("0.0")
+    seconds = duration.days * 86_400 + duration.seconds
+    return (Decimal(seconds) / Decimal(3600)).quantize(HOUR)
+
+
+_DURATION = Sum(
+    Case(
+        When(
+            end__isnull=False,
+            due_date__isnull=True,
+            then=ExpressionWrapper(F("end") - F("start"), output_field=DurationField()),
+        ),
+        output_field=DurationField(),
+    )
+)
+
+
+def _share(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(HOUR)
+
+
+def _activities(period: Period):
+    return Activity.objects.starting_between(period.start, period.end).order_by()
+
+
+def _won(period: Period):
+    return Opportunity.objects.won().closed_in(period.start, period.end).order_by()
+
+
+def _pipeline(period: Period):
+    return Opportunity.objects.open().in_period(period.start, period.end).order_by()
+
+
+def _url(name: str, **params) -> str:
+    query = {k: v for k, v in params.items() if v is not None}
+    return f"{reverse(name)}?{urlencode(query)}"
+
+
+def _grouped(
+    period: Period, *, activity_key: str, deal_key: str, keys: Iterable | None = None
+) -> dict[Any, EffortRow]:
+    """Rows keyed by `activity_key` / `deal_key` (the same thing seen from each model)."""
+    activities, won, pipeline = _activities(period), _won(period), _pipeline(period)
+    if keys is not None:
+        keys = list(keys)
+        activities = activities.filter(**{f"{activity_key}__in": keys})
+        won = won.filter(**{f"{deal_key}__in": keys})
+        pipeline = pipeline.filter(**{f"{deal_key}__in": keys})
+    rows: dict[Any, EffortRow] = {}
+
+    def row(key) -> EffortRow:
+        if key not in rows:
+            rows[key] = EffortRow("")
+        return rows[key]
+
+    for item in activities.values(activity_key).annotate(n=Count("pk"), duration=_DURATION):
+        entry = row(item[activity_key])
+        entry.activities, entry.hours = item["n"], _hours(item["duration"])
+    for item in won.values(deal_key).annotate(total=Sum("amount")):
+        row(item[deal_key]).won = round_money(item["total"] or ZERO)
+    for item in pipeline.values(deal_key).annotate(total=Sum("weighted_amount")):
+        row(item[deal_key]).weighted = round_money(item["total"] or ZERO)
+    return rows
+
+
+def effort_figures(period: Period) -> EffortReport:
+    """The figures of the report for `period`, in a fixed number of queries (13)."""
+    report = EffortReport(period)
+    activity_totals = _activities(period).aggregate(n=Count("pk"), duration=_DURATION)
+    won_total = _won(period).aggregate(total=Sum("amount", default=ZERO))["total"]
+    weighted_total = _pipeline(period).aggregate(total=Sum("weighted_amount", default=ZERO))[
+        "total"
+    ]
+    report.total = EffortRow(
+        _("Total"),
+        activities=activity_totals["n"],
+        hours=_hours(activity_totals["duration"]),
+        won=round_money(won_total),
+        weighted=round_money(weighted_total),
+    )
+    dates = {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
+    closed = {"closed_from": period.start.isoformat(), "closed_to": period.end.isoformat()}
+    closing = {"close_from": period.start.isoformat(), "close_to": period.end.isoformat()}
+
+    by_segment = _grouped(period, activity_key="account__segment", deal_key="account__segment")
+    segments = Segment.objects.filter(pk__in=[k for k in by_segment if k is not None])
+    segment_names = {s.pk: (s.order, s.name) for s in segments}
+    for key in sorted(by_segment, key=lambda k: (k is None, segment_names.get(k, (0, "")))):
+        entry = by_segment[key]
+        entry.name = segment_names[key][1] if key in segment_names else _("(no segment)")
+        report.segments.append(entry)
+
+    top = list(
+        _activities(period)
+        .values("account")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "account")
+        .values_list("account", flat=True)[:TOP_ACCOUNTS]
+    )
+    by_account = _grouped(period, activity_key="account", deal_key="account", keys=top)
+    account_names = dict(Account.objects.filter(pk__in=top).values_list("pk", "name"))
+    for key in top:
+        entry = by_account[key]
+        entry.name = account_names.get(key, "")
+        entry.activities_url = _url("activities:agenda", account=key, owner="", done="", **dates)
+        report.accounts.append(entry)
+
+    by_user = _grouped(period, activity_key="owner", deal_key="owner")
+    for user in get_user_model().objects.filter(pk__in=list(by_user)):
+        by_user[user.pk].name = user.get_full_name() or user.get_username()
+    for key in sorted(by_user, key=lambda k: by_user[k].name.lower()):
+        entry = by_user[key]
+        entry.activities_url = _url("activities:agenda", owner=key, done="", **dates)
+        entry.won_url = _url("opportunities:list", owner=key, status="won", **closed)
+        entry.weighted_url = _url("opportunities:list", owner=key, status="open", **closing)
+        report.salespeople.append(entry)
+
+    for entry in (*report.segments, *report.accounts, *report.salespeople, report.total):
+        entry.activity_share = _share(entry.activities, report.total.activities)
+        entry.won_share = _share(entry.won, report.total.won)
+    return report
+
+
+def export_table(report: EffortReport) -> list[list]:
+    """The report as rows for CSV/XLSX: the header, then each section's rows, then the total."""
+    header = [
+        _("Section"),
+        _("Name"),
+        _("Activities"),
+        _("Hours"),
+        _("% of activities"),
+        _("Won"),
+        _("% of won"),
+        _("Weighted pipeline"),
+    ]
+    rows = [header]
+    sections = (
+        (_("Segment"), report.segments),
+        (_("Account"), report.accounts),
+        (_("Salesperson"), report.salespeople),
+        (_("Total"), [report.total]),
+    )
+    for section, entries in sections:
+        for entry in entries:
+            rows.append(
+                [
+                    section,
+                    entry.name,
+                    entry.activities,
+                    entry.hours,
+                    entry.activity_share,
+                    entry.won,
+                    entry.won_share,
+                    entry.weighted,
+                ]
+            )
+    return rows
+
+
+def effort_report(request):
+    """The page (forecasting:effort); without a period it shows the current quarter."""
+    if "start" not in request.GET and "pick" not in request.GET:
+        query = request.GET.copy()
+        query.update(current_quarter().as_query())
+        return redirect(f"{request.path}?{query.urlencode()}")
+    form = PeriodForm(request.GET)
+    context = {
+        "form": form,
+        "kind": SavedReport.Kind.EFFORT,
+        "save_form": SaveReportForm(
+            initial={"kind": SavedReport.Kind.EFFORT, "query": request.GET.urlencode()}
+        ),
+        "currency": CompanySettings.load().currency,
+        "top_accounts": TOP_ACCOUNTS,
+    }
+    if form.is_valid():
+        report = effort_figures(form.period)
+        fmt = request.GET.get("export")
+        if fmt in FORMATS:
+            return export_rows(export_table(report), fmt, "effort")
+        context["report"] = report
+    return render(
+        request,
+        "activities/effort_report.html",
+        context,
+        status=200 if form.is_valid() else 400,
+    )
