@@ -19,9 +19,10 @@ from .models import Budget
 from .periods import Period
 
 
-def deal_list_url(**params) -> str:
-    """The deal list filtered to exactly the deals behind a figure."""
-    query = {k: v for k, v in params.items() if v is not None and v != ""}
+def deal_list_url(base: dict | None = None, /, **params) -> str:
+    """The deal list filtered to exactly the deals behind a figure: `base` (the report's
+    filters) updated with `params`."""
+    query = {k: v for k, v in {**(base or {}), **params}.items() if v is not None and v != ""}
     return f"{reverse('opportunities:list')}?{urlencode(query)}"
 
 
@@ -123,9 +124,7 @@ def pipeline_report(
             weighted=round_money(row["weighted"] or ZERO),
             count=row["count"],
             margin=round_money(row["margin"] or ZERO),
-            url=deal_list_url(
-                **link, business_area=area_id if area_id else "null", stage=row["stage"]
-            ),
+            url=deal_list_url(link, business_area=area_id or "null", stage=row["stage"]),
         )
         block.rows.append(StageRow(stage=stages[row["stage"]], figures=figures))
         block.subtotal.add(figures)
@@ -133,11 +132,11 @@ def pipeline_report(
         blocks.values(),
         key=lambda b: (b.area is None, b.area.order if b.area else 0, b.name),
     )
-    total = Figures(url=deal_list_url(**link))
+    total = Figures(url=deal_list_url(link))
     for block in ordered:
         block.rows.sort(key=lambda r: (r.stage.order, r.stage.name))
         block.subtotal.url = deal_list_url(
-            **link, business_area=block.area.pk if block.area else "null"
+            link, business_area=block.area.pk if block.area else "null"
         )
         total.add(block.subtotal)
     return PipelineReport(period=period, areas=ordered, total=total)
@@ -301,21 +300,21 @@ def budget_report(period: Period, filters: dict, *, today=None, link_params=None
         row.best_case += row.won
         area = row.area.pk if row.area else "null"
         row.won_url = deal_list_url(
-            **link,
+            link,
             status="won",
             business_area=area,
             closed_from=period.start.isoformat(),
             closed_to=period.end.isoformat(),
         )
         row.weighted_url = deal_list_url(
-            **link,
+            link,
             status="open",
             business_area=area,
             close_from=max(period.start, today).isoformat(),
             close_to=period.end.isoformat(),
         )
         row.overdue_url = deal_list_url(
-            **link,
+            link,
             status="open",
             business_area=area,
             close_from=period.start.isoformat(),

@@ -206,3 +206,13 @@ def test_cli_text_format(seed_000):
         stderr=io.StringIO(),
     )
     assert out.getvalue().splitlines()[-1].split() == ["Total", "1920000.00", "943000.00", "9"]
+
+
+def test_filtered_by_area_links_keep_the_filter(client_for, salesperson, seed_000):
+    client = client_for(salesperson)
+    params = {"start": "2005-07-01", "end": "2005-09-30", "business_area": seed_000["west"].pk}
+    response = client.get(reverse("forecasting:pipeline"), params)
+    report = response.context["report"]
+    assert report.total.count == 5
+    assert client.get(report.total.url).context["totals"]["count"] == 5
+    assert client.get(reverse("forecasting:budget"), params).status_code == 200
