@@ -52,7 +52,7 @@ def test_page_runs_under_the_strict_csp_without_errors(
     assert "style-src 'self'" in policy
     assert page.evaluate("typeof htmx") == "object"
     assert_clean(page)
-    screenshot(page, f"csp{path.strip('/').replace('/', '-') or '-dashboard'}")
+    screenshot(page, f"csp-{path.strip('/').replace('/', '-') or 'dashboard'}")
 
 
 def test_typing_in_the_search_box_filters_the_accounts_table_with_htmx(
