@@ -97,6 +97,7 @@ def activities_panel(user, obj, *, form: ActivityForm | None = None, today: date
         "object": obj,
         "panel": panel_key(obj),
         "panel_id": f"activities-{kind}-{obj.pk}",
+        "panel_kind": kind,
         "activities": rows,
         "total": total,
         "more": total - len(rows),

@@ -26,6 +26,7 @@ from .models import Activity, CalendarToken
 from .panels import activities_panel, documents_panel, new_activity_form, panel_object
 
 AGENDA_PER_PAGE = 100
+PANEL_KINDS = ("account", "contact", "opportunity")
 LAYOUTS = {
     "row": "activities/partials/activity_row.html",
     "item": "activities/partials/activity_item.html",
@@ -44,6 +45,12 @@ def _next_url(request, default: str) -> str:
 
 def _layout(request) -> str:
     return LAYOUTS.get(request.POST.get("layout") or request.GET.get("layout"), LAYOUTS["row"])
+
+
+def _panel_kind(request) -> str:
+    """Which panel a list item sits in (it then leaves out the links the panel implies)."""
+    kind = request.POST.get("panel_kind") or request.GET.get("panel_kind") or ""
+    return kind if kind in PANEL_KINDS else ""
 
 
 def _htmx(response):
@@ -209,7 +216,8 @@ def _row_response(request, pk: int):
     activity = get_activity(pk, request.user)
     today = company_today()
     activity.is_overdue = not activity.is_done and activity.local_date < today
-    return _htmx(render(request, _layout(request), {"activity": activity, "today": today}))
+    context = {"activity": activity, "today": today, "panel_kind": _panel_kind(request)}
+    return _htmx(render(request, _layout(request), context))
 
 
 @require_GET
@@ -245,7 +253,12 @@ def activity_reschedule(request, pk: int):
             messages.success(request, _("Activity “%(name)s” moved.") % {"name": activity})
             return redirect(_next_url(request, activity.get_absolute_url()))
     layout = request.POST.get("layout") or request.GET.get("layout") or "row"
-    context = {"form": form, "activity": activity, "layout": layout}
+    context = {
+        "form": form,
+        "activity": activity,
+        "layout": layout,
+        "panel_kind": _panel_kind(request),
+    }
     if request.htmx:
         return _htmx(render(request, "activities/partials/reschedule_form.html", context))
     context["next"] = _next_url(request, "")

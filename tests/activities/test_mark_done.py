@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ..factories import ActivityFactory
+from ..factories import ActivityFactory, OpportunityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,3 +63,16 @@ def test_mark_done_is_post_only(client_for, salesperson):
         client_for(salesperson).get(reverse("activities:done", args=[activity.pk])).status_code
         == 405
     )
+
+
+def test_a_deal_panel_item_stays_without_the_deal_link_once_done(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson, name="Pilot 30 users")
+    activity = ActivityFactory(owner=salesperson, account=deal.account, opportunity=deal)
+    url = reverse("activities:done", args=[activity.pk])
+    client = client_for(salesperson)
+    in_panel = client.post(
+        url, {"layout": "item", "panel_kind": "opportunity"}, HTTP_HX_REQUEST="1"
+    )
+    assert "Pilot 30 users" not in in_panel.text
+    elsewhere = client.post(url, {"layout": "item"}, HTTP_HX_REQUEST="true")
+    assert "Pilot 30 users" in elsewhere.text and deal.account.name in elsewhere.text
