@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import ProtectedError
+from django.db.models import Case, ProtectedError, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -72,11 +72,17 @@ def account_detail(request, pk: int):
         contact_records, label=lambda r: f"{_('Contact')}: {r.first_name} {r.last_name}".strip()
     )
     history.sort(key=lambda e: e.when, reverse=True)
+    open_first = Case(When(status="open", then=Value(0)), default=Value(1))
+    deals = account.opportunities.select_related("stage", "owner").order_by(
+        open_first, "-expected_close_date"
+    )
     return render(
         request,
         "accounts/account_detail.html",
         {
             "account": account,
+            "opportunities": deals[:25],
+            "opportunity_count": deals.count(),
             "contacts": contacts,
             "history": history,
             "can_delete": is_manager(request.user),

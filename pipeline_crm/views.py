@@ -1,22 +1,38 @@
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
 from accounts.models import Account, Contact
+from opportunities.models import Opportunity
+
+from .models import CompanySettings
 
 __all__ = ["dashboard", "login_not_required", "permission_denied"]
 
 
 def dashboard(request):
-    """The user's own counts and shortcuts; later capabilities add their panels."""
+    """The user's own figures and what needs doing; later capabilities add their panels."""
     user = request.user
+    today = timezone.localdate()
+    company = CompanySettings.load()
+    mine = Opportunity.objects.open().owned_by(user)
     context = {
+        "today": today,
+        "currency": company.currency,
         "my_accounts": Account.objects.active().owned_by(user).count(),
-        "all_accounts": Account.objects.active().count(),
         "all_contacts": Contact.objects.active().count(),
+        "my_pipeline": mine.totals(),
+        "my_stale": mine.stale(today, company.stale_days)
+        .select_related("account", "stage")
+        .order_by("expected_close_date")[:8],
+        "my_stale_count": mine.stale(today, company.stale_days).count(),
+        "my_closing": mine.filter(expected_close_date__gte=today)
+        .select_related("account", "stage")
+        .order_by("expected_close_date")[:8],
         "recent_accounts": Account.objects.owned_by(user)
         .select_related("business_area")
-        .order_by("-updated_at")[:8],
+        .order_by("-updated_at")[:6],
     }
     return render(request, "dashboard.html", context)
 
