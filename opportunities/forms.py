@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import UserChoiceField, active_users
 from accounts.models import Contact
 from pipeline_crm.concurrency import VersionedModelForm
+from pipeline_crm.money import ZERO
 
 from .models import LossReason, Opportunity, OpportunityLine, Product, Stage
 
@@ -150,6 +151,9 @@ class ReopenForm(forms.Form):
 class LineForm(forms.ModelForm):
     """A product line; unit price and cost default to the product's when left empty."""
 
+    def clean_discount_percent(self):
+        return self.cleaned_data.get("discount_percent") or ZERO
+
     class Meta:
         model = OpportunityLine
         fields = ("product", "quantity", "unit_price", "discount_percent", "unit_cost")
@@ -165,6 +169,10 @@ class LineForm(forms.ModelForm):
         self.fields["product"].queryset = Product.objects.active().select_related("group")
         self.fields["unit_price"].required = False
         self.fields["unit_cost"].required = False
+        # A new line shows empty price and cost, so the product's own are taken (see add_line).
+        self.initial.pop("unit_cost", None)
+        self.fields["unit_cost"].initial = None
+        self.fields["discount_percent"].required = False
         self.fields["unit_price"].help_text = _("Empty: the product's list price.")
         self.fields["unit_cost"].help_text = _("Empty: the product's unit cost.")
 

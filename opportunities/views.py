@@ -334,11 +334,11 @@ def _lines_response(request, opportunity, form=None, status=200):
         "lines": opportunity.lines.select_related("product", "product__group"),
         "line_form": form or LineForm(),
         "can_edit": True,
+        "currency": CompanySettings.load().currency,
+        "oob": True,  # the summary's amount, weighted and margin change with the lines
     }
     if request.htmx:
-        response = render(request, "opportunities/partials/lines.html", context, status=status)
-        response["HX-Trigger"] = "opportunity-changed"
-        return response
+        return render(request, "opportunities/partials/lines.html", context, status=status)
     if status != 200:
         for error in form.errors.values():
             messages.error(request, " ".join(error))

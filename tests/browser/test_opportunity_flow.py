@@ -1,0 +1,110 @@
+"""A salesperson's deal: create it with two lines, drag it on the board, close it lost with a
+reason, and read the whole story in its history."""
+
+from decimal import Decimal
+from importlib import import_module
+
+import pytest
+from playwright.sync_api import expect
+
+from opportunities.models import Opportunity, Stage
+from tests.factories import AccountFactory, LossReasonFactory, ProductFactory
+
+from .helpers import screenshot, visit
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def default_lookups(_browser_database):
+    from django.apps import apps
+
+    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+
+
+def test_create_deal_with_two_lines_drag_it_and_close_it_lost(
+    page, live_server, login, salesperson
+):
+    account = AccountFactory(name="Fjordkraft AS", owner=salesperson)
+    ProductFactory(name="Licence", list_price=Decimal("3000.00"), unit_cost=Decimal("500.00"))
+    ProductFactory(name="Installation", list_price=Decimal("1200.00"), unit_cost=Decimal("800.00"))
+    reason = LossReasonFactory(name="Price too high")
+    login(page, live_server, salesperson)
+
+    # From the account page: "Add opportunity" with the account's defaults.
+    visit(page, f"{live_server.url}{account.get_absolute_url()}", "deal-account-page")
+    page.locator("#opportunities").get_by_role("link", name="Add opportunity").click()
+    expect(page.locator("#id_name")).to_have_value("Fjordkraft AS")
+    page.fill("#id_name", "Fjordkraft pilot")
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("Fjordkraft pilot")
+    deal = Opportunity.objects.get(name="Fjordkraft pilot")
+
+    # Two lines, added without leaving the page.
+    lines = page.locator("#lines")
+    lines.locator("#id_product").select_option(label="Licence")
+    lines.locator("#id_quantity").fill("10")
+    lines.locator("#id_discount_percent").fill("10")
+    lines.get_by_role("button", name="Add line").click()
+    expect(page.locator("#lines-total")).to_contain_text("27,000.00")
+    page.locator("#lines #id_product").select_option(label="Installation")
+    page.locator("#lines #id_quantity").fill("1")
+    page.locator("#lines").get_by_role("button", name="Add line").click()
+    expect(page.locator("#lines-total")).to_contain_text("28,200.00")
+    expect(page.locator("#summary-amount")).to_contain_text("28,200.00")
+    screenshot(page, "deal-with-two-lines")
+    deal.refresh_from_db()
+    assert deal.amount == Decimal("28200.00")
+    assert deal.margin == Decimal("22400.00")  # 10 × (2700 − 500) + (1200 − 800)
+
+    # Drag the card from "1. Prospect" to "4. Short list" on the board.
+    visit(page, f"{live_server.url}/opportunities/board/", "deal-board-before")
+    card = page.locator(f'[data-card="{deal.pk}"]')
+    target = Stage.objects.get(name="4. Short list")
+    card.drag_to(page.locator(f'[data-drop-stage="{target.pk}"]'))
+    expect(page.locator(f'[data-drop-stage="{target.pk}"] [data-card="{deal.pk}"]')).to_be_visible()
+    screenshot(page, "deal-board-after")
+    deal.refresh_from_db()
+    assert deal.stage == target and deal.probability == 50
+
+    # Close it lost: the reason is required.
+    visit(page, f"{live_server.url}{deal.get_absolute_url()}", "deal-detail-open")
+    page.get_by_role("link", name="Close as lost").click()
+    page.fill("#id_report", "They chose a cheaper vendor")
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page.locator("#id_loss_reason")).to_be_visible()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    expect(page.locator("#id_report")).to_have_value("They chose a cheaper vendor")
+    page.select_option("#id_loss_reason", label=reason.name)
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("Lost")
+
+    # The history tells the story: lines, the board move, the loss.
+    history = page.locator("#history")
+    expect(history).to_contain_text("Line: Licence")
+    expect(history).to_contain_text("board")
+    expect(history).to_contain_text("Price too high")
+    screenshot(page, "deal-history")
+    deal.refresh_from_db()
+    assert (deal.status, deal.probability, deal.loss_reason) == ("lost", 0, reason)
+
+
+def test_keyboard_move_without_a_mouse(page, live_server, login, salesperson):
+    account = AccountFactory(owner=salesperson)
+    deal = Opportunity.objects.create(
+        name="Keyboard deal",
+        account=account,
+        owner=salesperson,
+        stage=Stage.objects.get(name="1. Prospect"),
+        probability=10,
+        expected_close_date="2030-01-01",
+    )
+    login(page, live_server, salesperson)
+    visit(page, f"{live_server.url}/opportunities/board/", "board-keyboard")
+    card = page.locator(f'[data-card="{deal.pk}"]')
+    card.locator("select[name=stage]").select_option(label="3. Quote sent")
+    card.get_by_role("button", name="Move").click()
+    quote = Stage.objects.get(name="3. Quote sent")
+    expect(page.locator(f'[data-drop-stage="{quote.pk}"] [data-card="{deal.pk}"]')).to_be_visible()
+    deal.refresh_from_db()
+    assert deal.stage == quote and deal.probability == 25
