@@ -17,7 +17,7 @@ from pipeline_crm.money import ZERO
 
 from . import services
 from .access import get_opportunity_for_edit, with_edit_flag
-from .filters import OpportunityFilter
+from .filters import BoardFilter
 from .models import Opportunity, Stage
 
 CARDS_PER_COLUMN = 20
@@ -31,7 +31,7 @@ def _board_filter(request, data: QueryDict):
     if not any(value for key, value in data.items() if key != "page"):
         data["mine"] = "true"
     company = CompanySettings.load()
-    filterset = OpportunityFilter(
+    filterset = BoardFilter(
         data,
         queryset=Opportunity.objects.open(),
         request=request,

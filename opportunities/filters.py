@@ -90,3 +90,12 @@ class OpportunityFilter(django_filters.FilterSet):
         if value:
             return queryset.stale(self.today, self.stale_days)
         return queryset
+
+
+class BoardFilter(OpportunityFilter):
+    """The board's filters: the list's, less those about closed deals (the board is open deals)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("status", "closed_from", "closed_to"):
+            self.filters.pop(name)

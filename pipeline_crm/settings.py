@@ -168,7 +168,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 # Uploaded documents live outside static/ and are only served through permission-checked views.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
-MEDIA_URL = None
+MEDIA_URL = "/_private-media/"  # never routed: documents go through a permission-checked view
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
@@ -204,6 +204,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
+FILTERS_NULL_CHOICE_LABEL = _("(none)")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/pipeline.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}
