@@ -34,6 +34,16 @@ PAGES = [
     ("opportunities:delete", "deal", (403, 403, 200, 200)),
     ("forecasting:index", None, (200, 200, 200, 200)),
     ("forecasting:budgets", None, (200, 200, 200, 200)),
+    ("forecasting:pipeline", None, (302, 302, 302, 302)),  # → the current quarter
+    ("forecasting:budget", None, (302, 302, 302, 302)),
+    ("forecasting:funnel", None, (200, 200, 200, 200)),
+    ("forecasting:salespeople", None, (302, 302, 302, 302)),
+    ("forecasting:winloss", None, (302, 302, 302, 302)),
+    ("forecasting:trend", None, (302, 302, 302, 302)),
+    ("forecasting:effort", None, (302, 302, 302, 302)),
+    ("activities:agenda", None, (200, 200, 200, 200)),
+    ("activities:create", None, (200, 200, 200, 200)),
+    ("activities:calendar", None, (200, 200, 200, 200)),
     ("admin:index", None, (302, 302, 302, 200)),
 ]
 
