@@ -174,6 +174,8 @@ class LineForm(forms.ModelForm):
         self.fields["unit_cost"].initial = None
         self.fields["discount_percent"].required = False
         self.fields["unit_price"].help_text = _("Empty: the product's list price.")
+        self.fields["unit_price"].widget.attrs["placeholder"] = _("List price")
+        self.fields["unit_cost"].widget.attrs["placeholder"] = _("Product's cost")
         self.fields["unit_cost"].help_text = _("Empty: the product's unit cost.")
 
 
