@@ -1,11 +1,13 @@
+import hashlib
 import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,11 +23,12 @@ from .access import get_activity, get_activity_for_edit, get_document, get_docum
 from .agenda import bucket_counts, company_today, group_by_bucket
 from .filters import AgendaFilter
 from .forms import ActivityForm, DocumentForm, RescheduleForm, rounded_now
-from .ical import build_calendar
+from .ical import build_calendar, feed_version
 from .models import Activity, CalendarToken
 from .panels import activities_panel, documents_panel, new_activity_form, panel_object
 
 AGENDA_PER_PAGE = 100
+FEED_CACHE_SECONDS = 3600
 PANEL_KINDS = ("account", "contact", "opportunity")
 LAYOUTS = {
     "row": "activities/partials/activity_row.html",
@@ -312,11 +315,23 @@ def ical_feed(request, token: str):
         or not found.user.is_active
     ):
         raise Http404("No such calendar")
-    body = build_calendar(
-        found.user, absolute_url=request.build_absolute_uri, host=request.get_host()
-    )
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="pipeline-crm.ics"'
+    # Calendar apps poll the feed; an unchanged feed costs one aggregate query.
+    version = feed_version(found.user)
+    etag = f'"{version}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        seed = f"{found.token}:{version}:{request.get_host()}".encode()
+        key = f"activities:ical:{hashlib.sha256(seed).hexdigest()}"
+        body = cache.get(key)
+        if body is None:
+            body = build_calendar(
+                found.user, absolute_url=request.build_absolute_uri, host=request.get_host()
+            )
+            cache.set(key, body, FEED_CACHE_SECONDS)
+        response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="pipeline-crm.ics"'
+    response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=300"
     response["X-Robots-Tag"] = "noindex"
     return response

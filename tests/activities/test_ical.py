@@ -124,3 +124,21 @@ def test_regenerate_is_post_only(client_for, salesperson):
 def test_calendar_page_needs_login(client):
     response = client.get(reverse("activities:calendar"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_an_unchanged_feed_answers_not_modified(client, salesperson):
+    ActivityFactory(owner=salesperson, subject="Mine")
+    first = _feed(client, salesperson)
+    token = CalendarToken.objects.get(user=salesperson).token
+    url = reverse("activities:ical", args=[token])
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_a_changed_activity_changes_the_feed(client, salesperson):
+    activity = ActivityFactory(owner=salesperson, subject="Before")
+    first = _feed(client, salesperson)
+    activity.subject = "After"
+    activity.save()
+    second = _feed(client, salesperson)
+    assert second["ETag"] != first["ETag"]
+    assert "Meeting: After" in _events(second)
