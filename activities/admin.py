@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from pipeline_crm.admin_base import LookupAdmin
 
+from . import services
 from .models import Activity, ActivityType, Document
 
 
@@ -22,8 +23,8 @@ class ActivityAdmin(SimpleHistoryAdmin):
     raw_id_fields = ("account", "contact", "opportunity")
     autocomplete_fields = ("owner",)
     readonly_fields = ("completed_at", "created_at", "updated_at")
-    date_hierarchy = "start"
     ordering = ("-start",)
+    show_full_result_count = False  # a million rows: no COUNT(*) per page
 
 
 @admin.register(Document)
@@ -47,3 +48,10 @@ class DocumentAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def delete_model(self, request, obj):
+        services.delete_document(obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for document in queryset:
+            services.delete_document(document, user=request.user)
