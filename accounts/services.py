@@ -1,8 +1,7 @@
 """Writes on accounts and contacts that carry a rule or touch several rows."""
 
 from dataclasses import dataclass, field
-from os import PathLike
-from typing import IO, Any
+from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -12,7 +11,9 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from pipeline_crm import tabular
 from pipeline_crm.history import Origin, label_change
+from pipeline_crm.tabular import RowError
 
 from . import importing
 from .models import (
@@ -35,16 +36,6 @@ _LOOKUPS: dict[str, type[models.Model]] = {
     "role": ContactRole,
 }
 _HEADERS = {(c.is_contact, c.key): c.header for c in importing.COLUMNS}
-_LISTED_LOOKUP_NAMES = 15  # an unknown lookup's error lists the valid names up to this many
-
-
-@dataclass
-class RowError:
-    row: int | None  # the spreadsheet's row number; None for the file as a whole
-    message: str
-
-    def __str__(self) -> str:
-        return f"Row {self.row}: {self.message}" if self.row else self.message
 
 
 @dataclass
@@ -60,7 +51,7 @@ class ImportResult:
 
 
 def import_accounts(
-    source: bytes | str | PathLike | IO[bytes],
+    source: tabular.Source,
     *,
     filename: str,
     dry_run: bool,
@@ -80,9 +71,9 @@ def import_accounts(
     """
     result = ImportResult(dry_run=dry_run)
     try:
-        rows = importing.read_rows(importing.read_source(source), filename)
-    except importing.ImportFileError as error:
-        result.errors = [RowError(None, message) for message in error.messages]
+        rows = importing.read_rows(tabular.read_source(source), filename)
+    except tabular.ImportFileError as error:
+        result.errors = [RowError(None, "", message) for message in error.messages]
         return result
     with transaction.atomic():
         _Importer(user).run(rows, result)
@@ -113,7 +104,7 @@ class _Importer:
             account = self.build_account(row, errors)
             contact = self.build_contact(row, account, errors) if account else None
             if errors:
-                result.errors.extend(RowError(row.number, message) for message in errors)
+                result.errors.extend(RowError(row.number, "", message) for message in errors)
                 continue
             self.save(account)
             if contact is not None:
@@ -230,7 +221,7 @@ class _Importer:
                 )
             return code
         if name in ("employees", "yearly_revenue"):
-            text = importing.number_text(text)
+            text = tabular.number_text(text)
         return model_field.formfield().clean(text)
 
     def lookup(self, model: type[models.Model], text: str, *, current: int | None) -> int:
@@ -239,15 +230,7 @@ class _Importer:
         rows = self.lookups[model]
         row = rows.get(text.lower())
         if row is None:
-            names = sorted(r.name for r in rows.values() if r.is_active)
-            if names and len(names) <= _LISTED_LOOKUP_NAMES:
-                message = _("Unknown value “%(value)s”; use one of: %(names)s.") % {
-                    "value": text,
-                    "names": ", ".join(names),
-                }
-            else:
-                message = _("Unknown value “%(value)s”.") % {"value": text}
-            raise ValidationError(message)
+            raise tabular.unknown_value(text, sorted(r.name for r in rows.values() if r.is_active))
         if not row.is_active and row.pk != current:
             raise ValidationError(_("“%(value)s” is no longer in use.") % {"value": row.name})
         return row.pk

@@ -6,18 +6,12 @@ Every deal goes through the services, so probability, closing and stage gates fo
 rules as a deal typed in the form.
 """
 
-import csv
-import io
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from os import PathLike
-from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
-import tablib
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -27,7 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, BusinessArea
+from pipeline_crm import tabular
 from pipeline_crm.history import Origin, label_change
+from pipeline_crm.tabular import ImportFileError, RowError
 
 from . import services
 from .models import LossReason, Opportunity, Stage
@@ -79,7 +75,7 @@ COLUMN_HELP = {
         "For a won or lost deal, as YYYY-MM-DD; empty is today. Not for an open deal."
     ),
 }
-_DELIMITERS = (",", ";")
+_KNOWN_HEADERS = {header.lower(): header for header in HEADERS}
 _LOOKUP_COLUMNS: dict[str, type[models.Model]] = {
     STAGE: Stage,
     BUSINESS_AREA: BusinessArea,
@@ -88,25 +84,10 @@ _LOOKUP_COLUMNS: dict[str, type[models.Model]] = {
 _LOOKUP_ORDER_STEP = 10
 _STATUSES = frozenset(Opportunity.Status.values)
 _BATCH = 500  # rows per bulk insert of history records and new accounts
-_LISTED_LOOKUP_NAMES = 15  # an unknown lookup's error lists the valid names up to this many
 
 _date_field = forms.DateField(input_formats=["%Y-%m-%d"])
 _amount_field = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2)
 _probability_field = forms.IntegerField(min_value=0, max_value=100)
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int | None  # the spreadsheet's row number (header = 1); None for the file as a whole
-    column: str  # the file's header, "" for the file or the row as a whole
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return self.message
-        if not self.column:
-            return f"Row {self.row}: {self.message}"
-        return f"Row {self.row}, {self.column}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -130,16 +111,8 @@ class ImportResult:
     dry_run: bool = False
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported: unreadable, empty, or a bad header row."""
-
-    def __init__(self, messages: list[str]):
-        self.messages = messages
-        super().__init__("; ".join(messages))
-
-
 def import_opportunities(
-    source: bytes | str | PathLike | IO[bytes],
+    source: tabular.Source,
     *,
     filename: str,
     dry_run: bool,
@@ -159,7 +132,7 @@ def import_opportunities(
     """
     result = ImportResult(dry_run=dry_run)
     try:
-        rows = read_rows(_read_source(source), filename)
+        rows = read_rows(tabular.read_source(source), filename)
     except ImportFileError as error:
         result.errors = [RowError(None, "", message) for message in error.messages]
         return result
@@ -176,108 +149,26 @@ def import_opportunities(
 # --- reading the file ------------------------------------------------------------------------
 
 
-def _read_source(source: bytes | str | PathLike | IO[bytes]) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    if isinstance(source, str | PathLike):
-        return Path(source).read_bytes()
-    return source.read()
-
-
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
     """The deal rows of a CSV file: (row number, {header: stripped text}), blank rows left out.
 
-    Raises ImportFileError when the file is not a readable CSV, has no rows, or its header is
-    not exactly the import's columns (in any order and case).
+    A value under a blank header cell is kept under the key "" (a row error). Raises
+    ImportFileError when the file is not a readable CSV, has no rows, a row has more cells than
+    the header, or the header is not exactly the import's columns (in any order and case).
     """
-    if Path(filename).suffix.lower() != ".csv":
-        raise ImportFileError([_("The file must be a .csv file.")])
-    text = _decode(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count)
-    dataset = tablib.Dataset()
-    try:
-        dataset.load(_counted_lines(text), format="csv", delimiter=delimiter)
-    except tablib.InvalidDimensions:
-        raise ImportFileError(
-            [
-                _("Row %(row)d has more cells than the header has columns.")
-                % {"row": len(dataset) + 2}
-            ]
-        ) from None
-    except csv.Error as error:
-        raise ImportFileError(
-            [_("The file could not be read as CSV: %(error)s") % {"error": error}]
-        ) from None
-    if not dataset.headers:
-        raise ImportFileError([_("The file is empty.")])
-    columns = _header_columns(dataset.headers)
+    header, table = tabular.read_table(data, filename, allow_xlsx=False)
+    columns = tabular.match_header(header, _KNOWN_HEADERS, required=HEADERS)
     rows = []
-    for number, cells in enumerate(dataset, start=2):
-        texts = [str(cell).strip() for cell in cells]
-        if not any(texts):
-            continue
-        values = {}
-        for column, text in zip(columns, texts, strict=True):
-            if column is not None:
-                values[column] = text
-            elif text:
-                values.setdefault("", text)  # a value under a blank header
+    for number, cells in table:
+        if len(cells) > len(header):
+            raise ImportFileError(
+                [_("Row %(row)d has more cells than the header has columns.") % {"row": number}]
+            )
+        values, headerless = tabular.row_values(columns, cells)
+        if headerless:
+            values[""] = cells[headerless[0] - 1]
         rows.append((number, values))
-    if not rows:
-        raise ImportFileError([_("The file has no rows below the header.")])
     return rows
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")  # what older Excel writes for "CSV"
-    except UnicodeDecodeError:
-        raise ImportFileError(
-            [_("The file's text encoding is not supported; save it as “CSV UTF-8”.")]
-        ) from None
-
-
-def _counted_lines(text: str) -> Iterator[str]:
-    """The file's lines, an empty line outside quotes given one empty cell.
-
-    tablib drops empty lines, which would shift every later row number away from the one the
-    spreadsheet shows; an empty quoted cell keeps the row (and reads as a blank row).
-    """
-    in_quotes = False
-    for line in io.StringIO(text, newline=""):
-        if not in_quotes and not line.strip("\r\n"):
-            yield '""\n'
-        else:
-            yield line
-        in_quotes ^= line.count('"') % 2 == 1
-
-
-def _header_columns(headers: list[str]) -> list[str | None]:
-    """The import column of each header cell (None for a blank one), or ImportFileError."""
-    known = {header.lower(): header for header in HEADERS}
-    columns: list[str | None] = []
-    errors = []
-    for cell in headers:
-        text = str(cell or "").strip()
-        column = known.get(text.lower()) if text else None
-        if text and column is None:
-            errors.append(_("Unknown column “%(column)s” in the header row.") % {"column": text})
-        elif column is not None and column in columns:
-            errors.append(_("The column “%(column)s” appears more than once.") % {"column": text})
-        columns.append(column)
-    missing = [header for header in HEADERS if header not in columns]
-    if missing:
-        errors.append(
-            _("The header row lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
-        )
-    if errors:
-        raise ImportFileError(errors)
-    return columns
 
 
 # --- writing the deals -----------------------------------------------------------------------
@@ -527,15 +418,7 @@ class _Importer:
             return matches[0]
         if self.create_lookups:
             return self.create_lookup(column, text)
-        names = table.active_names()
-        if names and len(names) <= _LISTED_LOOKUP_NAMES:
-            message = _("Unknown value “%(value)s”; use one of: %(names)s.") % {
-                "value": text,
-                "names": ", ".join(names),
-            }
-        else:
-            message = _("Unknown value “%(value)s”.") % {"value": text}
-        raise ValidationError(message)
+        raise tabular.unknown_value(text, table.active_names())
 
     def create_lookup(self, column: str, name: str):
         """A new lookup row named exactly `name`, ordered after every existing one."""

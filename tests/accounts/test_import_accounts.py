@@ -5,10 +5,10 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.importing import number_text
 from accounts.models import Account, Contact
 from accounts.services import import_accounts
 from pipeline_crm.history import Origin
+from pipeline_crm.tabular import number_text
 
 from ..factories import (
     AccountFactory,

@@ -1,0 +1,226 @@
+"""Reading an import file: its bytes, its text, its header and its rows with their numbers.
+
+Every importer reads through here: CSV (comma, semicolon or tab separated, UTF-8 with or
+without a BOM, or Windows-1252 as older Excel writes it) and XLSX. Rows keep the
+spreadsheet's row numbers: the header is row 1, the first data row is row 2, and blank rows
+still count (they are left out, not renumbered).
+"""
+
+import csv
+import io
+import re
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from os import PathLike
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+_DELIMITERS = (";", ",", "\t")
+_LISTED_NAMES = 15  # an unknown value's error lists the valid names up to this many
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+Source = bytes | str | PathLike | IO[bytes]
+Rows = list[tuple[int, list[str]]]  # (spreadsheet row number, the text of each cell)
+Key = TypeVar("Key", bound=Hashable)
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported: unreadable, empty, or a bad header row."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("; ".join(messages))
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of an import: its row and column, or the file's as a whole."""
+
+    row: int | None  # the spreadsheet's row number (header = 1); None for the file as a whole
+    column: str  # the file's header, "" for the file or the row as a whole
+    message: str
+
+    def __str__(self) -> str:
+        if self.row is None:
+            return self.message
+        if not self.column:
+            return f"Row {self.row}: {self.message}"
+        return f"Row {self.row}, {self.column}: {self.message}"
+
+
+def read_source(source: Source) -> bytes:
+    """The bytes of an upload's content, a file object or a path."""
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, str | PathLike):
+        return Path(source).read_bytes()
+    return source.read()
+
+
+def read_table(data: bytes, filename: str, *, allow_xlsx: bool) -> tuple[list[str], Rows]:
+    """The header cells and the non-blank data rows of a .csv (or, with `allow_xlsx`, .xlsx) file.
+
+    Raises ImportFileError when the file has another extension, cannot be read, is empty or
+    has no data rows.
+    """
+    extension = Path(filename).suffix.lower()
+    if extension == ".xlsx" and allow_xlsx:
+        table = read_xlsx(data)
+    elif extension == ".csv":
+        table = read_csv(data)
+    elif allow_xlsx:
+        raise ImportFileError([_("The file must be a .csv or an .xlsx file.")])
+    else:
+        raise ImportFileError([_("The file must be a .csv file.")])
+    return _header_and_rows(table)
+
+
+def read_csv(data: bytes) -> list[list[str]]:
+    """Every line of a CSV file as its cells' stripped text; a blank line is an empty list.
+
+    The delimiter is the one of ; , and tab the header line has most of (a comma when it has
+    none). csv.reader rather than tablib's loader: tablib drops blank lines, which would shift
+    every later row number.
+    """
+    text = decode(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(_DELIMITERS, key=first_line.count)
+    if not first_line.count(delimiter):
+        delimiter = ","
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise ImportFileError(
+            [_("The file could not be read as CSV: %(error)s") % {"error": error}]
+        ) from None
+    return [[cell.strip() for cell in line] for line in lines]
+
+
+def read_xlsx(data: bytes) -> list[list[str]]:
+    """Every row of an XLSX file's first sheet as its cells' text (see `cell_text`)."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises zip, XML and key errors for a damaged or foreign file
+        raise ImportFileError(
+            [_("The file could not be read as an Excel workbook (.xlsx).")]
+        ) from None
+    try:
+        return [
+            [cell_text(value) for value in row]
+            for row in workbook.active.iter_rows(values_only=True)
+        ]
+    finally:
+        workbook.close()
+
+
+def _header_and_rows(table: list[list[str]]) -> tuple[list[str], Rows]:
+    if not table:
+        raise ImportFileError([_("The file is empty.")])
+    rows = [(number, cells) for number, cells in enumerate(table[1:], start=2) if any(cells)]
+    if not rows:
+        raise ImportFileError([_("The file has no rows below the header.")])
+    return table[0], rows
+
+
+def decode(data: bytes) -> str:
+    """The text of a file: UTF-8 (with or without a BOM), else Windows-1252 (older Excel)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            [_("The file's text encoding is not supported; save it as “CSV UTF-8”.")]
+        ) from None
+
+
+def cell_text(value: Any) -> str:
+    """A cell as stripped text; a whole float (Excel's numbers) without its “.0”, a date as
+    YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def number_text(text: str) -> str:
+    """Normalise a typed number for Python: “1 920 000,50” and “1,920,000.50” -> “1920000.50”.
+
+    Spaces (also non-breaking) group thousands. With both a comma and a dot, the last one is the
+    decimal separator. One comma alone is a decimal comma; a separator that repeats groups
+    thousands.
+    """
+    text = _SPACES.sub("", text)
+    if "," in text and "." in text:
+        decimal, thousands = (",", ".") if text.rfind(",") > text.rfind(".") else (".", ",")
+        return text.replace(thousands, "").replace(decimal, ".")
+    for separator in (",", "."):
+        if text.count(separator) > 1:
+            return text.replace(separator, "")
+    return text.replace(",", ".")
+
+
+def match_header(
+    cells: Iterable[str], known: Mapping[str, Key], required: Collection[str]
+) -> list[Key | None]:
+    """The key of each header cell (None for a blank one); `known` maps lowercased headers.
+
+    Headers match ignoring case and surrounding spaces. Raises ImportFileError listing every
+    unknown and repeated column, and the `required` headers the row lacks.
+    """
+    keys: list[Key | None] = []
+    errors = []
+    for cell in cells:
+        text = cell.strip()
+        key = known.get(text.lower()) if text else None
+        if text and key is None:
+            errors.append(_("Unknown column “%(column)s” in the header row.") % {"column": text})
+        elif key is not None and key in keys:
+            errors.append(_("The column “%(column)s” appears more than once.") % {"column": text})
+        keys.append(key)
+    missing = [header for header in required if known[header.lower()] not in keys]
+    if len(missing) == 1:
+        errors.append(_("The required column “%(column)s” is missing.") % {"column": missing[0]})
+    elif missing:
+        errors.append(
+            _("The header row lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
+        )
+    if errors:
+        raise ImportFileError(errors)
+    return keys
+
+
+def row_values(keys: list[Key | None], cells: list[str]) -> tuple[dict[Key, str], list[int]]:
+    """A row's text per header key ("" where the row is short), and the 1-based numbers of the
+    columns that have a value but no header."""
+    values = {key: "" for key in keys if key is not None}
+    headerless = []
+    for index, text in enumerate(cells):
+        key = keys[index] if index < len(keys) else None
+        if key is not None:
+            values[key] = text
+        elif text:
+            headerless.append(index + 1)
+    return values, headerless
+
+
+def unknown_value(text: str, names: list[str]) -> ValidationError:
+    """The error for a name no lookup row has; it lists the valid `names` when they are few."""
+    if names and len(names) <= _LISTED_NAMES:
+        return ValidationError(
+            _("Unknown value “%(value)s”; use one of: %(names)s.")
+            % {"value": text, "names": ", ".join(names)}
+        )
+    return ValidationError(_("Unknown value “%(value)s”.") % {"value": text})

@@ -1,0 +1,224 @@
+"""The shared reading layer of the importers: bytes, text, header and numbered rows."""
+
+import io
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+
+from pipeline_crm.tabular import (
+    ImportFileError,
+    RowError,
+    cell_text,
+    decode,
+    match_header,
+    number_text,
+    read_source,
+    read_table,
+    row_values,
+    unknown_value,
+)
+
+KNOWN = {"name": "name", "city": "city", "amount": "amount"}
+
+
+def file_messages(data: bytes, filename: str = "file.csv", *, allow_xlsx: bool = True):
+    with pytest.raises(ImportFileError) as raised:
+        read_table(data, filename, allow_xlsx=allow_xlsx)
+    return raised.value.messages
+
+
+def xlsx_bytes(*rows) -> bytes:
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(list(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_semicolon_csv_with_bom_is_read():
+    data = "\ufeffName;City\r\nÖlands Bröd AB;Borgholm\r\n".encode()
+    assert read_table(data, "file.csv", allow_xlsx=False) == (
+        ["Name", "City"],
+        [(2, ["Ölands Bröd AB", "Borgholm"])],
+    )
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_delimiter_is_the_one_the_header_line_has_most_of(delimiter):
+    data = delimiter.join(["Name", "City"]).encode() + b"\r\nAcme,Inc.;x\tz\r\n"
+    header, rows = read_table(data, "file.csv", allow_xlsx=False)
+    assert header == ["Name", "City"]
+    assert rows == [(2, "Acme,Inc.;x\tz".split(delimiter))]
+
+
+def test_a_header_without_delimiter_is_read_as_comma_separated():
+    assert read_table(b"Name\r\nAcme,Oslo\r\n", "file.csv", allow_xlsx=False)[1] == [
+        (2, ["Acme", "Oslo"])
+    ]
+
+
+def test_blank_rows_are_left_out_but_counted():
+    data = b"Name;City\r\nAcme;Oslo\r\n\r\n;  ;\r\nBeta;Bergen\r\n"
+    assert read_table(data, "file.csv", allow_xlsx=False)[1] == [
+        (2, ["Acme", "Oslo"]),
+        (5, ["Beta", "Bergen"]),
+    ]
+
+
+def test_quoted_line_break_keeps_later_row_numbers():
+    data = b'Name,Notes\r\nAcme,"two\r\nlines"\r\nBeta,x\r\n'
+    assert read_table(data, "file.csv", allow_xlsx=False)[1] == [
+        (2, ["Acme", "two\r\nlines"]),
+        (3, ["Beta", "x"]),
+    ]
+
+
+def test_cells_are_stripped():
+    assert read_table(b"Name , City\r\n Acme ,  Oslo \r\n", "f.csv", allow_xlsx=False) == (
+        ["Name", "City"],
+        [(2, ["Acme", "Oslo"])],
+    )
+
+
+def test_windows_1252_is_decoded():
+    assert decode("Göteborg – Malmö".encode("cp1252")) == "Göteborg – Malmö"
+
+
+def test_utf8_bom_is_dropped():
+    assert decode("\ufeffName".encode()) == "Name"
+
+
+def test_undecodable_bytes_are_a_file_error():
+    # 0x81 is undefined in Windows-1252 and not valid UTF-8 here
+    assert file_messages(b"Name\r\n\x81\x81\r\n") == [
+        "The file's text encoding is not supported; save it as “CSV UTF-8”."
+    ]
+
+
+def test_xlsx_is_read_with_excel_numbers_and_dates_as_text():
+    data = xlsx_bytes(
+        ["Name", "Employees", "Revenue", "Founded"],
+        ["Acme AB", 45, 1920000.5, datetime(1999, 5, 1)],
+        [None, None, None, None],
+        [" Beta AB ", 3.0, None, None],
+    )
+    assert read_table(data, "FILE.XLSX", allow_xlsx=True) == (
+        ["Name", "Employees", "Revenue", "Founded"],
+        [(2, ["Acme AB", "45", "1920000.5", "1999-05-01"]), (4, ["Beta AB", "3", "", ""])],
+    )
+
+
+def test_damaged_xlsx_is_a_file_error():
+    assert file_messages(b"not a workbook", "file.xlsx") == [
+        "The file could not be read as an Excel workbook (.xlsx)."
+    ]
+
+
+def test_xlsx_is_refused_where_only_csv_is_allowed():
+    data = xlsx_bytes(["Name"], ["Acme AB"])
+    assert file_messages(data, "file.xlsx", allow_xlsx=False) == ["The file must be a .csv file."]
+
+
+def test_other_extensions_are_refused():
+    assert file_messages(b"Name\r\nAcme\r\n", "file.txt") == [
+        "The file must be a .csv or an .xlsx file."
+    ]
+
+
+def test_empty_file_is_a_file_error():
+    assert file_messages(b"", "file.csv") == ["The file is empty."]
+
+
+def test_header_alone_is_a_file_error():
+    assert file_messages(b"Name;City\r\n\r\n;\r\n", "file.csv") == [
+        "The file has no rows below the header."
+    ]
+
+
+def test_header_matches_ignoring_case_and_spaces_and_keeps_blank_cells():
+    assert match_header([" NAME ", "", "City"], KNOWN, required=["Name"]) == [
+        "name",
+        None,
+        "city",
+    ]
+
+
+def test_unknown_repeated_and_missing_columns_are_all_listed():
+    with pytest.raises(ImportFileError) as raised:
+        match_header(["Name", "Colour", "name"], KNOWN, required=["Name", "City"])
+    assert raised.value.messages == [
+        "Unknown column “Colour” in the header row.",
+        "The column “name” appears more than once.",
+        "The required column “City” is missing.",
+    ]
+
+
+def test_several_missing_columns_are_named_in_one_message():
+    with pytest.raises(ImportFileError) as raised:
+        match_header(["Name"], KNOWN, required=["Name", "City", "Amount"])
+    assert raised.value.messages == ["The header row lacks the columns: City, Amount."]
+
+
+def test_row_values_fill_short_rows_and_name_headerless_columns():
+    values, headerless = row_values(["name", None, "city"], ["Acme", "x", "", "y", ""])
+    assert values == {"name": "Acme", "city": ""}
+    assert headerless == [2, 4]
+    assert row_values(["name", "city"], ["Acme"]) == ({"name": "Acme", "city": ""}, [])
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("1 920 000,50", "1920000.50"),
+        ("1\u202f920\u202f000,50", "1920000.50"),
+        ("125000", "125000"),
+        ("125000.5", "125000.5"),
+        ("1,920,000.50", "1920000.50"),
+        ("1.920.000,50", "1920000.50"),
+        ("12,5", "12.5"),
+        ("-1 000,25", "-1000.25"),
+        ("", ""),
+    ],
+)
+def test_number_text(typed, expected):
+    assert number_text(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        (12.0, "12"),
+        (12.5, "12.5"),
+        (7, "7"),
+        (date(2026, 3, 1), "2026-03-01"),
+        (datetime(2026, 3, 1, 14, 30), "2026-03-01T14:30:00"),
+        ("  text ", "text"),
+    ],
+)
+def test_cell_text(value, expected):
+    assert cell_text(value) == expected
+
+
+def test_read_source_takes_bytes_a_path_or_a_file(tmp_path):
+    path = tmp_path / "file.csv"
+    path.write_bytes(b"Name\r\n")
+    assert read_source(b"Name\r\n") == b"Name\r\n"
+    assert read_source(path) == read_source(str(path)) == b"Name\r\n"
+    assert read_source(io.BytesIO(b"Name\r\n")) == b"Name\r\n"
+
+
+def test_row_error_names_its_row_and_column():
+    assert str(RowError(None, "", "The file is empty.")) == "The file is empty."
+    assert str(RowError(3, "", "Owner: unknown.")) == "Row 3: Owner: unknown."
+    assert str(RowError(3, "Month", "Not a month.")) == "Row 3, Month: Not a month."
+
+
+def test_unknown_value_lists_the_names_when_they_are_few():
+    assert unknown_value("Sud", ["Nord", "Öst"]).messages == [
+        "Unknown value “Sud”; use one of: Nord, Öst."
+    ]
+    many = [f"Area {n}" for n in range(16)]
+    assert unknown_value("Sud", many).messages == ["Unknown value “Sud”."]
