@@ -1,0 +1,145 @@
+"""The import pages: one upload form and one view flow for every importer.
+
+A page is a form (a subclass of ImportUploadForm), a service called as
+`run(data, filename=..., dry_run=..., user=..., **extra form fields)` that returns a result
+with `errors`, and a template that includes `partials/import_form.html` and
+`partials/import_result.html`.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.validators import FileExtensionValidator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from .roles import is_manager
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+SHOWN_ERRORS = 500  # a file full of errors lists its first ones; the count says how many
+
+
+class ImportUploadForm(forms.Form):
+    """A file of at most 5 MB with one of `extensions`, and a dry run, ticked at first.
+
+    A subclass sets `extensions` and `file_help`; any field it adds is passed to the service
+    as a keyword argument.
+    """
+
+    extensions: tuple[str, ...] = ("csv",)
+    file_help = _("CSV (comma or semicolon separated, UTF-8), at most 5 MB.")
+
+    file = forms.FileField(label=_("File"))
+    dry_run = forms.BooleanField(
+        label=_("Dry run"),
+        help_text=_("Check the file and show what would change; save nothing."),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["file"]
+        field.help_text = self.file_help
+        field.validators = [*field.validators, FileExtensionValidator(self.extensions)]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s; split it into smaller files."),
+                code="too_big",
+                params={"limit": filesizeformat(MAX_UPLOAD_BYTES)},
+            )
+        return upload
+
+    def options(self) -> dict[str, Any]:
+        """The service's keyword arguments besides the file and the dry run."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in ("file", "dry_run")
+        }
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """One figure of a dry run's summary; a wide one takes the summary's whole width."""
+
+    label: str
+    value: Any
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class ImportPage:
+    """What differs between import pages; `import_page` does the rest."""
+
+    form_class: type[ImportUploadForm]
+    run: Callable[..., Any]  # the import service
+    template_name: str
+    denied: str  # why a user who is not a manager gets 403
+    done_url: str  # where a finished import goes, and where the page's Cancel goes
+    done_message: Callable[[Any], str]  # the success message for a finished import's result
+    summary: Callable[[Any], list[SummaryItem]]  # what a dry run without errors shows
+    example: Callable[[HttpRequest], HttpResponse]  # the ?template=1 download
+
+
+def import_page(request: HttpRequest, page: ImportPage, **context) -> HttpResponse:
+    """Managers upload a file: a dry run or a failed import shows its result on the page, a
+    finished import redirects with a message. Others get 403, also on GET."""
+    if not is_manager(request.user):
+        raise PermissionDenied(page.denied)
+    if request.method == "GET" and request.GET.get("template"):
+        return page.example(request)
+    result = None
+    if request.method == "POST":
+        form = page.form_class(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            dry_run = form.cleaned_data["dry_run"]
+            result = page.run(
+                upload.read(),
+                filename=upload.name,
+                dry_run=dry_run,
+                user=request.user,
+                **form.options(),
+            )
+            if not dry_run and not result.errors:
+                messages.success(request, page.done_message(result))
+                return redirect(page.done_url)
+    else:
+        form = page.form_class()
+    return render(
+        request,
+        page.template_name,
+        {
+            "form": form,
+            "result": result,
+            "shown_errors": result.errors[:SHOWN_ERRORS] if result else [],
+            "summary": page.summary(result) if result and not result.errors else [],
+            "cancel_url": page.done_url,
+            **context,
+        },
+    )
+
+
+def csv_download(
+    rows: Iterable[Iterable[str]], filename: str, *, delimiter: str = ",", bom: bool = False
+) -> HttpResponse:
+    """`rows` as a CSV attachment: an import page's example file."""
+    out = io.StringIO()
+    if bom:
+        out.write("\ufeff")  # so Excel reads the file as UTF-8
+    csv.writer(out, delimiter=delimiter).writerows(rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
