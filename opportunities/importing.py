@@ -10,10 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -190,30 +189,6 @@ class _Deal:
     loss_reason: LossReason | None
 
 
-class _Lookup:
-    """One lookup table in memory: rows by exact name and by lowercased name."""
-
-    def __init__(self, model: type[models.Model]):
-        self.model = model
-        self.by_name: dict[str, Any] = {}
-        self.by_lower: dict[str, list[Any]] = defaultdict(list)
-        self.max_order = 0
-        for row in model.objects.all():
-            self.add(row)
-
-    def add(self, row) -> None:
-        self.by_name[row.name] = row
-        self.by_lower[row.name.lower()].append(row)
-        self.max_order = max(self.max_order, row.order)
-
-    def find(self, name: str) -> list[Any]:
-        exact = self.by_name.get(name)
-        return [exact] if exact is not None else self.by_lower.get(name.lower(), [])
-
-    def active_names(self) -> list[str]:
-        return sorted(row.name for row in self.by_name.values() if row.is_active)
-
-
 class _Importer:
     """One import: users, lookups and accounts read once, then each row checked and saved."""
 
@@ -222,13 +197,11 @@ class _Importer:
         self.create_lookups = create_lookups
         self.result = result
         self.today = timezone.localdate()
-        self.users: dict[str, Any] = {}
-        self.users_lower: dict[str, list[Any]] = defaultdict(list)
-        for person in get_user_model().objects.all():
-            self.users[person.get_username()] = person
-            self.users_lower[person.get_username().lower()].append(person)
+        self.users = tabular.UserIndex()
         self.unrecorded: list[Opportunity] = []
-        self.lookups = {column: _Lookup(model) for column, model in _LOOKUP_COLUMNS.items()}
+        self.lookups = {
+            column: tabular.LookupIndex(model) for column, model in _LOOKUP_COLUMNS.items()
+        }
         # Account.objects.named's rule (case and surrounding spaces ignored) on every account at
         # once, so rows cost no lookup query.
         self.accounts: dict[str, list[Account | _AccountRef]] = defaultdict(list)
@@ -383,18 +356,7 @@ class _Importer:
 
     def owner(self, text: str):
         _required(text)
-        person = self.users.get(text)
-        if person is not None:
-            return person
-        matches = self.users_lower.get(text.lower(), [])
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            raise ValidationError(
-                _("Several users have the username “%(value)s” in different case.")
-                % {"value": text}
-            )
-        raise ValidationError(_("No user has the username “%(value)s”.") % {"value": text})
+        return self.users.get(text)
 
     def lookup(self, column: str, text: str, required: bool):
         """The lookup row named `text` (exact name first, then any case); with
@@ -404,18 +366,9 @@ class _Importer:
                 _required(text)
             return None
         table = self.lookups[column]
-        matches = table.find(text)
-        if len(matches) > 1:
-            raise ValidationError(
-                _("Several rows match “%(value)s” in different case; use the exact name.")
-                % {"value": text}
-            )
-        if matches:
-            if not matches[0].is_active:
-                raise ValidationError(
-                    _("“%(value)s” is no longer in use.") % {"value": matches[0].name}
-                )
-            return matches[0]
+        row = table.get(text)
+        if row is not None:
+            return row
         if self.create_lookups:
             return self.create_lookup(column, text)
         raise tabular.unknown_value(text, table.active_names())

@@ -9,6 +9,7 @@ still count (they are left out, not renumbered).
 import csv
 import io
 import re
+from collections import defaultdict
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +17,9 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
@@ -224,3 +227,76 @@ def unknown_value(text: str, names: list[str]) -> ValidationError:
             % {"value": text, "names": ", ".join(names)}
         )
     return ValidationError(_("Unknown value “%(value)s”.") % {"value": text})
+
+
+# --- matching names to rows ------------------------------------------------------------------
+
+
+class NameIndex:
+    """Rows read once and found by a name: the exact name first, else every row with the name
+    in another case (several when only case tells them apart)."""
+
+    def __init__(self, rows: Iterable[Any], name=lambda row: row.name):
+        self.name = name
+        self.by_name: dict[str, Any] = {}
+        self.by_lower: dict[str, list[Any]] = defaultdict(list)
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: Any) -> None:
+        self.by_name[self.name(row)] = row
+        self.by_lower[self.name(row).lower()].append(row)
+
+    def find(self, text: str) -> list[Any]:
+        exact = self.by_name.get(text)
+        return [exact] if exact is not None else self.by_lower.get(text.lower(), [])
+
+
+class LookupIndex(NameIndex):
+    """A lookup table's rows (pipeline_crm.lookups.Lookup) by name."""
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        super().__init__(model.objects.all())
+
+    def get(self, text: str) -> Any | None:
+        """The row named `text`, None when no row has the name. ValidationError when several
+        rows have it in different case, or the row is no longer active."""
+        matches = self.find(text)
+        if len(matches) > 1:
+            raise ValidationError(
+                _("Several rows match “%(value)s” in different case; use the exact name.")
+                % {"value": text}
+            )
+        if matches and not matches[0].is_active:
+            raise ValidationError(
+                _("“%(value)s” is no longer in use.") % {"value": matches[0].name}
+            )
+        return matches[0] if matches else None
+
+    def active_names(self) -> list[str]:
+        return sorted(row.name for row in self.by_name.values() if row.is_active)
+
+    @property
+    def max_order(self) -> int:
+        return max((row.order for row in self.by_name.values()), default=0)
+
+
+class UserIndex(NameIndex):
+    """Every user by username."""
+
+    def __init__(self):
+        super().__init__(get_user_model().objects.all(), name=lambda user: user.get_username())
+
+    def get(self, text: str) -> Any:
+        """The user with the username `text`; ValidationError when none has it or, in
+        different case only, several do."""
+        matches = self.find(text)
+        if len(matches) > 1:
+            raise ValidationError(
+                _("Several users have the username “%(value)s” in different case.")
+                % {"value": text}
+            )
+        if not matches:
+            raise ValidationError(_("No user has the username “%(value)s”.") % {"value": text})
+        return matches[0]

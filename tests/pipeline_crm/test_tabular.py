@@ -5,10 +5,14 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 
+from accounts.models import BusinessArea
 from pipeline_crm.tabular import (
     ImportFileError,
+    LookupIndex,
     RowError,
+    UserIndex,
     cell_text,
     decode,
     match_header,
@@ -18,6 +22,8 @@ from pipeline_crm.tabular import (
     row_values,
     unknown_value,
 )
+
+from ..factories import BusinessAreaFactory, UserFactory
 
 KNOWN = {"name": "name", "city": "city", "amount": "amount"}
 
@@ -222,3 +228,34 @@ def test_unknown_value_lists_the_names_when_they_are_few():
     ]
     many = [f"Area {n}" for n in range(16)]
     assert unknown_value("Sud", many).messages == ["Unknown value “Sud”."]
+
+
+@pytest.mark.django_db
+def test_lookup_index_finds_the_exact_name_first_then_any_case():
+    nord = BusinessAreaFactory(name="Nord", order=5)
+    demo = BusinessAreaFactory(name="Demo", order=20)
+    upper = BusinessAreaFactory(name="DEMO", order=10)
+    index = LookupIndex(BusinessArea)
+    assert (index.get("nord"), index.get("Demo"), index.get("DEMO")) == (nord, demo, upper)
+    assert index.get("Söder") is None
+    assert index.max_order == 20
+    with pytest.raises(ValidationError, match="Several rows match “demo” in different case"):
+        index.get("demo")
+
+
+@pytest.mark.django_db
+def test_lookup_index_refuses_an_inactive_row():
+    BusinessAreaFactory(name="Retired", is_active=False)
+    BusinessAreaFactory(name="Nord")
+    index = LookupIndex(BusinessArea)
+    assert index.active_names() == ["Nord"]
+    with pytest.raises(ValidationError, match="“Retired” is no longer in use."):
+        index.get("retired")
+
+
+@pytest.mark.django_db
+def test_user_index_finds_a_username_in_any_case():
+    alice = UserFactory(username="alice")
+    assert UserIndex().get("ALICE") == alice
+    with pytest.raises(ValidationError, match="No user has the username “bob”."):
+        UserIndex().get("bob")
