@@ -97,10 +97,7 @@ class _Importer:
         # A row with an error may leave values on a cached account; they are never saved, as
         # any error rolls the whole import back.
         for row in rows:
-            errors = [
-                _("Column %(column)s has a value but no header.") % {"column": column}
-                for column in row.headerless
-            ]
+            errors = tabular.headerless_errors(row.headerless)
             account = self.build_account(row, errors)
             contact = self.build_contact(row, account, errors) if account else None
             if errors:

@@ -346,7 +346,7 @@ class _Importer:
     # --- cells -------------------------------------------------------------------------------
 
     def status(self, text: str) -> str:
-        _required(text)
+        tabular.require(text)
         status = text.lower()
         if status not in _STATUSES:
             raise ValidationError(
@@ -355,7 +355,7 @@ class _Importer:
         return status
 
     def owner(self, text: str):
-        _required(text)
+        tabular.require(text)
         return self.users.get(text)
 
     def lookup(self, column: str, text: str, required: bool):
@@ -363,7 +363,7 @@ class _Importer:
         `create_lookups` an unknown name creates it. None for an empty optional cell."""
         if not text:
             if required:
-                _required(text)
+                tabular.require(text)
             return None
         table = self.lookups[column]
         row = table.get(text)
@@ -388,7 +388,7 @@ class _Importer:
     def account(self, text: str) -> Account | _AccountRef:
         """The account named `text`; an unknown name gives a new account, inserted (once) with
         the others before the deals are saved."""
-        _required(text)
+        tabular.require(text)
         name = text.strip()
         matches = self.accounts.get(_account_key(name), [])
         if len(matches) > 1:
@@ -415,11 +415,6 @@ def _account_key(name: str) -> str:
     return name.strip().lower()
 
 
-def _required(text: str) -> None:
-    if not text:
-        raise ValidationError(forms.Field.default_error_messages["required"])
-
-
 def _text(text: str, model: type[models.Model], field_name: str) -> str:
     """`text` if it fits the model field's length."""
     max_length = model._meta.get_field(field_name).max_length
@@ -434,7 +429,7 @@ def _text(text: str, model: type[models.Model], field_name: str) -> str:
 def _date(text: str, required: bool) -> date | None:
     if not text:
         if required:
-            _required(text)
+            tabular.require(text)
         return None
     try:
         return _date_field.clean(text)

@@ -17,6 +17,7 @@ from os import PathLike
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -217,6 +218,20 @@ def row_values(keys: list[Key | None], cells: list[str]) -> tuple[dict[Key, str]
         elif text:
             headerless.append(index + 1)
     return values, headerless
+
+
+def require(text: str) -> None:
+    """Raise the form's "This field is required." for an empty cell."""
+    if not text:
+        raise ValidationError(forms.Field.default_error_messages["required"])
+
+
+def headerless_errors(headerless: list[int]) -> list[str]:
+    """The errors of a row with values in columns that have no header (see `row_values`)."""
+    return [
+        _("Column %(column)s has a value but no header.") % {"column": column}
+        for column in headerless
+    ]
 
 
 def unknown_value(text: str, names: list[str]) -> ValidationError:

@@ -15,6 +15,7 @@ from pipeline_crm.tabular import (
     UserIndex,
     cell_text,
     decode,
+    headerless_errors,
     match_header,
     number_text,
     read_source,
@@ -172,6 +173,10 @@ def test_row_values_fill_short_rows_and_name_headerless_columns():
     assert values == {"name": "Acme", "city": ""}
     assert headerless == [2, 4]
     assert row_values(["name", "city"], ["Acme"]) == ({"name": "Acme", "city": ""}, [])
+    assert headerless_errors(headerless) == [
+        "Column 2 has a value but no header.",
+        "Column 4 has a value but no header.",
+    ]
 
 
 @pytest.mark.parametrize(
