@@ -2,7 +2,7 @@ from django.urls import path
 
 from activities.reports import effort_report
 
-from . import analytics_views, views
+from . import analytics_views, budget_import, views
 
 app_name = "forecasting"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("pipeline/", views.pipeline, name="pipeline"),
     path("budget/", views.budget, name="budget"),
     path("budgets/", views.budget_grid, name="budgets"),
+    path("budgets/import/", budget_import.budget_import_view, name="budget_import"),
     path("funnel/", analytics_views.funnel, name="funnel"),
     path("salespeople/", analytics_views.salespeople, name="salespeople"),
     path("winloss/", analytics_views.winloss, name="winloss"),

@@ -1,0 +1,261 @@
+"""Import budgets from a CSV file: an amount per business area and month, optionally per
+salesperson. The `import_budgets` service and its upload page (sales managers only).
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import BusinessArea
+from pipeline_crm import tabular
+from pipeline_crm.history import Origin, label_change
+from pipeline_crm.imports import (
+    ImportPage,
+    ImportUploadForm,
+    SummaryItem,
+    csv_download,
+    import_page,
+)
+from pipeline_crm.tabular import ImportFileError, RowError
+
+from .models import Budget
+
+AREA = "Business area"
+MONTH = "Month"
+AMOUNT = "Amount"
+SALESPERSON = "Salesperson"
+
+# The file's contract: fixed English headers, in this order in the template.
+HEADERS = (AREA, MONTH, AMOUNT, SALESPERSON)
+REQUIRED = (AREA, MONTH, AMOUNT)
+COLUMN_HELP = {
+    AREA: gettext_lazy("Required. The name of a business area, in any case."),
+    MONTH: gettext_lazy("Required. The month as YYYY-MM, such as 2026-01."),
+    AMOUNT: gettext_lazy(
+        "Required. A number; a comma or a dot before the decimals, spaces between thousands."
+    ),
+    SALESPERSON: gettext_lazy(
+        "Optional. The username of a salesperson for a budget of their own; "
+        "empty for the area's budget."
+    ),
+}
+_KNOWN_HEADERS = {header.lower(): header for header in HEADERS}
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_amount_field = Budget._meta.get_field("amount").formfield(min_value=Decimal(0))
+
+_Key = tuple[int, date, int | None]  # business area, month, salesperson
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote or, on a dry run, would write. With errors nothing was written and
+    the counts are zero."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def import_budgets(
+    source: tabular.Source, *, filename: str, dry_run: bool, user=None
+) -> ImportResult:
+    """Import budgets from a CSV file (bytes, a path or a file object) named `filename`.
+
+    Each row sets one budget: the area's for the month or, with a salesperson, theirs. A budget
+    that exists gets the row's amount, one that doesn't is created; each is saved with its
+    history, labelled as an import by `user`. All or nothing: rolled back on a dry run or when
+    any row has an error (an unknown area or user, a bad month or amount, the same budget on
+    two rows); the errors name the row and column of each problem.
+    """
+    result = ImportResult(dry_run=dry_run)
+    try:
+        rows = read_rows(tabular.read_source(source), filename)
+    except ImportFileError as error:
+        result.errors = [RowError(None, "", message) for message in error.messages]
+        return result
+    with transaction.atomic():
+        _Importer(user=user, result=result).run(rows)
+        if dry_run or result.errors:
+            transaction.set_rollback(True)
+    if result.errors:
+        result.created = result.updated = result.unchanged = 0
+    return result
+
+
+def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str], list[int]]]:
+    """(row number, {header: text}, columns with a value but no header) per non-blank row."""
+    header, table = tabular.read_table(data, filename, allow_xlsx=False)
+    columns = tabular.match_header(header, _KNOWN_HEADERS, required=REQUIRED)
+    return [(number, *tabular.row_values(columns, cells)) for number, cells in table]
+
+
+class _Importer:
+    """One import: areas, users and the months' budgets read once, then each row saved."""
+
+    def __init__(self, *, user, result: ImportResult):
+        self.user = user
+        self.result = result
+        self.areas = tabular.LookupIndex(BusinessArea)
+        self.users = tabular.UserIndex()
+        self.seen: dict[_Key, int] = {}  # the row that set each budget
+
+    def run(self, rows: list[tuple[int, dict[str, str], list[int]]]) -> None:
+        budgets = []
+        for number, values, headerless in rows:
+            errors = [
+                RowError(number, "", message) for message in tabular.headerless_errors(headerless)
+            ]
+            budget = self.build(number, values, errors)
+            self.result.errors.extend(errors)
+            if budget is not None:
+                budgets.append(budget)
+        if self.result.errors:
+            return
+        existing = {
+            (b.business_area_id, b.month, b.salesperson_id): b
+            for b in Budget.objects.select_for_update().filter(
+                month__in={budget.month for budget in budgets}
+            )
+        }
+        for budget in budgets:
+            self.save(budget, existing.get(_key(budget)))
+
+    def build(self, number: int, values: dict[str, str], errors: list[RowError]) -> Budget | None:
+        """The row's unsaved budget, or None with one entry in `errors` per bad cell."""
+
+        def check(column: str, parse, text: str):
+            try:
+                return parse(text)
+            except ValidationError as error:
+                errors.extend(RowError(number, column, message) for message in error.messages)
+            return None
+
+        area = check(AREA, self.area, values[AREA])
+        month = check(MONTH, _month, values[MONTH])
+        amount = check(AMOUNT, _amount, values[AMOUNT])
+        salesperson = check(SALESPERSON, self.salesperson, values.get(SALESPERSON, ""))
+        if errors:
+            return None
+        budget = Budget(business_area=area, month=month, salesperson=salesperson, amount=amount)
+        first = self.seen.setdefault(_key(budget), number)
+        if first != number:
+            errors.append(
+                RowError(
+                    number,
+                    "",
+                    _("Row %(row)d already sets this budget (area, month and salesperson).")
+                    % {"row": first},
+                )
+            )
+            return None
+        return budget
+
+    def save(self, budget: Budget, existing: Budget | None) -> None:
+        """Create `budget`, or give `existing` its amount; an unchanged budget is not saved."""
+        if existing is not None:
+            if existing.amount == budget.amount:
+                self.result.unchanged += 1
+                return
+            existing.amount = budget.amount
+            budget = existing
+        created = budget.pk is None
+        label_change(budget, Origin.IMPORT)
+        if self.user is not None:
+            budget._history_user = self.user
+        budget.save()
+        if created:
+            self.result.created += 1
+        else:
+            self.result.updated += 1
+
+    def area(self, text: str) -> BusinessArea:
+        tabular.require(text)
+        area = self.areas.get(text)
+        if area is None:
+            raise tabular.unknown_value(text, self.areas.active_names())
+        return area
+
+    def salesperson(self, text: str):
+        return self.users.get(text) if text else None
+
+
+def _key(budget: Budget) -> _Key:
+    return (budget.business_area_id, budget.month, budget.salesperson_id)
+
+
+def _month(text: str) -> date:
+    tabular.require(text)
+    match = _MONTH.fullmatch(text)
+    if match is None or not 1 <= int(match[2]) <= 12:
+        raise ValidationError(_("“%(value)s” is not a month as YYYY-MM.") % {"value": text})
+    return date(int(match[1]), int(match[2]), 1)
+
+
+def _amount(text: str) -> Decimal:
+    tabular.require(text)
+    return _amount_field.clean(tabular.number_text(text))
+
+
+# --- the upload page -------------------------------------------------------------------------
+
+
+def _done_message(result: ImportResult) -> str:
+    return _(
+        "Import done. Budgets created: %(created)d, updated: %(updated)d, unchanged: %(unchanged)d."
+    ) % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+
+def _summary(result: ImportResult) -> list[SummaryItem]:
+    return [
+        SummaryItem(_("Budgets created"), result.created),
+        SummaryItem(_("Budgets updated"), result.updated),
+        SummaryItem(_("Budgets unchanged"), result.unchanged),
+    ]
+
+
+def _example(request: HttpRequest) -> HttpResponse:
+    """An example file: the header and a row for the first area this month, semicolon
+    separated as Nordic Excel expects."""
+    area = BusinessArea.objects.active().first()
+    month = timezone.localdate().strftime("%Y-%m")
+    return csv_download(
+        [HEADERS, [area.name if area else "", month, "125 000,00", ""]],
+        "budget-import-template.csv",
+        delimiter=";",
+        bom=True,
+    )
+
+
+PAGE = ImportPage(
+    form_class=ImportUploadForm,
+    run=import_budgets,
+    template_name="forecasting/budget_import.html",
+    denied=gettext_lazy("Only sales managers can import budgets."),
+    done_url=reverse_lazy("forecasting:budgets"),
+    done_message=_done_message,
+    summary=_summary,
+    example=_example,
+)
+
+
+@require_http_methods(["GET", "POST"])
+def budget_import_view(request):
+    """Sales managers import budgets per business area and month (CSV)."""
+    return import_page(
+        request,
+        PAGE,
+        columns=[(header, COLUMN_HELP[header]) for header in HEADERS],
+        error_columns=True,
+    )
