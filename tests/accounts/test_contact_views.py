@@ -65,3 +65,9 @@ def test_manager_deletes_a_contact(client_for, manager):
     response = client_for(manager).post(reverse("contacts:delete", args=[contact.pk]))
     assert response.status_code == 302
     assert not Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_links_carry_ids_without_thousands_separators(client_for, salesperson):
+    account = AccountFactory(pk=1713)
+    text = client_for(salesperson).get(account.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").text
+    assert "?account=1713" in text
