@@ -1,0 +1,92 @@
+"""Time every report through the full Django stack at volume (`--deals N`).
+
+Seeds with `seed_demo` when the database has fewer deals, then requests each report as a
+sales manager: one warm-up (its query count is shown), then `--runs` timed requests, printed
+as p50 / p95 against the issue's budget (pipeline and budget reports under 300 ms at 100,000
+deals on PostgreSQL). The table goes to stdout, progress to stderr.
+"""
+
+from time import perf_counter
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import NoReverseMatch, reverse
+
+from opportunities.models import Opportunity
+
+from ...periods import current_quarter
+
+BUDGET_MS = 300
+
+
+def _percentile(samples: list[float], q: int) -> float:
+    ordered = sorted(samples)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[rank - 1] * 1000
+
+
+class Command(BaseCommand):
+    help = "Seed N deals (if needed) and print each report's p50/p95 response time."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--deals", type=int, default=100_000)
+        parser.add_argument("--runs", type=int, default=20)
+
+    def handle(self, *args, **options):
+        if Opportunity.objects.count() < options["deals"]:
+            self.stderr.write(f"Seeding {options['deals']} deals…")
+            call_command(
+                "seed_demo", deals=options["deals"], stdout=self.stderr, stderr=self.stderr
+            )
+        manager = get_user_model().objects.filter(groups__name="Sales manager").first()
+        if manager is None:
+            manager = get_user_model().objects.filter(is_superuser=True).first()
+        quarter = current_quarter().as_query()
+        year = {"pick": str(current_quarter().start.year)}
+        pages = [
+            ("pipeline, quarter", "forecasting:pipeline", quarter, BUDGET_MS),
+            ("pipeline, year", "forecasting:pipeline", year, BUDGET_MS),
+            ("budget, quarter", "forecasting:budget", quarter, BUDGET_MS),
+            ("budget, year", "forecasting:budget", year, BUDGET_MS),
+            ("funnel, all open", "forecasting:funnel", {}, None),
+            ("salespeople, year", "forecasting:salespeople", year, None),
+            ("win/loss, year", "forecasting:winloss", year, None),
+            ("trend, year", "forecasting:trend", year, None),
+            ("effort, quarter", "forecasting:effort", quarter, None),
+            ("pipeline CSV export", "forecasting:pipeline", {**year, "export": "csv"}, None),
+        ]
+        deals = Opportunity.objects.count()
+        self.stdout.write(f"Reports at {deals} deals, {options['runs']} runs each")
+        self.stdout.write(f"{'report':<22} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8}  budget")
+        with override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"]):
+            client = Client()
+            client.force_login(manager)
+            for label, name, params, budget in pages:
+                try:
+                    url = reverse(name)
+                except NoReverseMatch:
+                    continue
+                with CaptureQueriesContext(connection) as queries:
+                    self._get(client, url, params)
+                samples = []
+                for _ in range(options["runs"]):
+                    start = perf_counter()
+                    self._get(client, url, params)
+                    samples.append(perf_counter() - start)
+                p50, p95 = _percentile(samples, 50), _percentile(samples, 95)
+                verdict = "" if budget is None else ("ok" if p95 <= budget else f"OVER {budget}")
+                self.stdout.write(
+                    f"{label:<22} {len(queries):>7} {p50:>8.1f} {p95:>8.1f}  {verdict}"
+                )
+
+    def _get(self, client, url, params):
+        response = client.get(url, params)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        if response.streaming:
+            b"".join(response.streaming_content)
+        return response

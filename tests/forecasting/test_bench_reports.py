@@ -1,0 +1,13 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bench_reports_runs_end_to_end(manager):
+    out = io.StringIO()
+    call_command("bench_reports", deals=20, runs=2, stdout=out, stderr=io.StringIO())
+    text = out.getvalue()
+    assert "pipeline, quarter" in text and "budget, year" in text
