@@ -1,12 +1,23 @@
-"""Realistic Nordic demo data; idempotent, with volume options for benchmarks."""
+"""Realistic Nordic demo data; idempotent, with volume options for benchmarks.
+
+Deals are built in memory and written with bulk_create (history included), so 100,000 deals take
+minutes. Their stored figures obey the rules of `opportunities.services`: with lines, amount and
+margin are the sums of the line totals and margins; weighted = weighted(amount, probability);
+an open deal has its stage's default probability unless it is marked as set by hand; won deals
+have 100 and a closed date, lost deals 0 and a loss reason.
+"""
 
 import random
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import (
@@ -19,6 +30,20 @@ from accounts.models import (
     LeadSource,
     Segment,
 )
+from opportunities.models import (
+    Competitor,
+    DealType,
+    ForecastCategory,
+    LossReason,
+    Opportunity,
+    OpportunityLine,
+    Product,
+    ProductGroup,
+    Stage,
+)
+from pipeline_crm.history import Origin
+from pipeline_crm.models import CompanySettings
+from pipeline_crm.money import ZERO, weighted
 from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
 
 DEMO_PASSWORD = "pipeline-demo"  # noqa: S105 - printed by `make run` for the demo logins
@@ -133,21 +158,351 @@ LAST_NAMES = (
 STREETS = ("Storgatan", "Kungsgatan", "Havnegata", "Hauptstraße", "Drottninggatan")
 TITLES = ("CEO", "CFO", "Purchasing manager", "IT manager", "Project manager", "Sales director")
 
+# A Nordic IT supplier's price list in SEK: (group, topics of its deals, products), each product
+# (name, code, list price, unit cost, the quantities a deal usually has).
+CATALOGUE = (
+    (
+        "Licences",
+        ("ERP rollout", "User expansion", "BI pilot", "Licence true-up", "Field service app"),
+        (
+            ("ERP licence, named user / year", "LIC-ERP-N", "12000", "3000", (5, 10, 25, 40, 80)),
+            ("ERP licence, concurrent user / year", "LIC-ERP-C", "18000", "4500", (3, 5, 10, 20)),
+            ("Document management, per user / year", "LIC-DOC", "3600", "900", (10, 25, 50, 150)),
+            ("BI & reporting, per user / year", "LIC-BI", "6000", "1500", (5, 10, 20, 40)),
+            ("Field service app, per user / year", "LIC-FSA", "2400", "600", (10, 20, 50, 120)),
+            ("Integration platform, per site / year", "LIC-INT", "48000", "12000", (1, 2, 3)),
+        ),
+    ),
+    (
+        "Services",
+        ("Implementation", "Integration project", "Data migration", "Training programme"),
+        (
+            ("Consulting hour, senior consultant", "SRV-SEN", "1450", "850", (16, 40, 80, 160)),
+            ("Consulting hour, project manager", "SRV-PM", "1350", "800", (8, 24, 60, 120)),
+            ("Implementation package, standard", "SRV-IMP", "95000", "60000", (1,)),
+            ("Data migration, fixed price", "SRV-MIG", "45000", "28000", (1,)),
+            ("Training day on site (max 8 people)", "SRV-TRN", "14500", "7000", (1, 2, 3, 5)),
+            ("Integration development, fixed price", "SRV-API", "120000", "78000", (1, 2)),
+        ),
+    ),
+    (
+        "Hardware",
+        ("Laptop refresh", "Warehouse scanners", "Server replacement", "Network upgrade"),
+        (
+            ('Business laptop 14"', "HW-LAP", "14900", "11800", (5, 10, 25, 60)),
+            ("Rugged tablet", "HW-TAB", "22500", "17000", (2, 5, 10, 20)),
+            ("Barcode scanner", "HW-SCN", "6900", "4900", (4, 10, 20, 40)),
+            ("Rack server", "HW-SRV", "89000", "71000", (1, 2, 4)),
+            ("Network switch, 48 ports", "HW-SW48", "24000", "18500", (1, 2, 6)),
+            ("Label printer", "HW-PRN", "8400", "6100", (1, 3, 8)),
+        ),
+    ),
+    (
+        "Support agreements",
+        ("Support renewal", "Support upgrade", "Hosting move", "Operations agreement"),
+        (
+            ("Support agreement Basic, per year", "SUP-BAS", "24000", "9000", (1, 2, 3)),
+            ("Support agreement Plus, per year", "SUP-PLS", "60000", "24000", (1, 2, 3)),
+            ("Support agreement Premium 24/7, per year", "SUP-PRM", "144000", "62000", (1, 3)),
+            ("Hosting and operations, per month", "SUP-HOST", "8500", "4200", (12, 24, 36)),
+        ),
+    ),
+)
+RENEWAL_GROUP = "Support agreements"
+COMPETITORS = (
+    "Visma",
+    "IFS",
+    "Microsoft Dynamics 365",
+    "SAP Business One",
+    "Monitor ERP",
+    "Unit4",
+    "Tietoevry",
+    "Atea",
+    "Dustin",
+    "CGI",
+)
+NEXT_STEPS = (
+    "Send the revised quote",
+    "Book a demo with their IT team",
+    "Follow-up call",
+    "Meet the decision maker",
+    "Reference visit",
+    "Clarify delivery terms",
+    "Requirements workshop",
+)
+WIN_REPORTS = (
+    "Won on the integration with their warehouse system.",
+    "Local support team and references tipped it.",
+    "Best total cost over three years.",
+)
+LOSS_REPORTS = (
+    "Price about 15 % above the winner.",
+    "The customer postponed the project to next year.",
+    "The competitor already delivers their ERP.",
+)
+DISCOUNTS = (0, 0, 0, 0, 5, 5, 10, 10, 15, 20, 25)
+LINE_COUNTS, LINE_COUNT_WEIGHTS = (0, 1, 2, 3, 4), (30, 30, 20, 12, 8)
+WON_SHARE, LOST_SHARE = 0.20, 0.15
+MANUAL_PROBABILITY_SHARE = 0.06
+OVERDUE_SHARE = 0.15  # open deals already past their expected close date (stale)
+LONG_IN_STAGE_SHARE = 0.15  # open deals longer than the company's stale days in their stage
+CHUNK = 2000  # deals built and written per round; bounds memory at any volume
+
+
+@dataclass
+class _Deal:
+    """One deal to write, with its lines and the ids of its many-to-many rows."""
+
+    deal: Opportunity
+    lines: list[OpportunityLine]
+    contact_ids: list[int] = field(default_factory=list)
+    co_responsible_ids: list[int] = field(default_factory=list)
+
+
+class _DealMaker:
+    """Builds unsaved deals from the lookups in the database, drawing from one Random."""
+
+    def __init__(self, *, owners, today: date, stale_days: int):
+        self.owners = owners
+        self.today = today
+        self.stale_days = stale_days
+        self.accounts = list(
+            Account.objects.filter(is_active=True)
+            .order_by("pk")
+            .values_list("pk", "name", "business_area_id", "lead_source_id")
+        )
+        self.contacts: dict[int, list[int]] = {}
+        for account_id, contact_id in Contact.objects.order_by("pk").values_list(
+            "account_id", "pk"
+        ):
+            self.contacts.setdefault(account_id, []).append(contact_id)
+        self.areas = list(BusinessArea.objects.active().values_list("pk", flat=True))
+        self.sources = list(LeadSource.objects.active().values_list("pk", flat=True))
+        self.deal_types = list(DealType.objects.active())
+        # New business first, then upsell, then renewals, as in most order books.
+        self.deal_type_weights = [max(1, 5 - 2 * i) for i in range(len(self.deal_types))]
+        stages = list(Stage.objects.active())
+        self.open_stages = [s for s in stages if not s.is_won_stage]
+        won = [s for s in stages if s.is_won_stage]
+        self.won_stage = won[0] if won else (self.open_stages[-1] if self.open_stages else None)
+        # A funnel: more deals in the early stages than in the late ones.
+        self.funnel = [len(self.open_stages) - i for i in range(len(self.open_stages))]
+        self.forecast = dict(ForecastCategory.objects.active().values_list("kind", "pk"))
+        self.loss_reasons = list(LossReason.objects.active().values_list("pk", flat=True))
+        self.competitors = list(Competitor.objects.active().values_list("pk", flat=True))
+        products = list(Product.objects.active().select_related("group").order_by("pk"))
+        self.products = products
+        self.by_group: dict[str, list[Product]] = {}
+        for product in products:
+            self.by_group.setdefault(product.group.name if product.group else "", []).append(
+                product
+            )
+        self.quantities = {
+            code: quantities for _g, _n, code, _p, _c, quantities in _catalogue_products()
+        }
+        self.topics = {group: topics for group, topics, _ in CATALOGUE}
+
+    def ready(self) -> bool:
+        return bool(self.accounts and self.owners and self.open_stages and self.loss_reasons)
+
+    def make(self, rng: random.Random) -> _Deal:
+        account_id, account_name, area_id, source_id = rng.choice(self.accounts)
+        owner = rng.choice(self.owners)
+        deal_type = (
+            rng.choices(self.deal_types, weights=self.deal_type_weights)[0]
+            if self.deal_types
+            else None
+        )
+        if deal_type is not None and deal_type.name == "Renewal":
+            group = RENEWAL_GROUP
+        else:
+            group = rng.choice(CATALOGUE)[0]
+        deal = Opportunity(
+            name=f"{account_name} – {rng.choice(self.topics[group])}"[:200],
+            account_id=account_id,
+            owner=owner,
+            business_area_id=area_id,
+            deal_type=deal_type,
+            source_id=source_id,
+        )
+        if self.areas and rng.random() < 0.1:
+            deal.business_area_id = rng.choice(self.areas)
+        if rng.random() < 0.3:
+            deal.source_id = (
+                rng.choice(self.sources) if self.sources and rng.random() < 0.5 else None
+            )
+        if self.competitors and rng.random() < 0.4:
+            deal.competitor_id = rng.choice(self.competitors)
+        deal._history_user = owner
+        lines = self._lines(rng, group)
+        if lines:
+            deal.has_lines = True
+            deal.amount = sum((line.total for line in lines), ZERO)
+            deal.margin = sum((line.margin for line in lines), ZERO)
+        else:
+            # A typed amount: round thousands, median about 150,000 SEK.
+            thousands = min(5000, max(10, round(rng.lognormvariate(5.0, 0.9))))
+            deal.amount = Decimal(thousands) * Decimal("1000.00")
+        roll = rng.random()
+        if roll < WON_SHARE:
+            self._won(rng, deal)
+        elif roll < WON_SHARE + LOST_SHARE:
+            self._lost(rng, deal)
+        else:
+            self._open(rng, deal)
+        deal.weighted_amount = weighted(deal.amount, deal.probability)
+        made = _Deal(deal, lines)
+        contacts = self.contacts.get(account_id, [])
+        if contacts and (deal.stage.requires_contact or rng.random() < 0.75):
+            made.contact_ids = rng.sample(contacts, k=min(len(contacts), rng.choice((1, 1, 2))))
+        if len(self.owners) > 1 and rng.random() < 0.08:
+            made.co_responsible_ids = [rng.choice([u.pk for u in self.owners if u != owner])]
+        return made
+
+    def _lines(self, rng: random.Random, group: str) -> list[OpportunityLine]:
+        count = rng.choices(LINE_COUNTS, weights=LINE_COUNT_WEIGHTS)[0]
+        if not count or not self.products:
+            return []
+        first = rng.choice(self.by_group.get(group) or self.products)
+        others = [
+            p for p in rng.sample(self.products, k=min(count, len(self.products))) if p != first
+        ]
+        lines = []
+        for product in [first, *others][:count]:
+            quantity = rng.choice(self.quantities.get(product.code, (1, 2, 5, 10)))
+            lines.append(
+                OpportunityLine(
+                    product=product,
+                    quantity=Decimal(quantity),
+                    unit_price=product.list_price,
+                    discount_percent=Decimal(rng.choice(DISCOUNTS)),
+                    unit_cost=product.unit_cost,
+                )
+            )
+        return lines
+
+    def _open(self, rng: random.Random, deal: Opportunity) -> None:
+        stage = rng.choices(self.open_stages, weights=self.funnel)[0]
+        deal.stage = stage
+        deal.probability = stage.default_probability
+        if rng.random() < MANUAL_PROBABILITY_SHARE:
+            deal.is_probability_manual = True
+            deal.probability = _other_probability(rng, stage.default_probability)
+        if rng.random() < OVERDUE_SHARE:
+            deal.expected_close_date = self.today - timedelta(days=rng.randint(1, 182))
+        else:
+            deal.expected_close_date = self.today + timedelta(days=int(rng.triangular(1, 365, 45)))
+        if rng.random() < LONG_IN_STAGE_SHARE:
+            in_stage = rng.randint(self.stale_days + 1, max(self.stale_days + 1, 240))
+        else:
+            in_stage = rng.randint(0, self.stale_days)
+        deal.stage_date = self.today - timedelta(days=in_stage)
+        if stage.requires_next_action or rng.random() < 0.65:
+            deal.next_action_date = self.today + timedelta(days=rng.randint(-14, 45))
+            deal.next_step = rng.choice(NEXT_STEPS)
+        if rng.random() < 0.05:
+            kind = ForecastCategory.Kind.OMITTED
+        elif deal.probability >= 75:
+            kind = ForecastCategory.Kind.COMMIT
+        elif deal.probability >= 50:
+            kind = ForecastCategory.Kind.BEST_CASE
+        else:
+            kind = ForecastCategory.Kind.PIPELINE
+        deal.forecast_category_id = self.forecast.get(kind)
+
+    def _closed(self, rng: random.Random, deal: Opportunity) -> date:
+        closed = self.today - timedelta(days=rng.randint(1, 182))
+        deal.closed_date = closed
+        deal.closed_by = deal.owner
+        deal.expected_close_date = closed + timedelta(days=rng.randint(-30, 21))
+        return closed
+
+    def _won(self, rng: random.Random, deal: Opportunity) -> None:
+        closed = self._closed(rng, deal)
+        deal.status = Opportunity.Status.WON
+        deal.stage = self.won_stage
+        deal.stage_date = closed
+        deal.probability = 100
+        deal.forecast_category_id = self.forecast.get(ForecastCategory.Kind.COMMIT)
+        if rng.random() < 0.4:
+            deal.win_loss_report = rng.choice(WIN_REPORTS)
+
+    def _lost(self, rng: random.Random, deal: Opportunity) -> None:
+        closed = self._closed(rng, deal)
+        deal.status = Opportunity.Status.LOST
+        deal.stage = rng.choices(self.open_stages, weights=self.funnel)[0]  # the stage lost in
+        deal.stage_date = closed - timedelta(days=rng.randint(0, 60))
+        deal.probability = 0
+        deal.loss_reason_id = rng.choice(self.loss_reasons)
+        deal.forecast_category_id = self.forecast.get(ForecastCategory.Kind.OMITTED)
+        if rng.random() < 0.5:
+            deal.win_loss_report = rng.choice(LOSS_REPORTS)
+
+
+def _catalogue_products():
+    for group, _topics, products in CATALOGUE:
+        for name, code, price, cost, quantities in products:
+            yield group, name, code, price, cost, quantities
+
+
+def _other_probability(rng: random.Random, default: int) -> int:
+    """A hand-set probability near the stage default but never equal to it."""
+    candidates = [default + step for step in (-15, -10, -5, 5, 10, 15)]
+    return rng.choice([p for p in candidates if 1 <= p <= 99])
+
 
 class Command(BaseCommand):
-    help = "Create demo users, lookups, accounts and contacts (idempotent; volume options)."
+    help = (
+        "Create demo users, lookups, products, accounts, contacts and deals "
+        "(idempotent: adds only what is missing; volume options for benchmarks)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--accounts", type=int, default=60, help="accounts wanted in all")
+        parser.add_argument("--deals", type=int, default=300, help="deals wanted in all")
+        parser.add_argument(
+            "--accounts",
+            type=int,
+            default=None,
+            help="accounts wanted in all (default: max(60, deals // 20))",
+        )
         parser.add_argument("--seed", type=int, default=2026, help="random seed")
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        started = time.monotonic()
+        deals = options["deals"]
+        accounts = options["accounts"]
+        if accounts is None:
+            accounts = max(60, deals // 20)
         rng = random.Random(options["seed"])
-        users = self.ensure_users()
-        self.ensure_lookups()
-        created = self.ensure_accounts(rng, users, options["accounts"])
-        self.stderr.write(f"Demo data ready: {created} new accounts.")
+        with transaction.atomic():
+            users = self.ensure_users()
+            self.ensure_lookups()
+            self.ensure_catalogue()
+            new_accounts = self.ensure_accounts(rng, users, accounts)
+            new_deals = self.ensure_deals(options["seed"], users, deals)
+        if new_accounts or new_deals:
+            self.analyze()
+        self.stderr.write(
+            f"Demo data ready: {new_accounts} new accounts, {new_deals} new deals "
+            f"in {time.monotonic() - started:.1f} s."
+        )
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load: until autovacuum gets to it (or
+        never, where it is off) PostgreSQL would plan for the empty tables it last saw."""
+        models = (
+            Account,
+            Contact,
+            Opportunity,
+            OpportunityLine,
+            Opportunity.contacts.through,
+            Opportunity.co_responsible.through,
+            Opportunity.history.model,
+            OpportunityLine.history.model,
+        )
+        with connection.cursor() as cursor:
+            for model in models:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
     def ensure_users(self):
         User = get_user_model()
@@ -176,6 +531,26 @@ class Command(BaseCommand):
             BusinessArea.objects.get_or_create(name=name, defaults={"order": order * 10})
         for order, name in enumerate(INDUSTRIES, start=1):
             Industry.objects.get_or_create(name=name, defaults={"order": order * 10})
+
+    def ensure_catalogue(self):
+        """Product groups, products and competitors (get_or_create: an admin's edits stay)."""
+        for order, (group_name, _topics, products) in enumerate(CATALOGUE, start=1):
+            group, _ = ProductGroup.objects.get_or_create(
+                name=group_name, defaults={"order": order * 10}
+            )
+            for position, (name, code, price, cost, _quantities) in enumerate(products, start=1):
+                Product.objects.get_or_create(
+                    name=name,
+                    defaults={
+                        "code": code,
+                        "group": group,
+                        "order": order * 100 + position,
+                        "list_price": Decimal(price),
+                        "unit_cost": Decimal(cost),
+                    },
+                )
+        for order, name in enumerate(COMPETITORS, start=1):
+            Competitor.objects.get_or_create(name=name, defaults={"order": order * 10})
 
     def ensure_accounts(self, rng, users, wanted: int) -> int:
         missing = wanted - Account.objects.count()
@@ -216,8 +591,7 @@ class Command(BaseCommand):
                     lead_source=rng.choice(sources) if sources else None,
                 )
             )
-        bulk_create_with_history(accounts, Account, batch_size=2000)
-        new_accounts = list(Account.objects.filter(name__in=[a.name for a in accounts]))
+        new_accounts = bulk_create_with_history(accounts, Account, batch_size=2000)
         contacts = []
         for account in new_accounts:
             for _ in range(rng.randint(1, 3)):
@@ -235,3 +609,55 @@ class Command(BaseCommand):
                 )
         bulk_create_with_history(contacts, Contact, batch_size=2000)
         return len(accounts)
+
+    def ensure_deals(self, seed: int, users, wanted: int) -> int:
+        """Add deals until there are `wanted`; returns how many were made."""
+        existing = Opportunity.objects.count()
+        missing = wanted - existing
+        if missing <= 0:
+            return 0
+        salespeople = set(Group.objects.get(name=SALESPERSON).user_set.values_list("pk", flat=True))
+        owners = sorted((u for u in users if u.pk in salespeople), key=lambda u: u.username)
+        maker = _DealMaker(
+            owners=owners,
+            today=timezone.localdate(),
+            stale_days=CompanySettings.load().stale_days,
+        )
+        if not maker.ready():
+            self.stderr.write(
+                "No deals made: accounts, salespeople, open stages or loss reasons missing."
+            )
+            return 0
+        # Seeded by the count too, so a top-up run does not repeat the first run's deals.
+        rng = random.Random(f"{seed}:deals:{existing}")
+        made = 0
+        while made < missing:
+            batch = [maker.make(rng) for _ in range(min(CHUNK, missing - made))]
+            self._write(batch)
+            made += len(batch)
+        return made
+
+    def _write(self, batch: list[_Deal]) -> None:
+        reason = Origin.SYSTEM.value
+        deals = [item.deal for item in batch]
+        bulk_create_with_history(deals, Opportunity, batch_size=1000, default_change_reason=reason)
+        lines, contacts, co_responsible = [], [], []
+        ContactLink = Opportunity.contacts.through
+        CoLink = Opportunity.co_responsible.through
+        for item in batch:
+            deal_id = item.deal.pk
+            for line in item.lines:
+                line.opportunity_id = deal_id
+                line._history_user = item.deal.owner
+                lines.append(line)
+            contacts += [
+                ContactLink(opportunity_id=deal_id, contact_id=c) for c in item.contact_ids
+            ]
+            co_responsible += [
+                CoLink(opportunity_id=deal_id, user_id=u) for u in item.co_responsible_ids
+            ]
+        bulk_create_with_history(
+            lines, OpportunityLine, batch_size=1000, default_change_reason=reason
+        )
+        ContactLink.objects.bulk_create(contacts, batch_size=1000)
+        CoLink.objects.bulk_create(co_responsible, batch_size=1000)
