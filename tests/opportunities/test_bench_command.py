@@ -1,0 +1,31 @@
+import io
+import re
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from opportunities.models import Opportunity
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bench_seeds_and_measures_every_page_and_export():
+    out = io.StringIO()
+    call_command("bench", deals=30, runs=2, stdout=out, stderr=io.StringIO())
+    table = out.getvalue()
+    assert Opportunity.objects.count() == 30
+    for label in (
+        "list: no filter",
+        "list: sort weighted",
+        "detail: deal with",
+        "board: default (mine)",
+        "board: business area",
+    ):
+        assert label in table
+    assert re.search(r"export: all deals, CSV\s+30\s", table)
+    assert "export: all deals, XLSX" in table
+
+
+def test_bench_refuses_zero_runs():
+    with pytest.raises(CommandError):
+        call_command("bench", deals=30, runs=0, stdout=io.StringIO(), stderr=io.StringIO())
