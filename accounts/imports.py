@@ -4,7 +4,6 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
 
 from pipeline_crm.imports import (
     ImportPage,
@@ -22,14 +21,6 @@ from .services import ImportResult, import_accounts
 class AccountImportForm(ImportUploadForm):
     extensions = EXTENSIONS
     file_help = gettext_lazy("CSV (comma or semicolon separated) or Excel .xlsx, at most 5 MB.")
-
-
-def _done_message(result: ImportResult) -> str:
-    return _(
-        "Import done. Accounts created: %(created_accounts)d, updated: "
-        "%(updated_accounts)d. Contacts created: %(created_contacts)d, "
-        "updated: %(updated_contacts)d."
-    ) % vars(result)
 
 
 def _summary(result: ImportResult) -> list[SummaryItem]:
@@ -84,18 +75,18 @@ def _example(request: HttpRequest) -> HttpResponse:
 
 
 PAGE = ImportPage(
-    form_class=AccountImportForm,
+    title=gettext_lazy("Import accounts"),
     run=import_accounts,
     template_name="accounts/account_import.html",
     denied=gettext_lazy("Only sales managers can import accounts."),
     done_url=reverse_lazy("accounts:list"),
-    done_message=_done_message,
     summary=_summary,
     example=_example,
+    columns=[(column.header, column.help) for column in COLUMNS],
+    form_class=AccountImportForm,
 )
 
 
-@require_http_methods(["GET", "POST"])
 def import_accounts_view(request):
     """Sales managers import accounts with their contacts from CSV or XLSX."""
-    return import_page(request, PAGE, columns=[(column.header, column.help) for column in COLUMNS])
+    return import_page(request, PAGE)

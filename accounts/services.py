@@ -1,13 +1,13 @@
 """Writes on accounts and contacts that carry a rule or touch several rows."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -39,15 +39,11 @@ _HEADERS = {(c.is_contact, c.key): c.header for c in importing.COLUMNS}
 
 
 @dataclass
-class ImportResult:
-    """What an import did, or on a dry run would do. With errors nothing was written."""
-
+class ImportResult(tabular.ImportResult):
     created_accounts: int = 0
     updated_accounts: int = 0
     created_contacts: int = 0
     updated_contacts: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    dry_run: bool = False
 
 
 def import_accounts(
@@ -70,16 +66,13 @@ def import_accounts(
     in the history, labelled as an import by `user`.
     """
     result = ImportResult(dry_run=dry_run)
-    try:
-        rows = importing.read_rows(tabular.read_source(source), filename)
-    except tabular.ImportFileError as error:
-        result.errors = [RowError(None, "", message) for message in error.messages]
-        return result
-    with transaction.atomic():
-        _Importer(user).run(rows, result)
-        if dry_run or result.errors:
-            transaction.set_rollback(True)
-    return result
+    return tabular.import_all_or_nothing(
+        result,
+        source,
+        filename,
+        importing.read_rows,
+        lambda rows: _Importer(user).run(rows, result),
+    )
 
 
 class _Importer:

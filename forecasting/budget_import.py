@@ -3,30 +3,27 @@ salesperson. The `import_budgets` service and its upload page (sales managers on
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
 
 from accounts.models import BusinessArea
 from pipeline_crm import tabular
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.imports import (
     ImportPage,
-    ImportUploadForm,
     SummaryItem,
     csv_download,
     import_page,
 )
-from pipeline_crm.tabular import ImportFileError, RowError
+from pipeline_crm.tabular import RowError
 
 from .models import Budget
 
@@ -57,15 +54,12 @@ _Key = tuple[int, date, int | None]  # business area, month, salesperson
 
 
 @dataclass
-class ImportResult:
-    """What an import wrote or, on a dry run, would write. With errors nothing was written and
-    the counts are zero."""
+class ImportResult(tabular.ImportResult):
+    """With errors the counts are zero."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    dry_run: bool = False
 
 
 def import_budgets(
@@ -80,18 +74,9 @@ def import_budgets(
     two rows); the errors name the row and column of each problem.
     """
     result = ImportResult(dry_run=dry_run)
-    try:
-        rows = read_rows(tabular.read_source(source), filename)
-    except ImportFileError as error:
-        result.errors = [RowError(None, "", message) for message in error.messages]
-        return result
-    with transaction.atomic():
-        _Importer(user=user, result=result).run(rows)
-        if dry_run or result.errors:
-            transaction.set_rollback(True)
-    if result.errors:
-        result.created = result.updated = result.unchanged = 0
-    return result
+    return tabular.import_all_or_nothing(
+        result, source, filename, read_rows, lambda rows: _Importer(user, result).run(rows)
+    )
 
 
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str], list[int]]]:
@@ -104,7 +89,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str], lis
 class _Importer:
     """One import: areas, users and the months' budgets read once, then each row saved."""
 
-    def __init__(self, *, user, result: ImportResult):
+    def __init__(self, user, result: ImportResult):
         self.user = user
         self.result = result
         self.areas = tabular.LookupIndex(BusinessArea)
@@ -211,12 +196,6 @@ def _amount(text: str) -> Decimal:
 # --- the upload page -------------------------------------------------------------------------
 
 
-def _done_message(result: ImportResult) -> str:
-    return _(
-        "Import done. Budgets created: %(created)d, updated: %(updated)d, unchanged: %(unchanged)d."
-    ) % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-
-
 def _summary(result: ImportResult) -> list[SummaryItem]:
     return [
         SummaryItem(_("Budgets created"), result.created),
@@ -239,23 +218,18 @@ def _example(request: HttpRequest) -> HttpResponse:
 
 
 PAGE = ImportPage(
-    form_class=ImportUploadForm,
+    title=gettext_lazy("Import budgets"),
     run=import_budgets,
     template_name="forecasting/budget_import.html",
     denied=gettext_lazy("Only sales managers can import budgets."),
     done_url=reverse_lazy("forecasting:budgets"),
-    done_message=_done_message,
     summary=_summary,
     example=_example,
+    columns=[(header, COLUMN_HELP[header]) for header in HEADERS],
+    error_columns=True,
 )
 
 
-@require_http_methods(["GET", "POST"])
 def budget_import_view(request):
     """Sales managers import budgets per business area and month (CSV)."""
-    return import_page(
-        request,
-        PAGE,
-        columns=[(header, COLUMN_HELP[header]) for header in HEADERS],
-        error_columns=True,
-    )
+    return import_page(request, PAGE)

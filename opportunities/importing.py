@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -99,15 +99,12 @@ class CreatedLookup:
 
 
 @dataclass
-class ImportResult:
-    """What an import wrote or, on a dry run, would write. With errors nothing was written and
-    the counts are zero."""
+class ImportResult(tabular.ImportResult):
+    """With errors the counts are zero."""
 
     created: int = 0
     created_accounts: int = 0
     created_lookups: list[CreatedLookup] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    dry_run: bool = False
 
 
 def import_opportunities(
@@ -130,15 +127,11 @@ def import_opportunities(
     created is in the history, labelled as an import by `user`.
     """
     result = ImportResult(dry_run=dry_run)
-    try:
-        rows = read_rows(tabular.read_source(source), filename)
-    except ImportFileError as error:
-        result.errors = [RowError(None, "", message) for message in error.messages]
-        return result
-    with transaction.atomic():
+
+    def write(rows: list[tuple[int, dict[str, str]]]) -> None:
         _Importer(user=user, create_lookups=create_lookups, result=result).run(rows)
-        if dry_run or result.errors:
-            transaction.set_rollback(True)
+
+    tabular.import_all_or_nothing(result, source, filename, read_rows, write)
     if result.errors:
         result.created = result.created_accounts = 0
         result.created_lookups = []

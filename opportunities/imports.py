@@ -6,7 +6,6 @@ from django.urls import reverse_lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
 
 from pipeline_crm.imports import (
     ImportPage,
@@ -30,25 +29,14 @@ class OpportunityImportForm(ImportUploadForm):
     )
 
 
-def _done_message(result: ImportResult) -> str:
-    return _(
-        "Import done. Deals created: %(created)d, accounts created: "
-        "%(accounts)d, stages, areas and loss reasons created: %(lookups)d."
-    ) % {
-        "created": result.created,
-        "accounts": result.created_accounts,
-        "lookups": len(result.created_lookups),
-    }
-
-
 def _summary(result: ImportResult) -> list[SummaryItem]:
     lookups = ", ".join(
         f"{capfirst(lookup.kind)}: {lookup.name}" for lookup in result.created_lookups
     )
     return [
-        SummaryItem(_("Deals"), result.created),
-        SummaryItem(_("Accounts"), result.created_accounts),
-        SummaryItem(_("Stages, areas and loss reasons"), lookups or _("none"), wide=True),
+        SummaryItem(_("Deals created"), result.created),
+        SummaryItem(_("Accounts created"), result.created_accounts),
+        SummaryItem(_("Stages, areas and loss reasons created"), lookups or _("none"), wide=True),
     ]
 
 
@@ -58,23 +46,19 @@ def _example(request: HttpRequest) -> HttpResponse:
 
 
 PAGE = ImportPage(
-    form_class=OpportunityImportForm,
+    title=gettext_lazy("Import deals"),
     run=import_opportunities,
     template_name="opportunities/opportunity_import.html",
     denied=gettext_lazy("Only sales managers can import deals."),
     done_url=reverse_lazy("opportunities:list"),
-    done_message=_done_message,
     summary=_summary,
     example=_example,
+    columns=[(header, COLUMN_HELP[header]) for header in HEADERS],
+    error_columns=True,
+    form_class=OpportunityImportForm,
 )
 
 
-@require_http_methods(["GET", "POST"])
 def import_opportunities_view(request):
     """Sales managers import deals from an old CRM (CSV)."""
-    return import_page(
-        request,
-        PAGE,
-        columns=[(header, COLUMN_HELP[header]) for header in HEADERS],
-        error_columns=True,
-    )
+    return import_page(request, PAGE)

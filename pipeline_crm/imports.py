@@ -1,9 +1,8 @@
-"""The import pages: one upload form and one view flow for every importer.
+"""The import pages: one upload form, one view flow and one page layout for every importer.
 
-A page is a form (a subclass of ImportUploadForm), a service called as
-`run(data, filename=..., dry_run=..., user=..., **extra form fields)` that returns a result
-with `errors`, and a template that includes `partials/import_form.html` and
-`partials/import_result.html`.
+An importer's page is an ImportPage: a form (ImportUploadForm or a subclass), a service called
+as `run(data, filename=..., dry_run=..., user=..., **extra form fields)` that returns a
+tabular.ImportResult, and a template extending `partials/import_page.html`.
 """
 
 import csv
@@ -19,9 +18,12 @@ from django.core.validators import FileExtensionValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
 from .roles import is_manager
+from .tabular import ImportResult
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SHOWN_ERRORS = 500  # a file full of errors lists its first ones; the count says how many
@@ -83,19 +85,22 @@ class SummaryItem:
 class ImportPage:
     """What differs between import pages; `import_page` does the rest."""
 
-    form_class: type[ImportUploadForm]
-    run: Callable[..., Any]  # the import service
+    title: str
+    run: Callable[..., ImportResult]  # the import service
     template_name: str
     denied: str  # why a user who is not a manager gets 403
     done_url: str  # where a finished import goes, and where the page's Cancel goes
-    done_message: Callable[[Any], str]  # the success message for a finished import's result
-    summary: Callable[[Any], list[SummaryItem]]  # what a dry run without errors shows
+    summary: Callable[[Any], list[SummaryItem]]  # what an import did or, dry, would do
     example: Callable[[HttpRequest], HttpResponse]  # the ?template=1 download
+    columns: list[tuple[str, str]]  # each header of the file and what it holds
+    error_columns: bool = False  # whether the errors name a column of their own
+    form_class: type[ImportUploadForm] = ImportUploadForm
 
 
-def import_page(request: HttpRequest, page: ImportPage, **context) -> HttpResponse:
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest, page: ImportPage) -> HttpResponse:
     """Managers upload a file: a dry run or a failed import shows its result on the page, a
-    finished import redirects with a message. Others get 403, also on GET."""
+    finished import redirects with its summary as a message. Others get 403, also on GET."""
     if not is_manager(request.user):
         raise PermissionDenied(page.denied)
     if request.method == "GET" and request.GET.get("template"):
@@ -114,7 +119,7 @@ def import_page(request: HttpRequest, page: ImportPage, **context) -> HttpRespon
                 **form.options(),
             )
             if not dry_run and not result.errors:
-                messages.success(request, page.done_message(result))
+                messages.success(request, _done_message(page.summary(result)))
                 return redirect(page.done_url)
     else:
         form = page.form_class()
@@ -122,14 +127,18 @@ def import_page(request: HttpRequest, page: ImportPage, **context) -> HttpRespon
         request,
         page.template_name,
         {
+            "page": page,
             "form": form,
             "result": result,
             "shown_errors": result.errors[:SHOWN_ERRORS] if result else [],
             "summary": page.summary(result) if result and not result.errors else [],
-            "cancel_url": page.done_url,
-            **context,
         },
     )
+
+
+def _done_message(summary: list[SummaryItem]) -> str:
+    figures = "; ".join(f"{item.label}: {item.value}" for item in summary)
+    return gettext("Import done. %(figures)s") % {"figures": figures}
 
 
 def csv_download(

@@ -10,8 +10,8 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import IO, Any, TypeVar
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
@@ -55,6 +55,43 @@ class RowError:
         if not self.column:
             return f"Row {self.row}: {self.message}"
         return f"Row {self.row}, {self.column}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    """What an import did or, on a dry run, would do; with errors it wrote nothing. Each
+    importer's result adds its counts."""
+
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+
+Result = TypeVar("Result", bound=ImportResult)
+
+
+def import_all_or_nothing(
+    result: Result,
+    source: Source,
+    filename: str,
+    read_rows: Callable[[bytes, str], Any],
+    write: Callable[[Any], None],
+) -> Result:
+    """Read `source` with `read_rows(data, filename)`, then `write(rows)`; return `result`.
+
+    A file that cannot be read (ImportFileError) gets its errors in `result` and writes
+    nothing. `write` runs in one transaction, rolled back on a dry run or when it left errors
+    in `result`: all rows or none.
+    """
+    try:
+        rows = read_rows(read_source(source), filename)
+    except ImportFileError as error:
+        result.errors = [RowError(None, "", message) for message in error.messages]
+        return result
+    with transaction.atomic():
+        write(rows)
+        if result.dry_run or result.errors:
+            transaction.set_rollback(True)
+    return result
 
 
 def read_source(source: Source) -> bytes:
