@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
 
@@ -20,6 +21,16 @@ def pytest_configure(config):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Each test starts in English: a request in another language leaves it active in the
+    thread (LocaleMiddleware activates, nothing deactivates), and messages built outside a
+    request would follow it."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 def _user(username: str, group: str | None = None, **extra):
