@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
 from forecasting.budget_import import import_budgets
 from forecasting.models import Budget
@@ -18,14 +17,6 @@ pytestmark = pytest.mark.django_db
 
 URL = reverse("forecasting:budget_import")
 JAN = date(2026, 1, 1)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    # The messages are checked in English; a request in another language earlier in the run
-    # leaves that language active in this thread.
-    with translation.override("en"):
-        yield
 
 
 def csv_bytes(*rows, header=("Business area", "Month", "Amount", "Salesperson")) -> bytes:

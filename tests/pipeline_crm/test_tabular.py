@@ -6,7 +6,6 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from accounts.models import BusinessArea
 from pipeline_crm.tabular import (
@@ -28,14 +27,6 @@ from pipeline_crm.tabular import (
 from ..factories import BusinessAreaFactory, UserFactory
 
 KNOWN = {"name": "name", "city": "city", "amount": "amount"}
-
-
-@pytest.fixture(autouse=True)
-def english():
-    # The messages are checked in English; a request in another language earlier in the run
-    # leaves that language active in this thread.
-    with translation.override("en"):
-        yield
 
 
 def file_messages(data: bytes, filename: str = "file.csv", *, allow_xlsx: bool = True):
