@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_htmx",
     "simple_history",
-    "import_export",
     "django_countries",
     "csp",
     "axes",

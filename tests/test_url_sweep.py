@@ -34,6 +34,7 @@ PAGES = [
     ("opportunities:delete", "deal", (403, 403, 200, 200)),
     ("forecasting:index", None, (200, 200, 200, 200)),
     ("forecasting:budgets", None, (200, 200, 200, 200)),
+    ("forecasting:budget_import", None, (403, 403, 200, 200)),
     ("forecasting:pipeline", None, (302, 302, 302, 302)),  # → the current quarter
     ("forecasting:budget", None, (302, 302, 302, 302)),
     ("forecasting:funnel", None, (200, 200, 200, 200)),
