@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, ProtectedError, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pipeline_crm.concurrency import EditConflict, versioned_save
@@ -40,16 +41,30 @@ def get_contact_for_delete(request, pk: int) -> Contact:
     return contact
 
 
-def _save_form(request, form, *, created_message: str, changed_message: str):
-    """Save a versioned form labelled as a form change; None when refused as a conflict."""
-    creating = form.instance.pk is None
-    label_change(form.instance, Origin.FORM)
-    try:
-        obj = versioned_save(form)
-    except EditConflict:
-        return None
-    messages.success(request, (created_message if creating else changed_message) % {"name": obj})
-    return obj
+ACCOUNT_MESSAGES = (
+    gettext_lazy("Account “%(name)s” created."),
+    gettext_lazy("Account “%(name)s” saved."),
+)
+CONTACT_MESSAGES = (
+    gettext_lazy("Contact “%(name)s” added."),
+    gettext_lazy("Contact “%(name)s” saved."),
+)
+
+
+def _form_page(request, form, *, template: str, context: dict, texts, next_url=None):
+    """Show a create/edit form; on a valid POST save it under the optimistic lock (a conflict
+    becomes a form error), say so and redirect to the object (or `next_url(obj)`)."""
+    if request.method == "POST" and form.is_valid():
+        creating = form.instance.pk is None
+        label_change(form.instance, Origin.FORM)
+        try:
+            obj = versioned_save(form)
+        except EditConflict:
+            pass
+        else:
+            messages.success(request, texts[0 if creating else 1] % {"name": obj})
+            return redirect(next_url(obj) if next_url else obj)
+    return render(request, template, {"form": form, **context})
 
 
 def account_list(request):
@@ -93,32 +108,22 @@ def account_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def account_create(request):
     form = AccountForm(request.POST or None, initial={"owner": request.user})
-    if request.method == "POST" and form.is_valid():
-        account = _save_form(
-            request,
-            form,
-            created_message=_("Account “%(name)s” created."),
-            changed_message=_("Account “%(name)s” saved."),
-        )
-        if account:
-            return redirect(account)
-    return render(request, "accounts/account_form.html", {"form": form})
+    return _form_page(
+        request, form, template="accounts/account_form.html", context={}, texts=ACCOUNT_MESSAGES
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def account_edit(request, pk: int):
     account = get_account(pk)
     form = AccountForm(request.POST or None, instance=account)
-    if request.method == "POST" and form.is_valid():
-        saved = _save_form(
-            request,
-            form,
-            created_message=_("Account “%(name)s” created."),
-            changed_message=_("Account “%(name)s” saved."),
-        )
-        if saved:
-            return redirect(saved)
-    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+    return _form_page(
+        request,
+        form,
+        template="accounts/account_form.html",
+        context={"account": account},
+        texts=ACCOUNT_MESSAGES,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -170,32 +175,27 @@ def contact_create(request):
     if account_pk and account_pk.isdigit():
         initial["account"] = get_account(int(account_pk))
     form = ContactForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        contact = _save_form(
-            request,
-            form,
-            created_message=_("Contact “%(name)s” added."),
-            changed_message=_("Contact “%(name)s” saved."),
-        )
-        if contact:
-            return redirect(contact.account)
-    return render(request, "accounts/contact_form.html", {"form": form})
+    return _form_page(
+        request,
+        form,
+        template="accounts/contact_form.html",
+        context={},
+        texts=CONTACT_MESSAGES,
+        next_url=lambda contact: contact.account,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk: int):
     contact = get_contact(pk)
     form = ContactForm(request.POST or None, instance=contact)
-    if request.method == "POST" and form.is_valid():
-        saved = _save_form(
-            request,
-            form,
-            created_message=_("Contact “%(name)s” added."),
-            changed_message=_("Contact “%(name)s” saved."),
-        )
-        if saved:
-            return redirect(saved)
-    return render(request, "accounts/contact_form.html", {"form": form, "contact": contact})
+    return _form_page(
+        request,
+        form,
+        template="accounts/contact_form.html",
+        context={"contact": contact},
+        texts=CONTACT_MESSAGES,
+    )
 
 
 @require_http_methods(["GET", "POST"])
