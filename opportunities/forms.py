@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,14 @@ class OpportunityForm(VersionedModelForm):
         self.fields["contacts"].queryset = contacts
         self.fields["contacts"].help_text = _("Contacts at the deal's account.")
         self.fields["account"].queryset = self.fields["account"].queryset.only("pk", "name")
+        # Changing the account reloads the contacts to choose from (htmx).
+        self.fields["account"].widget.attrs.update(
+            {
+                "hx-get": reverse("opportunities:contact_options"),
+                "hx-target": "#id_contacts",
+                "hx-trigger": "change",
+            }
+        )
         self.fields["offered_probability"].initial = self.initial.get(
             "probability", instance.probability
         )

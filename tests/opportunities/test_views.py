@@ -318,3 +318,15 @@ def test_detail_query_count_is_fixed(
         )
     with django_assert_max_num_queries(30):
         assert client.get(deal.get_absolute_url()).status_code == 200
+
+
+def test_contact_options_follow_the_chosen_account(client_for, salesperson):
+    account = AccountFactory()
+    ContactFactory(account=account, first_name="Une", last_name="Amundsen")
+    ContactFactory(first_name="Other")
+    response = client_for(salesperson).get(
+        reverse("opportunities:contact_options"), {"account": account.pk}
+    )
+    assert "Une Amundsen" in response.text and "Other" not in response.text
+    form = client_for(salesperson).get(reverse("opportunities:create")).text
+    assert 'hx-get="/opportunities/contact-options/"' in form
