@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
@@ -465,6 +466,9 @@ class Command(BaseCommand):
             default=None,
             help="accounts wanted in all (default: max(60, deals // 20))",
         )
+        parser.add_argument(
+            "--activities", type=int, default=500, help="activities wanted in all"
+        )
         parser.add_argument("--seed", type=int, default=2026, help="random seed")
 
     def handle(self, *args, **options):
@@ -482,6 +486,12 @@ class Command(BaseCommand):
             new_deals = self.ensure_deals(options["seed"], users, deals)
         if new_accounts or new_deals:
             self.analyze()
+        call_command(
+            "seed_activities",
+            activities=options["activities"],
+            seed=options["seed"],
+            stdout=self.stderr,
+        )
         self.stderr.write(
             f"Demo data ready: {new_accounts} new accounts, {new_deals} new deals "
             f"in {time.monotonic() - started:.1f} s."
