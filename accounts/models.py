@@ -145,6 +145,7 @@ class Account(Versioned):
         ordering = ("name",)
         indexes = [
             models.Index(Lower("name"), name="account_lower_name"),
+            models.Index(fields=["name"], name="account_name"),
             models.Index(fields=["city"], name="account_city"),
             models.Index(fields=["org_number"], name="account_org_number"),
             models.Index(fields=["country", "name"], name="account_country_name"),

@@ -118,8 +118,13 @@ class OpportunityQuerySet(models.QuerySet):
 
     def owned_by(self, user):
         """Deals the user owns or is co-responsible for."""
-        co = Opportunity.co_responsible.through.objects.filter(user=user).values("opportunity_id")
-        return self.filter(Q(owner=user) | Q(pk__in=co))
+        # The co-owned ids as a list: an OR with a subquery makes PostgreSQL scan every deal.
+        co = list(
+            Opportunity.co_responsible.through.objects.filter(user=user).values_list(
+                "opportunity_id", flat=True
+            )
+        )
+        return self.filter(Q(owner=user) | Q(pk__in=co)) if co else self.filter(owner=user)
 
     def in_period(self, start: date, end: date):
         """Deals expected to close between `start` and `end`, both inclusive."""
@@ -280,6 +285,7 @@ class Opportunity(Versioned):
             ),
         ]
         indexes = [
+            models.Index(fields=["expected_close_date", "id"], name="opp_close_id"),
             models.Index(fields=["status", "expected_close_date"], name="opp_status_close"),
             models.Index(
                 fields=["status", "stage", "expected_close_date"], name="opp_status_stage"

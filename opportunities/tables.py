@@ -37,20 +37,29 @@ class OpportunityTable(tables.Table):
         },
         exclude_from_export=True,
     )
-    name = tables.Column(linkify=True, verbose_name=_("Name"))
-    account = tables.Column(linkify=True, verbose_name=_("Account"), order_by=("account__name",))
-    stage = tables.Column(verbose_name=_("Stage"), order_by=("stage__order", "stage__name"))
+    name = tables.Column(linkify=True, verbose_name=_("Name"), order_by=("name", "pk"))
+    account = tables.Column(
+        linkify=True, verbose_name=_("Account"), order_by=("account__name", "pk")
+    )
+    stage = tables.Column(verbose_name=_("Stage"), order_by=("stage__order", "stage__name", "pk"))
     status = tables.Column(verbose_name=_("Status"))
-    probability = tables.Column(verbose_name=_("Prob. %"), attrs=NUM)
-    amount = MoneyColumn(verbose_name=_("Amount"), total_key="amount")
-    weighted_amount = MoneyColumn(verbose_name=_("Weighted"), total_key="weighted")
-    expected_close_date = tables.DateColumn(verbose_name=_("Expected close"), short=True)
+    probability = tables.Column(
+        verbose_name=_("Prob. %"), attrs=NUM, order_by=("probability", "pk")
+    )
+    amount = MoneyColumn(verbose_name=_("Amount"), total_key="amount", order_by=("amount", "pk"))
+    weighted_amount = MoneyColumn(
+        verbose_name=_("Weighted"), total_key="weighted", order_by=("weighted_amount", "pk")
+    )
+    expected_close_date = tables.DateColumn(
+        verbose_name=_("Expected close"), short=True, order_by=("expected_close_date", "pk")
+    )
     next_action_date = tables.DateColumn(verbose_name=_("Next action"), short=True)
     owner = tables.Column(
-        verbose_name=_("Owner"), order_by=("owner__first_name", "owner__username")
+        verbose_name=_("Owner"), order_by=("owner__first_name", "owner__username", "pk")
     )
     business_area = tables.Column(
-        verbose_name=_("Business area"), order_by=("business_area__order", "business_area__name")
+        verbose_name=_("Business area"),
+        order_by=("business_area__order", "business_area__name", "pk"),
     )
 
     class Meta:
@@ -70,7 +79,7 @@ class OpportunityTable(tables.Table):
             "owner",
             "business_area",
         )
-        order_by = ("expected_close_date",)
+        order_by = ("expected_close_date", "pk")
         empty_text = _("No deals match these filters.")
         row_attrs = {"class": lambda record: "stale" if getattr(record, "is_stale", False) else ""}
 
