@@ -12,17 +12,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import BusinessArea
 from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.tabular import number_text
 
 from .models import Budget
 
 
 def parse_amount(raw: str) -> Decimal | None:
     """'1 920 000,50' or '1920000.50' → Decimal; '' → None; anything else raises ValueError."""
-    text = raw.strip().replace("\xa0", "").replace(" ", "")
+    text = number_text(raw.strip())
     if not text:
         return None
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
     try:
         value = Decimal(text)
     except InvalidOperation as exc:

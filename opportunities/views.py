@@ -166,11 +166,9 @@ def opportunity_detail(request, pk: int):
             "can_edit": editable,
             "can_delete": is_manager(request.user),
             "line_form": LineForm() if editable else None,
-            "is_stale": opportunity.is_open
-            and (
-                opportunity.expected_close_date < today
-                or (today - opportunity.stage_date).days > company.stale_days
-            ),
+            "is_stale": Opportunity.objects.stale(today, company.stale_days)
+            .filter(pk=opportunity.pk)
+            .exists(),
             "currency": company.currency,
         },
     )

@@ -330,3 +330,10 @@ def test_contact_options_follow_the_chosen_account(client_for, salesperson):
     assert "Une Amundsen" in response.text and "Other" not in response.text
     form = client_for(salesperson).get(reverse("opportunities:create")).text
     assert 'hx-get="/opportunities/contact-options/"' in form
+
+
+def test_detail_marks_a_deal_past_its_close_date_stale(client_for, salesperson):
+    from datetime import date
+
+    deal = OpportunityFactory(owner=salesperson, expected_close_date=date(2020, 1, 1))
+    assert client_for(salesperson).get(deal.get_absolute_url()).context["is_stale"]
