@@ -1,6 +1,5 @@
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import UserFilter
@@ -76,7 +75,7 @@ class OpportunityFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(account__name__icontains=value))
+        return queryset.matching(value)
 
     def filter_mine(self, queryset, name, value):
         if value and self.request is not None:

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -106,6 +106,39 @@ class Product(Lookup):
         verbose_name_plural = _("products")
 
 
+LIST_FIELDS = (
+    "version",
+    "name",
+    "status",
+    "probability",
+    "amount",
+    "weighted_amount",
+    "expected_close_date",
+    "next_action_date",
+    "stage_date",
+    "account__name",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "stage__name",
+    "business_area__name",
+)
+
+
+# The list's sorts by a lookup's own order: the foreign key and the lookup's ordering fields.
+_TOTALS = {
+    "count": models.Count("pk"),
+    "amount": models.Sum("amount"),
+    "weighted": models.Sum("weighted_amount"),
+}
+
+LOOKUP_SORTS = {
+    "stage": ("order", "name"),
+    "owner": ("first_name", "username"),
+    "business_area": ("order", "name"),
+}
+
+
 class OpportunityQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=Opportunity.Status.OPEN)
@@ -125,6 +158,13 @@ class OpportunityQuerySet(models.QuerySet):
             )
         )
         return self.filter(Q(owner=user) | Q(pk__in=co)) if co else self.filter(owner=user)
+
+    def matching(self, text: str):
+        """Deals whose name or account's name contains `text` (case-insensitive)."""
+        # The matching accounts' ids as a list, for the same reason as in `owned_by`; each side
+        # then has its own index (trigram on the name, the account's foreign key).
+        accounts = list(Account.objects.filter(name__icontains=text).values_list("pk", flat=True))
+        return self.filter(Q(name__icontains=text) | Q(account__in=accounts))
 
     def in_period(self, start: date, end: date):
         """Deals expected to close between `start` and `end`, both inclusive."""
@@ -156,9 +196,8 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
     def for_list(self):
-        return self.select_related(
-            "account", "owner", "stage", "business_area", "forecast_category"
-        )
+        """The list's columns and no more: each join and column costs planning and Python."""
+        return self.select_related("account", "owner", "stage", "business_area").only(*LIST_FIELDS)
 
     def with_product(self, product):
         return self.filter(
@@ -167,14 +206,72 @@ class OpportunityQuerySet(models.QuerySet):
 
     def totals(self) -> dict:
         """Count, amount and weighted value over every deal in the queryset (one query)."""
-        result = self.order_by().aggregate(
-            count=models.Count("pk"),
-            amount=models.Sum("amount", default=ZERO),
-            weighted=models.Sum("weighted_amount", default=ZERO),
-        )
-        result["amount"] = round_money(result["amount"])
-        result["weighted"] = round_money(result["weighted"])
+        result = self.order_by().aggregate(**_TOTALS)
+        result["amount"] = round_money(result["amount"] or ZERO)
+        result["weighted"] = round_money(result["weighted"] or ZERO)
         return result
+
+    def totals_by(self, field: str) -> tuple[dict, dict]:
+        """`totals()` and the count of deals per value of the foreign key `field` (one query)."""
+        groups = list(self.order_by().values(field).annotate(**_TOTALS).order_by())
+        result = {
+            "count": sum(group["count"] for group in groups),
+            "amount": round_money(sum((group["amount"] or ZERO for group in groups), ZERO)),
+            "weighted": round_money(sum((group["weighted"] or ZERO for group in groups), ZERO)),
+        }
+        return result, {group[field]: group["count"] for group in groups}
+
+    def lookup_sort(self) -> tuple[str, bool] | None:
+        """(foreign key, descending) when sorted by a lookup's order (`LOOKUP_SORTS`), else None."""
+        ordering = tuple(str(key) for key in self.query.order_by)
+        descending = {key.startswith("-") for key in ordering}
+        bare = tuple(key.lstrip("-") for key in ordering)
+        if len(descending) != 1:
+            return None
+        for field, keys in LOOKUP_SORTS.items():
+            if bare == (*(f"{field}__{key}" for key in keys), "pk"):
+                return field, descending.pop()
+        return None
+
+    def page_ids(self, start: int, stop: int, *, counts: dict | None = None) -> list[int]:
+        """The pks of rows `start`…`stop` in this queryset's order, read narrow.
+
+        Ids first keeps a deep page on an index-only scan, costing little more than the first;
+        the caller then reads the rows, with their joins, by primary key. A sort by a lookup's
+        order (`lookup_sort`) is read one lookup value at a time from the (foreign key, id)
+        index, skipping whole values by their count: PostgreSQL would otherwise join and sort
+        every matching deal to find fifty. `counts` are the deals per value from `totals_by`,
+        when the caller has them.
+        """
+        sort = self.lookup_sort()
+        if sort is None:
+            return list(self.values_list("pk", flat=True)[start:stop])
+        return self._ids_by_lookup(*sort, start, stop, counts)
+
+    def _ids_by_lookup(self, field, descending, start, stop, counts) -> list[int]:
+        if counts is None:
+            counts = dict(self.order_by().values_list(field).annotate(models.Count("pk")))
+        lookup = self.model._meta.get_field(field)
+        order = [f"-{key}" if descending else key for key in LOOKUP_SORTS[field]]
+        values = list(lookup.related_model._default_manager.order_by(*order).values_list("pk"))
+        values = [value for (value,) in values]
+        if lookup.null:  # where this database sorts NULL, as ORDER BY would
+            null_first = descending == connections[self.db].features.nulls_order_largest
+            values = [None, *values] if null_first else [*values, None]
+        ids, position = [], 0
+        for value in values:
+            count = counts.get(value, 0)
+            if count and position + count > start and position < stop:
+                match = {f"{field}__isnull": True} if value is None else {field: value}
+                group = self.filter(**match)
+                window = slice(max(start - position, 0), min(stop - position, count))
+                ids += group.order_by("-pk" if descending else "pk").values_list("pk", flat=True)[
+                    window
+                ]
+            position += count
+            if position >= stop:
+                break
+        return ids
 
 
 class Opportunity(Versioned):
@@ -286,6 +383,10 @@ class Opportunity(Versioned):
         ]
         indexes = [
             models.Index(fields=["expected_close_date", "id"], name="opp_close_id"),
+            # The sorts by a lookup's order read one lookup value at a time (`page`).
+            models.Index(fields=["stage", "id"], name="opp_stage_id"),
+            models.Index(fields=["owner", "id"], name="opp_owner_id"),
+            models.Index(fields=["business_area", "id"], name="opp_area_id"),
             models.Index(fields=["status", "expected_close_date"], name="opp_status_close"),
             models.Index(
                 fields=["status", "stage", "expected_close_date"], name="opp_status_stage"

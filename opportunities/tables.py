@@ -1,6 +1,6 @@
 import django_tables2 as tables
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableQuerysetData
 
 from pipeline_crm.templatetags.crm import money
 
@@ -28,6 +28,35 @@ class MoneyColumn(tables.Column):
         return money(totals[self.total_key])
 
 
+class DealRows(TableQuerysetData):
+    """The deal list's data: totals over every filtered deal, and pages read ids first.
+
+    tables2 sorts `deals` and slices it for the page; the slice's ids come from
+    `OpportunityQuerySet.page_ids` (handed the per-lookup counts when the totals query gave
+    them), and the rows from `rows`, by primary key and without the filters.
+    """
+
+    counts = None
+
+    def __init__(self, deals, *, rows):
+        super().__init__(deals)
+        self.rows = rows
+
+    def totals(self) -> dict:
+        sort = self.data.lookup_sort()
+        if sort is None:
+            return self.data.totals()
+        totals, self.counts = self.data.totals_by(sort[0])
+        return totals
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return super().__getitem__(key)
+        ids = self.data.page_ids(key.start or 0, key.stop, counts=self.counts)
+        rows = {row.pk: row for row in self.rows.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 class OpportunityTable(tables.Table):
     selected = tables.CheckBoxColumn(
         accessor="pk",
@@ -37,10 +66,8 @@ class OpportunityTable(tables.Table):
         },
         exclude_from_export=True,
     )
-    name = tables.Column(linkify=True, verbose_name=_("Name"), order_by=("name", "pk"))
-    account = tables.Column(
-        linkify=True, verbose_name=_("Account"), order_by=("account__name", "pk")
-    )
+    name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"))
+    account = tables.Column(verbose_name=_("Account"), order_by=("account__name", "pk"))
     stage = tables.Column(verbose_name=_("Stage"), order_by=("stage__order", "stage__name", "pk"))
     status = tables.Column(verbose_name=_("Status"))
     probability = tables.Column(
@@ -81,29 +108,7 @@ class OpportunityTable(tables.Table):
         )
         order_by = ("expected_close_date", "pk")
         empty_text = _("No deals match these filters.")
-        row_attrs = {"class": lambda record: "stale" if getattr(record, "is_stale", False) else ""}
+        # The rows are a plain template loop; the columns here give the header, sorts and footer.
+        template_name = "opportunities/partials/deal_table.html"
 
-    def __init__(self, *args, totals=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.totals = totals
-
-    def render_name(self, record, value):
-        if getattr(record, "is_stale", False):
-            return format_html(
-                '<a href="{}">{}</a> <span class="badge warning" title="{}">{}</span>',
-                record.get_absolute_url(),
-                value,
-                _("Past its close date or long in its stage"),
-                _("stale"),
-            )
-        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)
-
-    def value_name(self, value):
-        return value
-
-    def render_status(self, record, value):
-        css = {"open": "info", "won": "success", "lost": "danger"}[record.status]
-        return format_html('<span class="badge {}">{}</span>', css, value)
-
-    def render_owner(self, value):
-        return value.get_full_name() or value.username
+    totals = None  # the footer's figures, set by the view

@@ -37,7 +37,7 @@ from .forms import (
     ReopenForm,
 )
 from .models import Opportunity, OpportunityLine
-from .tables import OpportunityTable
+from .tables import DealRows, OpportunityTable
 
 
 class CountedPaginator(Paginator):
@@ -51,26 +51,26 @@ class CountedPaginator(Paginator):
 
 def _filtered(request):
     company = CompanySettings.load()
-    today = timezone.localdate()
     filterset = OpportunityFilter(
         request.GET,
         queryset=Opportunity.objects.all(),
         request=request,
         stale_days=company.stale_days,
-        today=today,
+        today=timezone.localdate(),
     )
-    return filterset, filterset.qs.with_stale_flag(today, company.stale_days)
+    return filterset, company
 
 
 def opportunity_list(request):
-    filterset, queryset = _filtered(request)
+    filterset, company = _filtered(request)
     fmt = request.GET.get("export")
     if fmt in FORMATS:
-        table = _list_table(request, queryset, totals=None)
+        table = _list_table(request, filterset.qs)
         ordered = table.data.data  # the queryset in the table's sort order
         return export_rows(opportunity_export_rows(ordered), fmt, "opportunities")
-    totals = queryset.totals()
-    table = _list_table(request, queryset.for_list(), totals=totals)
+    rows = Opportunity.objects.for_list().with_stale_flag(filterset.today, company.stale_days)
+    table = _list_table(request, DealRows(filterset.qs, rows=rows))
+    table.totals = totals = table.data.totals()
     RequestConfig(
         request,
         paginate={
@@ -91,8 +91,8 @@ def opportunity_list(request):
     return response
 
 
-def _list_table(request, queryset, *, totals):
-    table = OpportunityTable(queryset, totals=totals)
+def _list_table(request, data):
+    table = OpportunityTable(data)
     RequestConfig(request, paginate=False).configure(table)
     return table
 
