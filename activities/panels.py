@@ -87,11 +87,21 @@ def activities_panel(user, obj, *, form: ActivityForm | None = None, today: date
     """
     today = today or company_today()
     queryset = Activity.objects.on(obj)
-    rows = list(queryset.for_list().with_edit_flag(user).in_panel_order()[: PANEL_LIMIT + 1])
+    # The panel's own object and its account are known: joining them again only costs planning.
+    known = links_for(obj)
+    related = [name for name in ("account", "contact", "opportunity") if name not in known]
+    rows = list(
+        queryset.select_related("type", "owner", *related)
+        .with_edit_flag(user)
+        .in_panel_order()[: PANEL_LIMIT + 1]
+    )
     total = queryset.count() if len(rows) > PANEL_LIMIT else len(rows)
     rows = rows[:PANEL_LIMIT]
     for activity in rows:
         activity.is_overdue = not activity.is_done and activity.local_date < today
+        for name, linked in known.items():
+            if getattr(activity, f"{name}_id") == linked.pk:
+                setattr(activity, name, linked)
     kind = panel_key(obj).partition(":")[0]
     return {
         "object": obj,

