@@ -306,9 +306,7 @@ def test_detail_shows_history_of_deal_and_lines(client_for, salesperson):
 
 
 @pytest.mark.parametrize("lines", [1, 10])
-def test_detail_query_count_is_fixed(
-    client_for, salesperson, django_assert_max_num_queries, lines
-):
+def test_detail_query_count_is_fixed(client_for, salesperson, django_assert_max_num_queries, lines):
     deal = OpportunityFactory(owner=salesperson)
     client = client_for(salesperson)
     for _ in range(lines):

@@ -115,6 +115,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--search", default="bygg", help="the text of the search filter (q) measured"
         )
+        parser.add_argument(
+            "--only",
+            default="",
+            help="measure only the pages whose label contains this text (e.g. 'list', 'board')",
+        )
+        parser.add_argument("--no-exports", action="store_true", help="skip the exports")
 
     def handle(self, *args, **options):
         if options["runs"] < 1 or options["deals"] < 1:
@@ -130,7 +136,7 @@ class Command(BaseCommand):
         with override_settings(**self._settings()), warnings.catch_warnings():
             # WhiteNoise warns once that STATIC_ROOT is missing; irrelevant to these pages.
             warnings.filterwarnings("ignore", message="No directory at")
-            pages, exports = self._measure(options["runs"], options["search"], options["verbosity"])
+            pages, exports = self._measure(options)
         self.stdout.write(self._table(pages, exports, options["runs"], seed_seconds))
 
     def _settings(self) -> dict:
@@ -166,7 +172,8 @@ class Command(BaseCommand):
             raise CommandError("The benchmark needs a sales manager and a salesperson.")
         return manager, salesperson
 
-    def _measure(self, runs: int, search: str, verbosity: int):
+    def _measure(self, options: dict):
+        runs, search, verbosity = options["runs"], options["search"], options["verbosity"]
         manager, salesperson = self._users()
         as_manager, as_salesperson = Client(HTTP_HOST=HOST), Client(HTTP_HOST=HOST)
         as_manager.force_login(manager)
@@ -249,6 +256,7 @@ class Command(BaseCommand):
             ),
         ]
         pages = []
+        plan = [step for step in plan if options["only"] in step[0]]
         for label, client, user, address, budget, marker in plan:
             self.stderr.write(f"  {label} …")
             result = self._page(client, address, runs, marker)
@@ -259,7 +267,7 @@ class Command(BaseCommand):
                 for ms, sql in result.slowest:
                     self.stderr.write(f"  {ms:8.1f} ms  {sql}")
         exports = []
-        for fmt in ("csv", "xlsx"):
+        for fmt in () if options["no_exports"] else ("csv", "xlsx"):
             self.stderr.write(f"  export {fmt} …")
             exports.append(self._export(as_manager, url(list_url, export=fmt), fmt))
         return pages, exports

@@ -466,9 +466,7 @@ class Command(BaseCommand):
             default=None,
             help="accounts wanted in all (default: max(60, deals // 20))",
         )
-        parser.add_argument(
-            "--activities", type=int, default=500, help="activities wanted in all"
-        )
+        parser.add_argument("--activities", type=int, default=500, help="activities wanted in all")
         parser.add_argument("--seed", type=int, default=2026, help="random seed")
 
     def handle(self, *args, **options):
