@@ -6,6 +6,8 @@ from django_countries import countries
 
 from .models import Account, BusinessArea, Contact, ContactRole, CustomerType, Industry, Segment
 
+NONE = _("(none)")  # the choice of an optional foreign key left empty
+
 
 class UserFilter(django_filters.ModelChoiceFilter):
     def __init__(self, *args, **kwargs):
@@ -24,16 +26,18 @@ class AccountFilter(django_filters.FilterSet):
         ),
     )
     customer_type = django_filters.ModelChoiceFilter(
-        queryset=CustomerType.objects.all(), label=_("Customer type")
+        queryset=CustomerType.objects.all(), label=_("Customer type"), null_label=NONE
     )
-    segment = django_filters.ModelChoiceFilter(queryset=Segment.objects.all(), label=_("Segment"))
+    segment = django_filters.ModelChoiceFilter(
+        queryset=Segment.objects.all(), label=_("Segment"), null_label=NONE
+    )
     industry = django_filters.ModelChoiceFilter(
-        queryset=Industry.objects.all(), label=_("Industry")
+        queryset=Industry.objects.all(), label=_("Industry"), null_label=NONE
     )
     business_area = django_filters.ModelChoiceFilter(
-        queryset=BusinessArea.objects.all(), label=_("Business area")
+        queryset=BusinessArea.objects.all(), label=_("Business area"), null_label=NONE
     )
-    owner = UserFilter(label=_("Owner"))
+    owner = UserFilter(label=_("Owner"), null_label=NONE)
     country = django_filters.ChoiceFilter(choices=countries, label=_("Country"))
     is_active = django_filters.BooleanFilter(
         label=_("Active"),
@@ -58,12 +62,14 @@ class ContactFilter(django_filters.FilterSet):
             attrs={"placeholder": _("Name, e-mail or account"), "type": "search"}
         ),
     )
-    role = django_filters.ModelChoiceFilter(queryset=ContactRole.objects.all(), label=_("Role"))
+    role = django_filters.ModelChoiceFilter(
+        queryset=ContactRole.objects.all(), label=_("Role"), null_label=NONE
+    )
     account__business_area = django_filters.ModelChoiceFilter(
-        queryset=BusinessArea.objects.all(), label=_("Business area")
+        queryset=BusinessArea.objects.all(), label=_("Business area"), null_label=NONE
     )
     account__segment = django_filters.ModelChoiceFilter(
-        queryset=Segment.objects.all(), label=_("Segment")
+        queryset=Segment.objects.all(), label=_("Segment"), null_label=NONE
     )
 
     class Meta:

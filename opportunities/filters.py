@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.filters import UserFilter
+from accounts.filters import NONE, UserFilter
 from accounts.models import BusinessArea, LeadSource
 
 from .forms import DateInput
@@ -26,14 +26,18 @@ class OpportunityFilter(django_filters.FilterSet):
     stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.all(), label=_("Stage"))
     owner = UserFilter(label=_("Owner"))
     business_area = django_filters.ModelChoiceFilter(
-        queryset=BusinessArea.objects.all(), label=_("Business area"), null_label=_("(none)")
+        queryset=BusinessArea.objects.all(), label=_("Business area"), null_label=NONE
     )
     deal_type = django_filters.ModelChoiceFilter(
-        queryset=DealType.objects.all(), label=_("Deal type")
+        queryset=DealType.objects.all(), label=_("Deal type"), null_label=NONE
     )
-    source = django_filters.ModelChoiceFilter(queryset=LeadSource.objects.all(), label=_("Source"))
+    source = django_filters.ModelChoiceFilter(
+        queryset=LeadSource.objects.all(), label=_("Source"), null_label=NONE
+    )
     forecast_category = django_filters.ModelChoiceFilter(
-        queryset=ForecastCategory.objects.all(), label=_("Forecast category")
+        queryset=ForecastCategory.objects.all(),
+        label=_("Forecast category"),
+        null_label=NONE,
     )
     product = django_filters.ModelChoiceFilter(
         queryset=Product.objects.all(), method="filter_product", label=_("Product")

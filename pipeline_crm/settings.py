@@ -211,7 +211,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 FILTERS_EMPTY_CHOICE_LABEL = _("All")
-FILTERS_NULL_CHOICE_LABEL = _("(none)")
+# No "(none)" choice by default: a status or a stage is never empty. Filters on an optional
+# foreign key offer it themselves (null_label).
+FILTERS_NULL_CHOICE_LABEL = None
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/pipeline.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}

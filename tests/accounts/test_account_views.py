@@ -33,6 +33,13 @@ def test_list_filters_by_business_area(client_for, salesperson):
     assert "East One" in text and "West One" not in text
 
 
+def test_list_filters_accounts_without_an_owner(client_for, salesperson):
+    AccountFactory(name="Orphan AB", owner=None)
+    AccountFactory(name="Owned AB", owner=salesperson)
+    text = client_for(salesperson).get(reverse("accounts:list"), {"owner": "null"}).text
+    assert "Orphan AB" in text and "Owned AB" not in text
+
+
 def test_htmx_request_gets_the_table_partial_alone(client_for, salesperson):
     AccountFactory(name="Partial AB")
     response = client_for(salesperson).get(reverse("accounts:list"), HTTP_HX_REQUEST="true")
