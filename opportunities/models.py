@@ -107,7 +107,6 @@ class Product(Lookup):
 
 
 LIST_FIELDS = (
-    "version",
     "name",
     "status",
     "probability",
@@ -115,7 +114,6 @@ LIST_FIELDS = (
     "weighted_amount",
     "expected_close_date",
     "next_action_date",
-    "stage_date",
     "account__name",
     "owner__username",
     "owner__first_name",
@@ -125,13 +123,13 @@ LIST_FIELDS = (
 )
 
 
-# The list's sorts by a lookup's own order: the foreign key and the lookup's ordering fields.
 _TOTALS = {
     "count": models.Count("pk"),
     "amount": models.Sum("amount"),
     "weighted": models.Sum("weighted_amount"),
 }
 
+# The list's sorts by a lookup's own order: the foreign key and the lookup's ordering fields.
 LOOKUP_SORTS = {
     "stage": ("order", "name"),
     "owner": ("first_name", "username"),
@@ -383,7 +381,7 @@ class Opportunity(Versioned):
         ]
         indexes = [
             models.Index(fields=["expected_close_date", "id"], name="opp_close_id"),
-            # The sorts by a lookup's order read one lookup value at a time (`page`).
+            # The sorts by a lookup's order read one lookup value at a time (`page_ids`).
             models.Index(fields=["stage", "id"], name="opp_stage_id"),
             models.Index(fields=["owner", "id"], name="opp_owner_id"),
             models.Index(fields=["business_area", "id"], name="opp_area_id"),

@@ -41,10 +41,15 @@ from .tables import DealRows, OpportunityTable
 
 
 class CountedPaginator(Paginator):
-    """A paginator told its count, so the footer's one aggregate query also serves the pages."""
+    """A paginator told its count, so the footer's one aggregate query also serves the pages.
 
-    def __init__(self, *args, count: int | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
+    `?per_page=` is honoured up to MAX_PER_PAGE: a page's ids are read into one query.
+    """
+
+    MAX_PER_PAGE = 200
+
+    def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs):
+        super().__init__(object_list, min(int(per_page), self.MAX_PER_PAGE), *args, **kwargs)
         if count is not None:
             self.count = count
 

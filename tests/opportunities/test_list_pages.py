@@ -113,3 +113,10 @@ def _ordering(sort: str) -> tuple:
         "amount": ("amount", "pk"),
     }[key]
     return tuple(f"-{field}" for field in ordering) if descending else ordering
+
+
+def test_per_page_is_capped(client_for, salesperson, deals, monkeypatch):
+    monkeypatch.setattr("opportunities.views.CountedPaginator.MAX_PER_PAGE", 7)
+    response = client_for(salesperson).get(reverse("opportunities:list"), {"per_page": 100000})
+
+    assert len(response.context["table"].page.object_list.data) == 7

@@ -1,4 +1,5 @@
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -6,12 +7,13 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from opportunities.models import Opportunity, Stage
+from opportunities.models import Competitor, DealType, ForecastCategory, Opportunity, Stage
 
 from ..factories import (
     AccountFactory,
     BusinessAreaFactory,
     ContactFactory,
+    LeadSourceFactory,
     LossReasonFactory,
     OpportunityFactory,
     ProductFactory,
@@ -316,6 +318,30 @@ def test_detail_query_count_is_fixed(client_for, salesperson, django_assert_max_
         )
     with django_assert_max_num_queries(30):
         assert client.get(deal.get_absolute_url()).status_code == 200
+
+
+def test_detail_query_count_with_every_lookup_filled(
+    client_for, salesperson, manager, django_assert_max_num_queries
+):
+    """Each optional lookup the deal page shows is one small query, never one per row."""
+    deal = OpportunityFactory(
+        owner=salesperson,
+        deal_type=DealType.objects.create(name="Expansion"),
+        source=LeadSourceFactory(),
+        forecast_category=ForecastCategory.objects.first(),
+        competitor=Competitor.objects.create(name="Rival AB"),
+        loss_reason=LossReasonFactory(),
+        status=Opportunity.Status.LOST,
+        closed_by=manager,
+        closed_date=datetime.date(2026, 11, 2),
+    )
+    deal.co_responsible.add(manager)
+    deal.contacts.add(ContactFactory(account=deal.account))
+    client = client_for(salesperson)
+
+    with django_assert_max_num_queries(36):
+        response = client.get(deal.get_absolute_url())
+    assert "Rival AB" in response.text and "Expansion" in response.text
 
 
 def test_contact_options_follow_the_chosen_account(client_for, salesperson):
