@@ -1,0 +1,31 @@
+"""The XLSX export's cells: numbers, dates and text as a spreadsheet expects them."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+
+from pipeline_crm.exports import export_rows
+
+
+def _cells(response) -> list[list]:
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+
+
+def test_xlsx_keeps_money_dates_and_neutralises_formulas():
+    rows = [
+        ("Name", "Amount", "Close", "Logged"),
+        ("=cmd|evil", Decimal("123456789012.34"), datetime.date(2026, 11, 23), None),
+        ("Plain", 7, None, datetime.datetime(2026, 11, 23, 9, 30)),
+    ]
+
+    cells = _cells(export_rows(rows, "xlsx", "deals"))
+
+    assert cells[0] == ["Name", "Amount", "Close", "Logged"]
+    assert cells[1][0] == "'=cmd|evil"
+    assert Decimal(str(cells[1][1])) == Decimal("123456789012.34")
+    assert cells[1][2] == datetime.datetime(2026, 11, 23)
+    assert cells[1][3] is None
+    assert cells[2] == ["Plain", 7, None, datetime.datetime(2026, 11, 23, 9, 30)]
