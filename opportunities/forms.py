@@ -203,12 +203,16 @@ class BulkActionForm(forms.Form):
         error_messages={"required": _("Select at least one deal.")},
     )
     stage = forms.ModelChoiceField(
-        queryset=Stage.objects.active(), required=False, label=_("New stage")
+        queryset=Stage.objects.active(),
+        required=False,
+        label=_("New stage"),
+        empty_label=_("New stage"),
     )
     owner = UserChoiceField(
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
         label=_("New owner"),
+        empty_label=_("New owner"),
     )
 
     def clean(self):

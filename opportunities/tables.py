@@ -110,5 +110,6 @@ class OpportunityTable(tables.Table):
         empty_text = _("No deals match these filters.")
         # The rows are a plain template loop; the columns here give the header, sorts and footer.
         template_name = "opportunities/partials/deal_table.html"
+        attrs = {"class": "data-table compact"}  # twelve columns on a laptop screen
 
     totals = None  # the footer's figures, set by the view
