@@ -43,7 +43,7 @@ def _board_filter(request, data: QueryDict):
 def _cards(queryset, request, company):
     today = timezone.localdate()
     return with_edit_flag(
-        queryset.select_related("account", "owner").with_stale_flag(today, company.stale_days),
+        queryset.for_board().with_stale_flag(today, company.stale_days),
         request.user,
     )
 

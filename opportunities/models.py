@@ -123,6 +123,20 @@ LIST_FIELDS = (
 )
 
 
+BOARD_FIELDS = (
+    "version",
+    "name",
+    "stage",
+    "amount",
+    "weighted_amount",
+    "expected_close_date",
+    "owner",
+    "account__name",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
+
 _TOTALS = {
     "count": models.Count("pk"),
     "amount": models.Sum("amount"),
@@ -196,6 +210,10 @@ class OpportunityQuerySet(models.QuerySet):
     def for_list(self):
         """The list's columns and no more: each join and column costs planning and Python."""
         return self.select_related("account", "owner", "stage", "business_area").only(*LIST_FIELDS)
+
+    def for_board(self):
+        """A card's fields and no more (a board shows up to twenty cards per stage)."""
+        return self.select_related("account", "owner").only(*BOARD_FIELDS)
 
     def with_product(self, product):
         return self.filter(
