@@ -10,7 +10,7 @@ class UserColumn(tables.Column):
 
 
 class AccountTable(tables.Table):
-    name = tables.Column(linkify=True, verbose_name=_("Name"))
+    name = tables.Column(verbose_name=_("Name"))
     org_number = tables.Column(verbose_name=_("Org. number"))
     customer_type = tables.Column(verbose_name=_("Customer type"))
     segment = tables.Column(verbose_name=_("Segment"))
@@ -40,6 +40,7 @@ class AccountTable(tables.Table):
         )
         order_by = ("name",)
         empty_text = _("No accounts match these filters.")
+        template_name = "accounts/partials/account_table.html"
 
 
 class ContactTable(tables.Table):
@@ -61,3 +62,4 @@ class ContactTable(tables.Table):
         sequence = ("name", "account", "title", "role", "email", "phone")
         order_by = ("name",)
         empty_text = _("No contacts match these filters.")
+        template_name = "accounts/partials/contact_table.html"
