@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from pipeline_crm.concurrency import VersionedModelForm
 
 from .models import Account, Contact
+from .widgets import AccountSelect
 
 
 def active_users():
@@ -77,7 +78,7 @@ class ContactForm(VersionedModelForm):
             "notes",
             "is_active",
         )
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"account": AccountSelect, "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

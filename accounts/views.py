@@ -15,6 +15,7 @@ from .filters import AccountFilter, ContactFilter
 from .forms import AccountForm, ContactForm
 from .models import Account, Contact
 from .tables import AccountTable, ContactTable
+from .widgets import AccountSelect
 
 
 def get_account(pk: int) -> Account:
@@ -208,3 +209,22 @@ def contact_delete(request, pk: int):
         messages.success(request, _("Contact “%(name)s” deleted.") % {"name": name})
         return redirect(account)
     return render(request, "accounts/contact_confirm_delete.html", {"contact": contact})
+
+
+def account_options(request):
+    """The accounts whose name contains `q`, as <option>s for an `AccountSelect` (htmx).
+
+    The account chosen in the form (the value of the field named by `field`) stays first
+    and selected.
+    """
+    text = request.GET.get("q", "").strip()
+    chosen_id = request.GET.get(request.GET.get("field", "account"), "")
+    accounts = Account.objects.only("pk", "name").order_by("name", "pk")
+    chosen = list(accounts.filter(pk=chosen_id)) if chosen_id.isdigit() else []
+    matching = accounts.filter(name__icontains=text) if text else accounts
+    matching = matching.exclude(pk__in=[account.pk for account in chosen])
+    return render(
+        request,
+        "accounts/partials/account_options.html",
+        {"chosen": chosen, "accounts": matching[: AccountSelect.limit]},
+    )

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserChoiceField, active_users
 from accounts.models import Contact
+from accounts.widgets import AccountSelect
 from opportunities.forms import DateInput
 from opportunities.models import Opportunity
 
@@ -67,6 +68,7 @@ class ActivityForm(forms.ModelForm):
             "notes",
         )
         widgets = {
+            "account": AccountSelect,
             "type": TypeSelect,
             "start": DateTimeInput(),
             "end": DateTimeInput(),

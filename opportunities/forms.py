@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserChoiceField, active_users
 from accounts.models import Contact
+from accounts.widgets import AccountSelect
 from pipeline_crm.concurrency import VersionedModelForm
 from pipeline_crm.money import ZERO
 
@@ -59,6 +60,7 @@ class OpportunityForm(VersionedModelForm):
             "description",
         )
         widgets = {
+            "account": AccountSelect,
             "expected_close_date": DateInput(),
             "next_action_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 4}),

@@ -108,3 +108,26 @@ def test_keyboard_move_without_a_mouse(page, live_server, login, salesperson):
     expect(page.locator(f'[data-drop-stage="{quote.pk}"] [data-card="{deal.pk}"]')).to_be_visible()
     deal.refresh_from_db()
     assert deal.stage == quote and deal.probability == 25
+
+
+def test_new_deal_finds_its_account_by_name(page, live_server, login, salesperson, monkeypatch):
+    from accounts.widgets import AccountSelect
+
+    monkeypatch.setattr(AccountSelect, "limit", 2)  # the account is not among the first listed
+    AccountFactory(name="Aabygg AB")
+    AccountFactory(name="Abisko AB")
+    AccountFactory(name="Övre Fjällkraft AB")
+    login(page, live_server, salesperson)
+
+    visit(page, f"{live_server.url}/opportunities/new/", "deal-new-account-search")
+    account = page.locator("#id_account")
+    expect(account.locator("option", has_text="Övre Fjällkraft AB")).to_have_count(0)
+    page.get_by_placeholder("Find an account by name").fill("fjällkraft")
+    expect(account.locator("option", has_text="Övre Fjällkraft AB")).to_have_count(1)
+    account.select_option(label="Övre Fjällkraft AB")
+    page.fill("#id_name", "Fjällkraft expansion")
+    screenshot(page, "deal-new-account-found")
+    page.locator("form.stacked button[type=submit]").click()
+
+    expect(page.locator("h1")).to_contain_text("Fjällkraft expansion")
+    assert Opportunity.objects.get(name="Fjällkraft expansion").account.name == "Övre Fjällkraft AB"
