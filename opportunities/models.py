@@ -137,6 +137,17 @@ BOARD_FIELDS = (
     "owner__last_name",
 )
 
+
+def stale_condition(today: date, stale_days: int) -> Q:
+    """The stale rule (seed 003): an open deal past its expected close date, or longer than
+    `stale_days` in its stage."""
+    return Q(status="open") & (
+        Q(expected_close_date__lt=today) | Q(stage_date__lt=today - timedelta(days=stale_days))
+    )
+
+
+CO_OWNED_AS_LIST = 200
+
 _TOTALS = {
     "count": models.Count("pk"),
     "amount": models.Sum("amount"),
@@ -163,13 +174,17 @@ class OpportunityQuerySet(models.QuerySet):
 
     def owned_by(self, user):
         """Deals the user owns or is co-responsible for."""
-        # The co-owned ids as a list: an OR with a subquery makes PostgreSQL scan every deal.
-        co = list(
-            Opportunity.co_responsible.through.objects.filter(user=user).values_list(
-                "opportunity_id", flat=True
-            )
+        shared = Opportunity.co_responsible.through.objects.filter(user=user).values_list(
+            "opportunity_id", flat=True
         )
-        return self.filter(Q(owner=user) | Q(pk__in=co)) if co else self.filter(owner=user)
+        # A few shared deals go in as a list of ids: PostgreSQL then ORs the owner index with
+        # the primary key (an OR with a subquery would read every deal to find a handful).
+        # Many go in as a subquery: a list of thousands costs more to plan and send than the
+        # query takes to run.
+        co = list(shared[: CO_OWNED_AS_LIST + 1])
+        if not co:
+            return self.filter(owner=user)
+        return self.filter(Q(owner=user) | Q(pk__in=co if len(co) <= CO_OWNED_AS_LIST else shared))
 
     def matching(self, text: str):
         """Deals whose name or account's name contains `text` (case-insensitive)."""
@@ -187,21 +202,12 @@ class OpportunityQuerySet(models.QuerySet):
 
     def stale(self, today: date, stale_days: int):
         """Open deals past their expected close date or longer than `stale_days` in their stage."""
-        return self.open().filter(
-            Q(expected_close_date__lt=today) | Q(stage_date__lt=today - timedelta(days=stale_days))
-        )
+        return self.filter(stale_condition(today, stale_days))
 
     def with_stale_flag(self, today: date, stale_days: int):
         return self.annotate(
             is_stale=models.Case(
-                models.When(
-                    Q(status="open")
-                    & (
-                        Q(expected_close_date__lt=today)
-                        | Q(stage_date__lt=today - timedelta(days=stale_days))
-                    ),
-                    then=models.Value(True),
-                ),
+                models.When(stale_condition(today, stale_days), then=models.Value(True)),
                 default=models.Value(False),
                 output_field=models.BooleanField(),
             )
@@ -220,9 +226,15 @@ class OpportunityQuerySet(models.QuerySet):
             pk__in=OpportunityLine.objects.filter(product=product).values("opportunity_id")
         )
 
-    def totals(self) -> dict:
-        """Count, amount and weighted value over every deal in the queryset (one query)."""
-        result = self.order_by().aggregate(**_TOTALS)
+    def totals(self, *, stale: tuple[date, int] | None = None) -> dict:
+        """Count, amount and weighted value over every deal in the queryset (one query).
+
+        With `stale` (today, stale days), also the number of stale deals among them.
+        """
+        extra = {}
+        if stale is not None:
+            extra["stale"] = models.Count("pk", filter=stale_condition(*stale))
+        result = self.order_by().aggregate(**_TOTALS, **extra)
         result["amount"] = round_money(result["amount"] or ZERO)
         result["weighted"] = round_money(result["weighted"] or ZERO)
         return result

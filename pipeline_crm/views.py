@@ -17,16 +17,17 @@ def dashboard(request):
     today = timezone.localdate()
     company = CompanySettings.load()
     mine = Opportunity.objects.open().owned_by(user)
+    pipeline = mine.totals(stale=(today, company.stale_days))
     context = {
         "today": today,
         "currency": company.currency,
         "my_accounts": Account.objects.active().owned_by(user).count(),
         "all_contacts": Contact.objects.active().count(),
-        "my_pipeline": mine.totals(),
+        "my_pipeline": pipeline,
         "my_stale": mine.stale(today, company.stale_days)
         .select_related("account", "stage")
         .order_by("expected_close_date")[:8],
-        "my_stale_count": mine.stale(today, company.stale_days).count(),
+        "my_stale_count": pipeline["stale"],
         "my_closing": mine.filter(expected_close_date__gte=today)
         .select_related("account", "stage")
         .order_by("expected_close_date")[:8],

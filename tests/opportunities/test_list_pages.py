@@ -120,3 +120,16 @@ def test_per_page_is_capped(client_for, salesperson, deals, monkeypatch):
     response = client_for(salesperson).get(reverse("opportunities:list"), {"per_page": 100000})
 
     assert len(response.context["table"].page.object_list.data) == 7
+
+
+@pytest.mark.parametrize("as_list", [200, 1], ids=["shared ids as a list", "as a subquery"])
+def test_mine_is_owned_and_shared_deals(salesperson, as_list, monkeypatch):
+    monkeypatch.setattr("opportunities.models.CO_OWNED_AS_LIST", as_list)
+    own = OpportunityFactory(owner=salesperson)
+    shared = [OpportunityFactory() for _ in range(3)]
+    for deal in shared:
+        deal.co_responsible.add(salesperson)
+    OpportunityFactory()  # someone else's
+
+    assert set(Opportunity.objects.owned_by(salesperson)) == {own, *shared}
+    assert Opportunity.objects.owned_by(salesperson).totals()["count"] == 4
