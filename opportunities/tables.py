@@ -69,7 +69,7 @@ class OpportunityTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"))
     account = tables.Column(verbose_name=_("Account"), order_by=("account__name", "pk"))
     stage = tables.Column(verbose_name=_("Stage"), order_by=("stage__order", "stage__name", "pk"))
-    status = tables.Column(verbose_name=_("Status"))
+    status = tables.Column(verbose_name=_("Status"), order_by=("status", "pk"))
     probability = tables.Column(
         verbose_name=_("Prob. %"), attrs=NUM, order_by=("probability", "pk")
     )
@@ -80,7 +80,9 @@ class OpportunityTable(tables.Table):
     expected_close_date = tables.DateColumn(
         verbose_name=_("Expected close"), short=True, order_by=("expected_close_date", "pk")
     )
-    next_action_date = tables.DateColumn(verbose_name=_("Next action"), short=True)
+    next_action_date = tables.DateColumn(
+        verbose_name=_("Next action"), short=True, order_by=("next_action_date", "pk")
+    )
     owner = tables.Column(
         verbose_name=_("Owner"), order_by=("owner__first_name", "owner__username", "pk")
     )
