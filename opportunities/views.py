@@ -140,7 +140,11 @@ def _back_to_list(request) -> str:
 
 
 def opportunity_detail(request, pk: int):
-    opportunity = get_opportunity(pk)
+    company = CompanySettings.load()
+    today = timezone.localdate()
+    opportunity = get_opportunity(
+        pk, Opportunity.objects.with_stale_flag(today, company.stale_days)
+    )
     lines = list(opportunity.lines.select_related("product", "product__group"))
     records = opportunity.history.select_related("history_user")
     line_records = OpportunityLine.history.filter(opportunity_id=opportunity.pk).select_related(
@@ -157,8 +161,6 @@ def opportunity_detail(request, pk: int):
     )
     history.sort(key=lambda e: e.when, reverse=True)
     editable = can_edit(request.user, opportunity)
-    company = CompanySettings.load()
-    today = timezone.localdate()
     return render(
         request,
         "opportunities/opportunity_detail.html",
@@ -171,9 +173,7 @@ def opportunity_detail(request, pk: int):
             "can_edit": editable,
             "can_delete": is_manager(request.user),
             "line_form": LineForm() if editable else None,
-            "is_stale": Opportunity.objects.stale(today, company.stale_days)
-            .filter(pk=opportunity.pk)
-            .exists(),
+            "is_stale": opportunity.is_stale,
             "currency": company.currency,
         },
     )
