@@ -133,3 +133,18 @@ def test_mine_is_owned_and_shared_deals(salesperson, as_list, monkeypatch):
 
     assert set(Opportunity.objects.owned_by(salesperson)) == {own, *shared}
     assert Opportunity.objects.owned_by(salesperson).totals()["count"] == 4
+
+
+@pytest.mark.parametrize("sort", ["owner", "-owner"])
+def test_a_page_over_many_small_owners_costs_three_queries_at_most(
+    sort, django_assert_max_num_queries
+):
+    owners = [UserFactory(first_name=f"Owner {n:02d}") for n in range(12)]
+    for n, owner in enumerate(owners):
+        OpportunityFactory.create_batch(1 + n % 3, owner=owner)
+    deals = Opportunity.objects.order_by(*_ordering(sort))
+    totals, counts = deals.totals_by("owner")
+
+    with django_assert_max_num_queries(4):  # the owners' order, then three
+        ids = deals.page_ids(1, 20, counts=counts)
+    assert ids == [deal.pk for deal in deals[1:20]]
