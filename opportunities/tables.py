@@ -10,16 +10,13 @@ NUM = {"td": {"class": "num"}, "th": {"class": "num"}, "tf": {"class": "num"}}
 
 
 class MoneyColumn(tables.Column):
+    """An amount column whose footer is the total of every filtered deal (the rows are written
+    by the table's template)."""
+
     def __init__(self, *args, total_key: str | None = None, **kwargs):
         self.total_key = total_key
         kwargs.setdefault("attrs", NUM)
         super().__init__(*args, **kwargs)
-
-    def render(self, value) -> str:
-        return money(value)
-
-    def value(self, value):
-        return value
 
     def render_footer(self, bound_column, table) -> str:
         totals = getattr(table, "totals", None)
