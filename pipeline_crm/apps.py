@@ -7,6 +7,7 @@ class PipelineCrmConfig(AppConfig):
     verbose_name = _("Pipeline CRM")
 
     def ready(self):
-        from . import choices
+        from . import choices, lookups
 
         choices.install()
+        lookups.watch_lookups()

@@ -1,4 +1,9 @@
+from uuid import uuid4
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -24,3 +29,40 @@ class Lookup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def lookups_version(request=None) -> str:
+    """The current lookup version (see `LookupVersion`), read once per request."""
+    from .models import LookupVersion
+
+    version = getattr(request, "_lookups_version", None)
+    if version is None:
+        token = LookupVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+        version = token or "initial"
+        if request is not None:
+            request._lookups_version = version
+    return version
+
+
+def lookups_changed(**kwargs) -> None:
+    """Signal receiver: a lookup row or a user was saved or deleted; retire cached fragments."""
+    from .models import LookupVersion
+
+    if kwargs.get("raw") or not kwargs.get("action", "post_").startswith("post_"):
+        return  # fixtures load raw; group changes signal before and after
+    token = uuid4().hex
+    if not LookupVersion.objects.filter(pk=1).update(token=token):
+        LookupVersion.objects.update_or_create(pk=1, defaults={"token": token})
+
+
+def watch_lookups() -> None:
+    """Connect `lookups_changed` to every lookup table, the users and their groups."""
+    User = get_user_model()
+    watched = [m for m in apps.get_models() if issubclass(m, Lookup)] + [User]
+    for model in watched:
+        uid = f"lookups_changed:{model._meta.label}"
+        post_save.connect(lookups_changed, sender=model, dispatch_uid=f"{uid}:save")
+        post_delete.connect(lookups_changed, sender=model, dispatch_uid=f"{uid}:delete")
+    m2m_changed.connect(
+        lookups_changed, sender=User.groups.through, dispatch_uid="lookups_changed:groups"
+    )

@@ -52,3 +52,21 @@ class CompanySettings(models.Model):
         """Return the settings row, creating it with the defaults on first need."""
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class LookupVersion(models.Model):
+    """A token that changes whenever a lookup table or a user changes.
+
+    Page fragments built only from lookups (filter panels, bulk-action selects) are cached
+    under it, so every process rebuilds them after any change, whichever process made it. A
+    random token rather than a counter: a database restored from a backup never brings back a
+    version some process has cached an older fragment under.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("lookup version")
+
+    def __str__(self) -> str:
+        return self.token

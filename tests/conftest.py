@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.utils import translation
 
 from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
@@ -31,6 +32,13 @@ def _english():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache, as a fresh process does: a fragment one test
+    cached must not be served to the next."""
+    cache.clear()
 
 
 def _user(username: str, group: str | None = None, **extra):

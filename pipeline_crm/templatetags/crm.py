@@ -1,7 +1,10 @@
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import template
 from django.utils.formats import number_format
+
+from pipeline_crm import lookups
 
 register = template.Library()
 
@@ -24,3 +27,18 @@ def query_replace(context, **kwargs) -> str:
         else:
             query[key] = value
     return query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def lookups_version(context) -> str:
+    """The lookup version, to key `{% cache %}` fragments built only from lookup tables."""
+    return lookups.lookups_version(context.get("request"))
+
+
+@register.filter
+def panel_key(filterset) -> str:
+    """What a filter panel shows: its fields' values, without paging or sorting."""
+    data = filterset.form.data
+    if not hasattr(data, "getlist"):
+        return ""
+    return urlencode([(name, v) for name in filterset.form.fields for v in data.getlist(name)])

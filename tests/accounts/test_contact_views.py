@@ -39,7 +39,9 @@ def test_contact_list_query_count_does_not_grow(
 ):
     ContactFactory.create_batch(rows)
     client = client_for(salesperson)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # the filter panel not cached yet
+        assert client.get(reverse("contacts:list")).status_code == 200
+    with django_assert_max_num_queries(8):
         assert client.get(reverse("contacts:list")).status_code == 200
 
 

@@ -1,0 +1,73 @@
+"""Fragments built from lookup tables are cached under the lookup version, and rebuilt as soon
+as a lookup row or a user changes."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import BusinessArea
+from opportunities.models import Stage
+from pipeline_crm.lookups import lookups_version
+
+from ..factories import BusinessAreaFactory, OpportunityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("opportunities:list")
+
+
+def _panel(response) -> str:
+    html = response.content.decode()
+    start = html.index('<form class="filters"')
+    return html[start : html.index("</form>", start)]
+
+
+def test_a_renamed_stage_shows_in_the_filter_panel_at_once(client_for, salesperson):
+    client = client_for(salesperson)
+    assert "2. Qualified" in _panel(client.get(LIST))
+    stage = Stage.objects.get(name="2. Qualified")
+    stage.name = "2. Qualified lead"
+    stage.save()
+    panel = _panel(client.get(LIST))
+    assert "2. Qualified lead" in panel
+
+
+def test_a_new_user_and_a_deleted_area_show_in_the_panels_at_once(client_for, salesperson):
+    area = BusinessAreaFactory(name="Nordvast")
+    client = client_for(salesperson)
+    assert "Nordvast" in _panel(client.get(LIST))
+    UserFactory(username="newcomer", first_name="Nils", last_name="Newcomer")
+    BusinessArea.objects.filter(pk=area.pk).get().delete()
+    response = client.get(LIST)
+    assert ">newcomer<" in _panel(response)  # the owner filter lists usernames
+    assert "Nils Newcomer" in response.content.decode().split('id="bulk-form"')[1]
+    assert "Nordvast" not in _panel(response)
+
+
+def test_every_change_to_a_lookup_or_a_user_gives_a_new_version(salesperson):
+    before = lookups_version()
+    BusinessAreaFactory(name="Syd")
+    after_area = lookups_version()
+    salesperson.groups.clear()
+    after_groups = lookups_version()
+    assert len({before, after_area, after_groups}) == 3
+
+
+def test_the_panel_keeps_what_the_user_chose_and_the_language(client_for, salesperson):
+    stage = Stage.objects.get(name="2. Qualified")
+    client = client_for(salesperson)
+    client.get(LIST)
+    chosen = _panel(client.get(LIST, {"stage": stage.pk}))
+    assert f'<option value="{stage.pk}" selected>' in chosen
+    assert f'<option value="{stage.pk}" selected>' not in _panel(client.get(LIST, {"page": 1}))
+    swedish = _panel(client.get(LIST, headers={"accept-language": "sv"}))
+    assert "Sök" in swedish or "Affärsområde" in swedish
+
+
+def test_a_cached_panel_saves_the_choice_queries(
+    client_for, salesperson, django_assert_max_num_queries
+):
+    OpportunityFactory.create_batch(3, owner=salesperson)
+    client = client_for(salesperson)
+    client.get(LIST)
+    with django_assert_max_num_queries(10):  # session, user, role, settings, version, rows
+        assert client.get(LIST).status_code == 200
