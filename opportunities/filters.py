@@ -1,12 +1,16 @@
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from accounts.filters import NONE, UserFilter
 from accounts.models import BusinessArea, LeadSource
 
 from .forms import DateInput
-from .models import DealType, ForecastCategory, Opportunity, Product, Stage
+from .models import NO_AREA, DealTotals, DealType, ForecastCategory, Opportunity, Product, Stage
+
+# The filters `DealTotals` has keys for.
+TOTALS_KEYS = ("status", "stage", "owner", "business_area")
 
 
 class OpportunityFilter(django_filters.FilterSet):
@@ -74,6 +78,38 @@ class OpportunityFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.stale_days = stale_days
         self.today = today
+
+    def totals_source(self) -> tuple | None:
+        """Where the filtered deals' totals can be read without reading the deals.
+
+        Returns (`DealTotals` rows, deals to add) when every filter in use is one of
+        DealTotals' keys: "mine" is the user's own rows plus the deals shared with them,
+        which are few. None when another filter is in use, or the filters are invalid.
+        """
+        if not self.is_valid():
+            return None
+        used = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in EMPTY_VALUES and value is not False
+        }
+        mine = used.pop("mine", False)
+        if set(used) - set(TOTALS_KEYS) or (mine and "owner" in used):
+            return None
+        keys, deal_keys = {}, {}
+        for name, value in used.items():
+            if value == getattr(self.filters[name], "null_value", None):
+                keys[name], deal_keys[f"{name}__isnull"] = NO_AREA, True  # "(none)"
+            else:
+                keys[name] = deal_keys[name] = getattr(value, "pk", value)
+        shared = None
+        if mine:
+            user = self.request.user
+            keys["owner"] = user.pk
+            shared = Opportunity.objects.filter(co_responsible=user, **deal_keys).exclude(
+                owner=user
+            )
+        return DealTotals.objects.filter(**keys), shared
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

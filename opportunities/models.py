@@ -520,3 +520,73 @@ class OpportunityLine(models.Model):
     def margin(self) -> Decimal:
         """quantity × (net unit price − unit cost), rounded to 0.01 (TB)."""
         return round_money(self.quantity * (self.net_unit_price - self.unit_cost))
+
+
+NO_AREA = 0  # `DealTotals.business_area` of deals without one
+
+
+class DealTotalsQuerySet(models.QuerySet):
+    def totals(self) -> dict:
+        """Count, amount and weighted value over the rows in the queryset, as `Opportunity`'s."""
+        result = self.aggregate(**_SUMMED)
+        return {
+            "count": result["count"] or 0,
+            "amount": round_money(result["amount"] or ZERO),
+            "weighted": round_money(result["weighted"] or ZERO),
+        }
+
+    def totals_by(self, field: str) -> tuple[dict, dict]:
+        """`totals()` and the count of deals per value of `field`, as `Opportunity`'s
+        (deals without a business area under None); one query."""
+        groups = list(self.order_by().values(field).annotate(**_SUMMED).order_by())
+        totals = {
+            "count": sum(group["count"] for group in groups),
+            "amount": round_money(sum((group["amount"] for group in groups), ZERO)),
+            "weighted": round_money(sum((group["weighted"] for group in groups), ZERO)),
+        }
+        counts = {}
+        for group in groups:
+            value = group[field]
+            if field == "business_area" and value == NO_AREA:
+                value = None
+            counts[value] = group["count"]
+        return totals, counts
+
+
+_SUMMED = {
+    "count": models.Sum("count"),
+    "amount": models.Sum("amount"),
+    "weighted": models.Sum("weighted"),
+}
+
+
+class DealTotals(models.Model):
+    """Count, amount and weighted value of the deals per stage, owner, business area and status.
+
+    Kept by the database itself, in the transaction of every insert, update and delete of a
+    deal, whatever the path (triggers in migration 0006), so the list's footer and its
+    per-stage counts read a few hundred rows instead of every deal. The keys are plain ids
+    (deals without a business area under `NO_AREA`); a row may hold zeros.
+    """
+
+    stage = models.BigIntegerField()
+    owner = models.IntegerField()
+    business_area = models.BigIntegerField()
+    status = models.CharField(max_length=10)
+    count = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=ZERO)
+    weighted = models.DecimalField(max_digits=20, decimal_places=2, default=ZERO)
+
+    objects = DealTotalsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deal totals")
+        verbose_name_plural = _("deal totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "owner", "business_area", "status"], name="deal_totals_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage}/{self.owner}/{self.business_area}/{self.status}: {self.count}"

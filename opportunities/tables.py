@@ -2,6 +2,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
 
+from pipeline_crm.money import ZERO
 from pipeline_crm.templatetags.crm import money
 
 from .models import Opportunity
@@ -35,16 +36,29 @@ class DealRows(TableQuerysetData):
 
     counts = None
 
-    def __init__(self, deals, *, rows):
+    def __init__(self, deals, *, rows, totals_source=None):
         super().__init__(deals)
         self.rows = rows
+        self.totals_source = totals_source
 
     def totals(self) -> dict:
+        """The footer's totals, from `DealTotals` where the filters allow (`totals_source`)."""
         sort = self.data.lookup_sort()
+        if self.totals_source is None:
+            if sort is None:
+                return self.data.totals()
+            totals, self.counts = self.data.totals_by(sort[0])
+            return totals
+        kept, shared = self.totals_source
+        parts = [kept, shared] if shared is not None else [kept]
         if sort is None:
-            return self.data.totals()
-        totals, self.counts = self.data.totals_by(sort[0])
-        return totals
+            return _added(part.totals() for part in parts)
+        results = [part.totals_by(sort[0]) for part in parts]
+        self.counts = {}
+        for _totals, counts in results:
+            for value, count in counts.items():
+                self.counts[value] = self.counts.get(value, 0) + count
+        return _added(totals for totals, _counts in results)
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
@@ -52,6 +66,14 @@ class DealRows(TableQuerysetData):
         ids = self.data.page_ids(key.start or 0, key.stop, counts=self.counts)
         rows = {row.pk: row for row in self.rows.filter(pk__in=ids)}
         return [rows[pk] for pk in ids if pk in rows]
+
+
+def _added(totals) -> dict:
+    result = {"count": 0, "amount": ZERO, "weighted": ZERO}
+    for part in totals:
+        for key in result:
+            result[key] += part[key]
+    return result
 
 
 class OpportunityTable(tables.Table):

@@ -74,7 +74,9 @@ def opportunity_list(request):
         ordered = table.data.data  # the queryset in the table's sort order
         return export_rows(opportunity_export_rows(ordered), fmt, "opportunities")
     rows = Opportunity.objects.for_list().with_stale_flag(filterset.today, company.stale_days)
-    table = _list_table(request, DealRows(filterset.qs, rows=rows))
+    table = _list_table(
+        request, DealRows(filterset.qs, rows=rows, totals_source=filterset.totals_source())
+    )
     table.totals = totals = table.data.totals()
     RequestConfig(
         request,

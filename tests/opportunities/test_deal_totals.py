@@ -1,0 +1,138 @@
+"""DealTotals, kept by the database on every path a deal changes, equals the deals' own totals;
+the list's footer and page counts read it wherever the filters allow."""
+
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from opportunities import services
+from opportunities.models import NO_AREA, DealTotals, Opportunity, Stage
+from pipeline_crm.history import Origin
+
+from ..factories import BusinessAreaFactory, LossReasonFactory, OpportunityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("opportunities:list")
+
+
+def _kept_equals_deals():
+    """Every (stage, owner, area, status) of DealTotals against a GROUP BY over the deals."""
+    kept = {
+        (row.stage, row.owner, row.business_area, row.status): (row.count, row.amount, row.weighted)
+        for row in DealTotals.objects.exclude(count=0)
+    }
+    assert not DealTotals.objects.filter(count=0).exclude(amount=0, weighted=0).exists()
+    deals = {}
+    for deal in Opportunity.objects.all():
+        key = (deal.stage_id, deal.owner_id, deal.business_area_id or NO_AREA, deal.status)
+        count, amount, weighted = deals.get(key, (0, Decimal("0.00"), Decimal("0.00")))
+        deals[key] = (count + 1, amount + deal.amount, weighted + deal.weighted_amount)
+    assert kept == deals
+    return kept
+
+
+@pytest.fixture
+def deals(salesperson):
+    area = BusinessAreaFactory(name="Norr")
+    stages = list(Stage.objects.filter(is_active=True).order_by("order")[:3])
+    for n, (stage, area_or_none) in enumerate(itertools.product(stages, [area, None])):
+        OpportunityFactory(
+            owner=salesperson,
+            stage=stage,
+            business_area=area_or_none,
+            amount=Decimal("1000.10") * (n + 1),
+            probability=stage.default_probability,
+        )
+    return Opportunity.objects.order_by("pk")
+
+
+def test_created_deals_are_counted(deals):
+    kept = _kept_equals_deals()
+    assert sum(count for count, _amount, _weighted in kept.values()) == 6
+
+
+def test_a_form_save_moves_a_deal_between_keys(deals, salesperson):
+    deal = deals.first()
+    deal.stage = Stage.objects.exclude(pk=deal.stage_id).filter(is_active=True).first()
+    deal.amount = Decimal("12345.67")
+    services.save_opportunity(deal, user=salesperson, origin=Origin.FORM)
+    _kept_equals_deals()
+
+
+def test_closing_reassigning_updating_in_bulk_and_deleting_are_counted(deals, salesperson):
+    services.close_lost(
+        deals.first(), loss_reason=LossReasonFactory(name="Price"), user=salesperson
+    )
+    deals.filter(pk=deals.last().pk).update(owner=UserFactory(), business_area=None)
+    deals.filter(amount__gt=3000).update(amount=Decimal("1.01"), weighted_amount=Decimal("0.51"))
+    _kept_equals_deals()
+    deals.filter(pk__in=[deals[1].pk, deals[2].pk]).delete()
+    _kept_equals_deals()
+
+
+def test_bulk_created_deals_are_counted(salesperson, deals):
+    template = deals.first()
+    Opportunity.objects.bulk_create(
+        [
+            Opportunity(
+                name=f"Bulk {n}",
+                account=template.account,
+                owner=salesperson,
+                stage=template.stage,
+                probability=10,
+                amount=Decimal("10.00"),
+                weighted_amount=Decimal("1.00"),
+                expected_close_date=template.expected_close_date,
+                stage_date=template.stage_date,
+            )
+            for n in range(5)
+        ]
+    )
+    _kept_equals_deals()
+
+
+FILTERS = {
+    "none": {},
+    "status": {"status": "open"},
+    "business area (none)": {"business_area": "null"},
+    "mine": {"mine": "true"},
+    "mine, open, sorted by stage": {"mine": "true", "status": "open", "sort": "stage"},
+    "sorted by owner": {"sort": "-owner"},
+    "sorted by area": {"sort": "business_area"},
+}
+
+
+@pytest.mark.parametrize("params", FILTERS.values(), ids=FILTERS.keys())
+def test_the_footer_read_from_deal_totals_equals_the_deals(
+    client_for, salesperson, co_responsible, deals, params
+):
+    shared = OpportunityFactory(owner=co_responsible, amount=Decimal("77.70"))
+    shared.co_responsible.add(salesperson)
+    OpportunityFactory(owner=co_responsible, amount=Decimal("5.00"))  # not mine
+    response = client_for(salesperson).get(LIST, params)
+    table = response.context["table"]
+
+    assert table.data.totals_source is not None
+    filtered = response.context["filter"].qs
+    assert response.context["totals"] == filtered.totals()
+    assert [row.pk for row in table.page.object_list.data] == [
+        deal.pk for deal in table.data.data[:50]
+    ]
+
+
+def test_other_filters_read_the_deals(client_for, salesperson, deals):
+    response = client_for(salesperson).get(LIST, {"q": "Deal", "status": "open"})
+    assert response.context["table"].data.totals_source is None
+    assert response.context["totals"]["count"] == 6
+
+
+def test_the_unfiltered_footer_does_not_read_the_deals(client_for, salesperson, deals):
+    with CaptureQueriesContext(connection) as queries:
+        client_for(salesperson).get(LIST)
+    aggregates = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
+    assert aggregates and all("opportunities_dealtotals" in sql for sql in aggregates)
