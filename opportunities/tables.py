@@ -76,6 +76,15 @@ def _added(totals) -> dict:
     return result
 
 
+# The words of a deal row (jinja2/opportunities/deal_rows.html) and the badge of each status.
+ROW_LABELS = {
+    "select": _("Select"),
+    "stale": _("stale"),
+    "stale_title": _("Past its close date or long in its stage"),
+}
+STATUS_BADGES = {"open": "info", "won": "success", "lost": "danger"}
+
+
 class OpportunityTable(tables.Table):
     selected = tables.CheckBoxColumn(
         accessor="pk",
@@ -129,8 +138,12 @@ class OpportunityTable(tables.Table):
         )
         order_by = ("expected_close_date", "pk")
         empty_text = _("No deals match these filters.")
-        # The rows are a plain template loop; the columns here give the header, sorts and footer.
+        # The rows are a Jinja2 loop; the columns here give the header, sorts and footer.
         template_name = "opportunities/partials/deal_table.html"
         attrs = {"class": "data-table compact"}  # twelve columns on a laptop screen
 
     totals = None  # the footer's figures, set by the view
+
+    def row_context(self) -> dict:
+        """What the rows' template (`jinja_rows`) needs beside the deals."""
+        return {"labels": ROW_LABELS, "status_badges": STATUS_BADGES}

@@ -2,6 +2,8 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import template
+from django.template import engines
+from django.utils.safestring import mark_safe
 from django.utils.formats import number_format
 
 from pipeline_crm import lookups
@@ -42,3 +44,15 @@ def panel_key(filterset) -> str:
     if not hasattr(data, "getlist"):
         return ""
     return urlencode([(name, v) for name in filterset.form.fields for v in data.getlist(name)])
+
+
+@register.simple_tag
+def jinja_rows(template_name: str, table) -> str:
+    """The rows of `table`'s page rendered by the Jinja2 template `template_name` (jinja2/),
+    given the `records` and what the table's `row_context()` adds.
+
+    The template escapes everything it prints (autoescape), so its output is safe HTML.
+    """
+    template = engines["jinja2"].get_template(template_name)
+    records = [row.record for row in table.paginated_rows]
+    return mark_safe(template.render({"records": records, **table.row_context()}))
