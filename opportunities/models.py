@@ -447,11 +447,14 @@ class Opportunity(Versioned):
             ),
             models.Index(fields=["status", "closed_date"], name="opp_status_closed"),
             models.Index(fields=["name"], name="opp_name"),
-            models.Index(fields=["amount"], name="opp_amount"),
-            models.Index(fields=["weighted_amount"], name="opp_weighted"),
-            models.Index(fields=["probability"], name="opp_probability"),
+            # Each sort of the list ends with the primary key: with it in the index, a page
+            # is read in order even where thousands of deals share a value (a weighted 0.00).
+            models.Index(fields=["amount", "id"], name="opp_amount_id"),
+            models.Index(fields=["weighted_amount", "id"], name="opp_weighted_id"),
+            models.Index(fields=["probability", "id"], name="opp_probability_id"),
+            models.Index(fields=["status", "id"], name="opp_status_id"),
             models.Index(fields=["stage_date"], name="opp_stage_date"),
-            models.Index(fields=["next_action_date"], name="opp_next_action"),
+            models.Index(fields=["next_action_date", "id"], name="opp_next_action_id"),
             models.Index(fields=["-updated_at"], name="opp_updated"),
         ]
 
