@@ -76,7 +76,7 @@ def _added(totals) -> dict:
     return result
 
 
-# The words of a deal row (jinja2/opportunities/deal_rows.html) and the badge of each status.
+# The words of a deal row (jinja/opportunities/deal_rows.html) and the badge of each status.
 ROW_LABELS = {
     "select": _("Select"),
     "stale": _("stale"),

@@ -1,4 +1,4 @@
-"""The Jinja2 environment of the table rows in jinja2/ (see TEMPLATES).
+"""The Jinja2 environment of the table rows in jinja/ (see TEMPLATES).
 
 Those templates hold no words of their own: their labels come from Python (`gettext` there, so
 `makemessages` finds them), and figures and dates go through the same filters as elsewhere, so

@@ -105,10 +105,10 @@ TEMPLATES = [
         },
     },
     {
-        # The rows of the busiest tables only (jinja2/): a Jinja2 template compiles to Python
+        # The rows of the busiest tables only (jinja/): a Jinja2 template compiles to Python
         # and renders fifty rows several times faster than the Django template language.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [BASE_DIR / "jinja2"],
+        "DIRS": [BASE_DIR / "jinja"],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "pipeline_crm.jinja2.environment"},
     },

@@ -3,8 +3,8 @@ from urllib.parse import urlencode
 
 from django import template
 from django.template import engines
-from django.utils.safestring import mark_safe
 from django.utils.formats import number_format
+from django.utils.safestring import mark_safe
 
 from pipeline_crm import lookups
 
@@ -48,7 +48,7 @@ def panel_key(filterset) -> str:
 
 @register.simple_tag
 def jinja_rows(template_name: str, table) -> str:
-    """The rows of `table`'s page rendered by the Jinja2 template `template_name` (jinja2/),
+    """The rows of `table`'s page rendered by the Jinja2 template `template_name` (jinja/),
     given the `records` and what the table's `row_context()` adds.
 
     The template escapes everything it prints (autoescape), so its output is safe HTML.
