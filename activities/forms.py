@@ -146,7 +146,7 @@ class ActivityForm(forms.ModelForm):
             contact=cleaned.get("contact"),
             opportunity=cleaned.get("opportunity"),
         )
-        if probe.account is not None:
+        if probe.account_id is not None:
             for field, message in check_links(probe).items():
                 self.add_error(field, forms.ValidationError(message, code="link"))
         return cleaned

@@ -25,7 +25,13 @@ from .filters import AgendaFilter
 from .forms import ActivityForm, DocumentForm, RescheduleForm, rounded_now
 from .ical import build_calendar, feed_version
 from .models import Activity, CalendarToken
-from .panels import activities_panel, documents_panel, new_activity_form, panel_object
+from .panels import (
+    activities_panel,
+    documents_panel,
+    new_activity_form,
+    panel_names,
+    panel_object,
+)
 
 AGENDA_PER_PAGE = 50  # as every list: a hundred rows of forms cost 200 ms to render
 FEED_CACHE_SECONDS = 3600
@@ -150,10 +156,13 @@ def _panel_response(request, obj, form=None):
 @require_http_methods(["GET", "POST"])
 def activity_create(request):
     """Log an activity: from its page, or from an account, contact or deal panel (htmx)."""
-    panel = request.POST.get("panel") if request.method == "POST" else None
+    panel = request.POST.get("panel") if request.method == "POST" else request.GET.get("panel")
     if panel:
         obj = panel_object(panel)
-        form = new_activity_form(request.user, obj, data=request.POST)
+        form = new_activity_form(request.user, obj, data=request.POST or None)
+        if request.method == "GET" and request.htmx:  # a panel's form, opened
+            context = {"form": form, **panel_names(obj)}
+            return _htmx(render(request, "activities/partials/panel_form.html", context))
     else:
         obj = None
         initial = {"owner": request.user, "start": rounded_now(), **_preselection(request)}

@@ -5,8 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.urls import reverse
 
 from activities.agenda import company_today
+from activities.models import ActivityType
 from activities.panels import PANEL_LIMIT
 
 from ..factories import (
@@ -42,7 +44,46 @@ def test_account_panel_lists_planned_first_then_done_newest_first(salesperson):
     order = ["Tomorrow", "Next month", "Done lately", "Done long ago"]
     positions = [html.index(subject) for subject in order]
     assert positions == sorted(positions)
-    assert "Log activity" in html and f'name="panel" value="account:{account.pk}"' in html
+    assert "Log activity" in html and f"panel=account%3A{account.pk}" in html
+    assert "<select" not in html  # the form loads when opened
+
+
+def test_the_panel_form_loads_when_opened_and_falls_back_to_a_page(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    client = client_for(salesperson)
+    url = reverse("activities:create")
+    params = {"panel": f"opportunity:{deal.pk}", "next": deal.get_absolute_url()}
+
+    fragment = client.get(url, params, headers={"hx-request": "true"})
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert f'name="panel" value="opportunity:{deal.pk}"' in fragment.text
+    assert f'hx-target="#activities-opportunity-{deal.pk}"' in fragment.text
+    assert "HX-Request" in fragment["Vary"]
+
+    page = client.get(url, params)
+    assert "<html" in page.text and f'value="opportunity:{deal.pk}"' in page.text
+    response = client.post(
+        url,
+        {
+            "panel": f"opportunity:{deal.pk}",
+            "next": deal.get_absolute_url(),
+            f"log-opportunity-{deal.pk}-type": ActivityType.objects.first().pk,
+            f"log-opportunity-{deal.pk}-subject": "Without JavaScript",
+            f"log-opportunity-{deal.pk}-start": "2026-11-24T10:00",
+            f"log-opportunity-{deal.pk}-owner": salesperson.pk,
+            f"log-opportunity-{deal.pk}-account": deal.account_id,
+            f"log-opportunity-{deal.pk}-opportunity": deal.pk,
+        },
+    )
+    assert response.status_code == 302, response.content
+    assert response["Location"] == deal.get_absolute_url()
+    assert deal.activities.get().subject == "Without JavaScript"
+
+
+def test_an_unknown_panel_form_is_404(client_for, salesperson):
+    url = reverse("activities:create")
+    response = client_for(salesperson).get(url, {"panel": "opportunity:999999"})
+    assert response.status_code == 404
 
 
 def test_contact_panel_shows_only_the_contacts_activities(salesperson):
@@ -179,3 +220,19 @@ def test_reminders_queries_do_not_grow(salesperson, django_assert_max_num_querie
     OpportunityFactory.create_batch(rows, owner=salesperson, next_action_date=company_today())
     with django_assert_max_num_queries(8):
         render("{% my_reminders user %}", salesperson)
+
+
+def test_a_panel_post_without_its_account_is_refused_not_a_crash(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    response = client_for(salesperson).post(
+        reverse("activities:create"),
+        {
+            "panel": f"opportunity:{deal.pk}",
+            f"log-opportunity-{deal.pk}-type": ActivityType.objects.first().pk,
+            f"log-opportunity-{deal.pk}-subject": "Tampered",
+            f"log-opportunity-{deal.pk}-start": "2026-11-24T10:00",
+            f"log-opportunity-{deal.pk}-owner": salesperson.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert not deal.activities.exists()
