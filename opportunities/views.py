@@ -15,6 +15,7 @@ from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.exports import FORMATS, export_rows
 from pipeline_crm.history import Origin, history_entries
 from pipeline_crm.listing import PER_PAGE
+from pipeline_crm.lookups import attach_lookups
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.roles import is_manager
 
@@ -141,12 +142,17 @@ def _back_to_list(request) -> str:
     return f"{url}?{query}" if query else url
 
 
+# The deal page's lookups beyond those `get_opportunity` joins.
+DETAIL_LOOKUPS = ("deal_type", "source", "forecast_category", "competitor", "loss_reason")
+
+
 def opportunity_detail(request, pk: int):
     company = CompanySettings.load()
     today = timezone.localdate()
     opportunity = get_opportunity(
         pk, Opportunity.objects.with_stale_flag(today, company.stale_days)
     )
+    attach_lookups(opportunity, DETAIL_LOOKUPS, request)
     lines = list(opportunity.lines.select_related("product", "product__group"))
     records = opportunity.history.select_related("history_user")
     line_records = OpportunityLine.history.filter(opportunity_id=opportunity.pk).select_related(

@@ -2,6 +2,7 @@ from uuid import uuid4
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
@@ -66,3 +67,24 @@ def watch_lookups() -> None:
     m2m_changed.connect(
         lookups_changed, sender=User.groups.through, dispatch_uid="lookups_changed:groups"
     )
+
+
+def lookup_rows(model: type[models.Model], request=None) -> dict:
+    """Every row of the lookup table `model` by pk, read once per lookup version and process."""
+    key = f"lookup-rows:{model._meta.label}:{lookups_version(request)}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = {row.pk: row for row in model._default_manager.all()}
+        cache.set(key, rows, 3600)
+    return rows
+
+
+def attach_lookups(obj: models.Model, names: tuple[str, ...], request=None) -> None:
+    """Fill `obj`'s foreign keys `names` (to lookup tables) from `lookup_rows`: a page that
+    shows them reads no row of its own. One missing (just added elsewhere) loads as usual."""
+    for name in names:
+        field = obj._meta.get_field(name)
+        pk = getattr(obj, field.attname)
+        row = lookup_rows(field.related_model, request).get(pk) if pk is not None else None
+        if row is not None:
+            setattr(obj, name, row)

@@ -71,3 +71,19 @@ def test_a_cached_panel_saves_the_choice_queries(
     client.get(LIST)
     with django_assert_max_num_queries(10):  # session, user, role, settings, version, rows
         assert client.get(LIST).status_code == 200
+
+
+def test_the_deal_page_reads_its_lookups_once_per_version(
+    client_for, salesperson, django_assert_max_num_queries
+):
+    from opportunities.models import DealType
+
+    deal = OpportunityFactory(owner=salesperson, deal_type=DealType.objects.first())
+    client = client_for(salesperson)
+    client.get(deal.get_absolute_url())
+    with django_assert_max_num_queries(19):
+        warm = client.get(deal.get_absolute_url())
+    assert deal.deal_type.name in warm.text
+    deal.deal_type.name = "Renamed type"
+    deal.deal_type.save()
+    assert "Renamed type" in client.get(deal.get_absolute_url()).text
