@@ -1,5 +1,6 @@
 """gunicorn settings; every value can be overridden from the environment."""
 
+import gc
 import multiprocessing
 import os
 
@@ -13,3 +14,10 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Take what the worker has loaded (Django, the apps, their modules) out of the garbage
+    collector's sight: a full collection then scans what requests create, not 130,000
+    long-lived objects (2-4 ms a request, in bursts that made the slowest requests)."""
+    gc.freeze()

@@ -115,12 +115,12 @@ LIST_FIELDS = (
     "expected_close_date",
     "next_action_date",
     "account__name",
-    "owner__username",
-    "owner__first_name",
-    "owner__last_name",
-    "stage__name",
-    "business_area__name",
+    "owner",
+    "stage",
+    "business_area",
 )
+# The list's relations that come from `lookup_rows` instead of joins (see `for_list`).
+LIST_LOOKUPS = ("owner", "stage", "business_area")
 
 
 BOARD_FIELDS = (
@@ -214,8 +214,12 @@ class OpportunityQuerySet(models.QuerySet):
         )
 
     def for_list(self):
-        """The list's columns and no more: each join and column costs planning and Python."""
-        return self.select_related("account", "owner", "stage", "business_area").only(*LIST_FIELDS)
+        """The list's columns and no more: each join and column costs planning and Python.
+
+        The owner, stage and business area are not joined: the caller attaches them from the
+        lookup cache (`LIST_LOOKUPS`, `pipeline_crm.lookups.attach_lookups`).
+        """
+        return self.select_related("account").only(*LIST_FIELDS)
 
     def for_board(self):
         """A card's fields and no more (a board shows up to twenty cards per stage)."""

@@ -1,11 +1,13 @@
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
 
+from pipeline_crm.lookups import attach_lookups
 from pipeline_crm.money import ZERO
 from pipeline_crm.templatetags.crm import money
 
-from .models import Opportunity
+from .models import LIST_LOOKUPS, Opportunity
 
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}, "tf": {"class": "num"}}
 
@@ -36,10 +38,11 @@ class DealRows(TableQuerysetData):
 
     counts = None
 
-    def __init__(self, deals, *, rows, totals_source=None):
+    def __init__(self, deals, *, rows, totals_source=None, request=None):
         super().__init__(deals)
         self.rows = rows
         self.totals_source = totals_source
+        self.request = request
 
     def totals(self) -> dict:
         """The footer's totals, from `DealTotals` where the filters allow (`totals_source`)."""
@@ -65,6 +68,7 @@ class DealRows(TableQuerysetData):
             return super().__getitem__(key)
         ids = self.data.page_ids(key.start or 0, key.stop, counts=self.counts)
         rows = {row.pk: row for row in self.rows.filter(pk__in=ids)}
+        attach_lookups(rows.values(), LIST_LOOKUPS, self.request)
         return [rows[pk] for pk in ids if pk in rows]
 
 
@@ -145,5 +149,14 @@ class OpportunityTable(tables.Table):
     totals = None  # the footer's figures, set by the view
 
     def row_context(self) -> dict:
-        """What the rows' template (`jinja_rows`) needs beside the deals."""
-        return {"labels": ROW_LABELS, "status_badges": STATUS_BADGES}
+        """What the rows' template (`jinja_rows`) needs beside the deals: words translated
+        once, not per row, and the pages' addresses (`<prefix><pk>/`, as `get_absolute_url`)."""
+        return {
+            "labels": {key: str(label) for key, label in ROW_LABELS.items()},
+            "statuses": {
+                value: (str(label), STATUS_BADGES[value])
+                for value, label in Opportunity.Status.choices
+            },
+            "deal_url": reverse("opportunities:list"),
+            "account_url": reverse("accounts:list"),
+        }

@@ -76,7 +76,8 @@ def opportunity_list(request):
         return export_rows(opportunity_export_rows(ordered), fmt, "opportunities")
     rows = Opportunity.objects.for_list().with_stale_flag(filterset.today, company.stale_days)
     table = _list_table(
-        request, DealRows(filterset.qs, rows=rows, totals_source=filterset.totals_source())
+        request,
+        DealRows(filterset.qs, rows=rows, totals_source=filterset.totals_source(), request=request),
     )
     table.totals = totals = table.data.totals()
     RequestConfig(

@@ -70,7 +70,8 @@ def watch_lookups() -> None:
 
 
 def lookup_rows(model: type[models.Model], request=None) -> dict:
-    """Every row of the lookup table `model` by pk, read once per lookup version and process."""
+    """Every row of the lookup table `model` (or of the users) by pk, read once per lookup
+    version and process."""
     key = f"lookup-rows:{model._meta.label}:{lookups_version(request)}"
     rows = cache.get(key)
     if rows is None:
@@ -79,12 +80,17 @@ def lookup_rows(model: type[models.Model], request=None) -> dict:
     return rows
 
 
-def attach_lookups(obj: models.Model, names: tuple[str, ...], request=None) -> None:
-    """Fill `obj`'s foreign keys `names` (to lookup tables) from `lookup_rows`: a page that
-    shows them reads no row of its own. One missing (just added elsewhere) loads as usual."""
+def attach_lookups(objs, names: tuple[str, ...], request=None) -> None:
+    """Fill the foreign keys `names` of `objs` (instances of one model) from `lookup_rows`:
+    a page that shows them reads no row of its own. A row missing from the cache (just added
+    elsewhere) loads as usual when read."""
+    objs = [objs] if isinstance(objs, models.Model) else list(objs)
+    if not objs:
+        return
     for name in names:
-        field = obj._meta.get_field(name)
-        pk = getattr(obj, field.attname)
-        row = lookup_rows(field.related_model, request).get(pk) if pk is not None else None
-        if row is not None:
-            setattr(obj, name, row)
+        field = objs[0]._meta.get_field(name)
+        rows = lookup_rows(field.related_model, request)
+        for obj in objs:
+            row = rows.get(getattr(obj, field.attname))
+            if row is not None:
+                field.set_cached_value(obj, row)

@@ -87,3 +87,19 @@ def test_the_deal_page_reads_its_lookups_once_per_version(
     deal.deal_type.name = "Renamed type"
     deal.deal_type.save()
     assert "Renamed type" in client.get(deal.get_absolute_url()).text
+
+
+def test_list_rows_show_renamed_lookups_and_link_their_pages(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson, business_area=BusinessAreaFactory(name="Väst"))
+    client = client_for(salesperson)
+    client.get(LIST)
+    deal.stage.name = "Renamed stage"
+    deal.stage.save()
+    salesperson.first_name = "Alicia"
+    salesperson.save()
+    html = client.get(LIST).text
+    row = html[html.index(f'name="selected" value="{deal.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Renamed stage" in row and "Alicia Andersson" in row and "Väst" in row
+    assert f'href="{deal.get_absolute_url()}"' in row
+    assert f'href="{deal.account.get_absolute_url()}"' in row

@@ -133,6 +133,7 @@ class Command(BaseCommand):
                 "seed_demo", deals=options["deals"], stdout=self.stderr, stderr=self.stderr
             )
             seed_seconds = perf_counter() - started
+        gc.freeze()  # as gunicorn's post_worker_init does (gunicorn.conf.py)
         with override_settings(**self._settings()), warnings.catch_warnings():
             # WhiteNoise warns once that STATIC_ROOT is missing; irrelevant to these pages.
             warnings.filterwarnings("ignore", message="No directory at")
