@@ -1,7 +1,6 @@
 """The board: a column per active stage, a card per open deal, drag or keyboard to move."""
 
 from django.contrib import messages
-from django.db.models import Count, Sum
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.history import Origin
+from pipeline_crm.lookups import attach_lookups
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO
 
@@ -56,12 +56,7 @@ def board_context(request, data: QueryDict) -> dict:
     filterset, company = _board_filter(request, data)
     deals = filterset.qs
     stages = list(Stage.objects.active())
-    totals = {
-        row["stage"]: row
-        for row in deals.order_by()
-        .values("stage")
-        .annotate(count=Count("pk"), amount=Sum("amount"), weighted=Sum("weighted_amount"))
-    }
+    totals = _stage_totals(filterset)
     # A column's first cards, read one stage at a time from the (status, stage, close date)
     # index: a window over every matching deal would read all of them to show a hundred.
     ordered = _cards(deals, request, company).order_by(*CARD_ORDER)
@@ -70,6 +65,7 @@ def board_context(request, data: QueryDict) -> dict:
         for stage in stages
         if stage.pk in totals
     }
+    attach_lookups([card for column in cards.values() for card in column], ("owner",), request)
     columns = []
     for stage in stages:
         total = totals.get(stage.pk, {})
@@ -99,6 +95,22 @@ def board_context(request, data: QueryDict) -> dict:
     }
 
 
+def _stage_totals(filterset) -> dict:
+    """Count, amount and weighted value per stage of the board's deals, from `DealTotals`
+    where the filters allow (see `OpportunityFilter.totals_source`)."""
+    source = filterset.totals_source(status=Opportunity.Status.OPEN)
+    if source is None:
+        return filterset.qs.totals_per("stage")
+    kept, shared = source
+    totals = kept.totals_per("stage")
+    for stage, row in (shared.totals_per("stage") if shared is not None else {}).items():
+        into = totals.setdefault(stage, {"count": 0, "amount": ZERO, "weighted": ZERO})
+        into["count"] += row["count"]
+        into["amount"] += row["amount"] or ZERO
+        into["weighted"] += row["weighted"] or ZERO
+    return totals
+
+
 def board(request):
     context = board_context(request, request.GET)
     template = "opportunities/partials/board.html" if request.htmx else "opportunities/board.html"
@@ -114,6 +126,7 @@ def board_column(request, stage_pk: int):
     offset = int(request.GET.get("offset", "0") or 0)
     deals = _cards(filterset.qs.filter(stage=stage), request, company).order_by(*CARD_ORDER)
     page = list(deals[offset : offset + CARDS_PER_COLUMN + 1])
+    attach_lookups(page, ("owner",), request)
     more = len(page) > CARDS_PER_COLUMN
     context = {
         "column": {

@@ -79,12 +79,13 @@ class OpportunityFilter(django_filters.FilterSet):
         self.stale_days = stale_days
         self.today = today
 
-    def totals_source(self) -> tuple | None:
+    def totals_source(self, **fixed) -> tuple | None:
         """Where the filtered deals' totals can be read without reading the deals.
 
         Returns (`DealTotals` rows, deals to add) when every filter in use is one of
         DealTotals' keys: "mine" is the user's own rows plus the deals shared with them,
         which are few. None when another filter is in use, or the filters are invalid.
+        `fixed` are keys the queryset itself holds to (the board's status=open).
         """
         if not self.is_valid():
             return None
@@ -96,7 +97,7 @@ class OpportunityFilter(django_filters.FilterSet):
         mine = used.pop("mine", False)
         if set(used) - set(TOTALS_KEYS) or (mine and "owner" in used):
             return None
-        keys, deal_keys = {}, {}
+        keys, deal_keys = dict(fixed), dict(fixed)
         for name, value in used.items():
             if value == getattr(self.filters[name], "null_value", None):
                 keys[name], deal_keys[f"{name}__isnull"] = NO_AREA, True  # "(none)"

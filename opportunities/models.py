@@ -132,9 +132,6 @@ BOARD_FIELDS = (
     "expected_close_date",
     "owner",
     "account__name",
-    "owner__username",
-    "owner__first_name",
-    "owner__last_name",
 )
 
 
@@ -222,8 +219,9 @@ class OpportunityQuerySet(models.QuerySet):
         return self.select_related("account").only(*LIST_FIELDS)
 
     def for_board(self):
-        """A card's fields and no more (a board shows up to twenty cards per stage)."""
-        return self.select_related("account", "owner").only(*BOARD_FIELDS)
+        """A card's fields and no more (a board shows up to twenty cards per stage); the owner
+        comes from the lookup cache, as on the list (`LIST_LOOKUPS`)."""
+        return self.select_related("account").only(*BOARD_FIELDS)
 
     def with_product(self, product):
         return self.filter(
@@ -242,6 +240,11 @@ class OpportunityQuerySet(models.QuerySet):
         result["amount"] = round_money(result["amount"] or ZERO)
         result["weighted"] = round_money(result["weighted"] or ZERO)
         return result
+
+    def totals_per(self, field: str) -> dict:
+        """Count, amount and weighted value per value of the foreign key `field` (one query)."""
+        rows = self.order_by().values(field).annotate(**_TOTALS).order_by()
+        return {row[field]: row for row in rows}
 
     def totals_by(self, field: str) -> tuple[dict, dict]:
         """`totals()` and the count of deals per value of the foreign key `field` (one query)."""
@@ -541,6 +544,11 @@ class DealTotalsQuerySet(models.QuerySet):
             "amount": round_money(result["amount"] or ZERO),
             "weighted": round_money(result["weighted"] or ZERO),
         }
+
+    def totals_per(self, field: str) -> dict:
+        """Count, amount and weighted value per value of `field`, as `Opportunity`'s."""
+        rows = self.order_by().values(field).annotate(**_SUMMED).order_by()
+        return {row[field]: row for row in rows if row["count"]}
 
     def totals_by(self, field: str) -> tuple[dict, dict]:
         """`totals()` and the count of deals per value of `field`, as `Opportunity`'s

@@ -136,3 +136,31 @@ def test_the_unfiltered_footer_does_not_read_the_deals(client_for, salesperson, 
         client_for(salesperson).get(LIST)
     aggregates = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
     assert aggregates and all("opportunities_dealtotals" in sql for sql in aggregates)
+
+
+BOARD_FILTERS = {
+    "mine (the default)": {},
+    "an owner": {"owner": "other"},
+    "no business area": {"business_area": "null"},
+    "a search": {"q": "Deal"},
+}
+
+
+@pytest.mark.parametrize("params", BOARD_FILTERS.values(), ids=BOARD_FILTERS.keys())
+def test_board_column_totals_equal_the_open_deals(
+    client_for, salesperson, co_responsible, deals, params
+):
+    shared = OpportunityFactory(owner=co_responsible, amount=Decimal("77.70"))
+    shared.co_responsible.add(salesperson)
+    services.close_lost(deals.first(), loss_reason=LossReasonFactory(), user=salesperson)
+    if params.get("owner") == "other":
+        params = {"owner": co_responsible.pk}
+    response = client_for(salesperson).get(reverse("opportunities:board"), params)
+
+    expected = response.context["filter"].qs.totals_per("stage")
+    for column in response.context["columns"]:
+        row = expected.get(column["stage"].pk, {"count": 0, "amount": None, "weighted": None})
+        assert column["count"] == row["count"]
+        assert column["amount"] == (row["amount"] or Decimal("0.00"))
+        assert column["weighted"] == (row["weighted"] or Decimal("0.00"))
+    assert response.context["grand"]["count"] == response.context["filter"].qs.count()
