@@ -3,8 +3,8 @@ from uuid import uuid4
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import models
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db import connections, models
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -45,12 +45,24 @@ def lookups_version(request=None) -> str:
     return version
 
 
+# What a user save must touch to change a page: a login saves last_login alone.
+USER_SHOWN = frozenset({"username", "first_name", "last_name", "email", "is_active"})
+
+
 def lookups_changed(**kwargs) -> None:
-    """Signal receiver: a lookup row or a user was saved or deleted; retire cached fragments."""
+    """Signal receiver: a lookup row or a user was saved or deleted, or the tables migrated;
+    retire cached fragments and rows.
+
+    Writes that send no signal (`QuerySet.update()`, `bulk_create()`, raw SQL) must call it
+    themselves; the app writes lookups and users through `save()` only.
+    """
     from .models import LookupVersion
 
-    if kwargs.get("raw") or not kwargs.get("action", "post_").startswith("post_"):
-        return  # fixtures load raw; group changes signal before and after
+    if not kwargs.get("action", "post_").startswith("post_"):
+        return  # group changes signal before and after
+    fields = kwargs.get("update_fields")
+    if kwargs.get("sender") is get_user_model() and fields and not USER_SHOWN & set(fields):
+        return
     token = uuid4().hex
     if not LookupVersion.objects.filter(pk=1).update(token=token):
         LookupVersion.objects.update_or_create(pk=1, defaults={"token": token})
@@ -67,6 +79,17 @@ def watch_lookups() -> None:
     m2m_changed.connect(
         lookups_changed, sender=User.groups.through, dispatch_uid="lookups_changed:groups"
     )
+    post_migrate.connect(
+        _migrated, sender=apps.get_app_config("pipeline_crm"), dispatch_uid="lookups_migrated"
+    )
+
+
+def _migrated(using="default", **kwargs) -> None:
+    """After `migrate`: a data migration may have changed lookups without a signal."""
+    from .models import LookupVersion
+
+    if LookupVersion._meta.db_table in connections[using].introspection.table_names():
+        lookups_changed()
 
 
 def lookup_rows(model: type[models.Model], request=None) -> dict:

@@ -129,9 +129,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The CRM's working set fits in memory (100,000 deals are 22 MB), where reading a row by
     # index costs about what reading it in sequence does. PostgreSQL's default cost of 4 for
     # a random read assumes spinning disks: it hashed all 5,000 accounts to join fifty deals.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
-        "DJANGO_PG_OPTIONS", "-c random_page_cost=1.1"
+    # DATABASE_URL's own ?options= are kept; DJANGO_PG_OPTIONS="" sends none (PgBouncer).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = " ".join(
+        part
+        for part in (
+            options.get("options", ""),
+            os.environ.get("DJANGO_PG_OPTIONS", "-c random_page_cost=1.1"),
+        )
+        if part
     )
+    if not options["options"]:
+        del options["options"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 

@@ -103,3 +103,28 @@ def test_list_rows_show_renamed_lookups_and_link_their_pages(client_for, salespe
     assert "Renamed stage" in row and "Alicia Andersson" in row and "Väst" in row
     assert f'href="{deal.get_absolute_url()}"' in row
     assert f'href="{deal.account.get_absolute_url()}"' in row
+
+
+def test_a_login_keeps_the_version(client, salesperson):
+    salesperson.set_password("a-long-secret-4711")
+    salesperson.save()
+    before = lookups_version()
+    response = client.post(
+        reverse("login"), {"username": "alice", "password": "a-long-secret-4711"}
+    )
+    assert response.status_code == 302
+    assert lookups_version() == before
+
+
+def test_loaded_fixtures_and_migrations_give_a_new_version(tmp_path, salesperson):
+    from django.core.management import call_command
+
+    fixture = tmp_path / "area.json"
+    fixture.write_text(
+        '[{"model": "accounts.businessarea", "pk": 9001, "fields": {"name": "Fixture area"}}]'
+    )
+    before = lookups_version()
+    call_command("loaddata", str(fixture), verbosity=0)
+    after_fixture = lookups_version()
+    call_command("migrate", verbosity=0)
+    assert len({before, after_fixture, lookups_version()}) == 3
