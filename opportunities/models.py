@@ -579,9 +579,11 @@ class DealTotals(models.Model):
     """Count, amount and weighted value of the deals per stage, owner, business area and status.
 
     Kept by the database itself, in the transaction of every insert, update and delete of a
-    deal, whatever the path (triggers in migration 0006), so the list's footer and its
+    deal, whatever the path (triggers, migrations 0006 and 0008), so the list's footer and its
     per-stage counts read a few hundred rows instead of every deal. The keys are plain ids
-    (deals without a business area under `NO_AREA`); a row may hold zeros.
+    (deals without a business area under `NO_AREA`). On PostgreSQL each change adds rows
+    (no row is shared between writers, so none waits for another) and now and then they are
+    folded into one per key: always read them summed.
     """
 
     stage = models.BigIntegerField()
@@ -597,11 +599,6 @@ class DealTotals(models.Model):
     class Meta:
         verbose_name = _("deal totals")
         verbose_name_plural = _("deal totals")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["stage", "owner", "business_area", "status"], name="deal_totals_key"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.stage}/{self.owner}/{self.business_area}/{self.status}: {self.count}"

@@ -2,10 +2,12 @@
 the list's footer and page counts read it wherever the filters allow."""
 
 import itertools
+import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -21,12 +23,18 @@ LIST = reverse("opportunities:list")
 
 
 def _kept_equals_deals():
-    """Every (stage, owner, area, status) of DealTotals against a GROUP BY over the deals."""
+    """Every (stage, owner, area, status) of DealTotals, summed, against the deals."""
     kept = {
-        (row.stage, row.owner, row.business_area, row.status): (row.count, row.amount, row.weighted)
-        for row in DealTotals.objects.exclude(count=0)
+        (row["stage"], row["owner"], row["business_area"], row["status"]): (
+            row["n"],
+            row["a"],
+            row["w"],
+        )
+        for row in DealTotals.objects.values("stage", "owner", "business_area", "status")
+        .annotate(n=Sum("count"), a=Sum("amount"), w=Sum("weighted"))
+        .order_by()
+        if row["n"] or row["a"] or row["w"]
     }
-    assert not DealTotals.objects.filter(count=0).exclude(amount=0, weighted=0).exists()
     deals = {}
     for deal in Opportunity.objects.all():
         key = (deal.stage_id, deal.owner_id, deal.business_area_id or NO_AREA, deal.status)
@@ -164,3 +172,55 @@ def test_board_column_totals_equal_the_open_deals(
         assert column["amount"] == (row["amount"] or Decimal("0.00"))
         assert column["weighted"] == (row["weighted"] or Decimal("0.00"))
     assert response.context["grand"]["count"] == response.context["filter"].qs.count()
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's concurrent writers"
+)
+
+
+@postgresql_only
+def test_folding_keeps_the_sums_and_leaves_one_row_per_key(deals, salesperson):
+    for deal in deals:
+        deal.amount += Decimal("1.00")
+        deal.save()
+    before = _kept_equals_deals()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT opportunities_fold_deal_totals()")
+    assert _kept_equals_deals() == before
+    assert DealTotals.objects.count() == len(before)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_bulk_changes_of_different_deals_do_not_deadlock():
+    alice, bob = UserFactory(username="a1"), UserFactory(username="b1")
+    first, second, third = list(Stage.objects.filter(is_active=True).order_by("order")[:3])
+    deals = [
+        OpportunityFactory(owner=owner, stage=first, business_area=None)
+        for owner in (alice, bob, bob, alice)
+    ]
+    barrier = threading.Barrier(2, timeout=10)
+    errors = []
+
+    def move(one, other, stage):
+        try:
+            with transaction.atomic():
+                Opportunity.objects.filter(pk=one.pk).update(stage=stage)
+                barrier.wait()
+                Opportunity.objects.filter(pk=other.pk).update(stage=stage)
+        except (DatabaseError, threading.BrokenBarrierError) as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=move, args=(deals[0], deals[1], second)),
+        threading.Thread(target=move, args=(deals[2], deals[3], third)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    _kept_equals_deals()
