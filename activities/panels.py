@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Account, Contact
 from opportunities.models import Opportunity
+from pipeline_crm.lookups import attach_lookups
 
 from .agenda import Bucket, bucket_counts, company_today
 from .forms import ActivityForm, DocumentForm, rounded_now
@@ -79,7 +80,9 @@ def agenda_url(**params) -> str:
     return f"{reverse('activities:agenda')}?{urlencode(query)}"
 
 
-def activities_panel(user, obj, *, form: ActivityForm | None = None, today: date | None = None):
+def activities_panel(
+    user, obj, *, form: ActivityForm | None = None, today: date | None = None, request=None
+):
     """The activities of an account, contact or deal, and the form to log one.
 
     Planned ones first (soonest first), then done ones (newest first); at most PANEL_LIMIT,
@@ -90,13 +93,14 @@ def activities_panel(user, obj, *, form: ActivityForm | None = None, today: date
     # The panel's own object and its account are known: joining them again only costs planning.
     known = links_for(obj)
     related = [name for name in ("account", "contact", "opportunity") if name not in known]
+    # Types and owners come from the lookup cache: each join cost PostgreSQL more to plan
+    # than the query took to run.
     rows = list(
-        queryset.select_related("type", "owner", *related)
-        .with_edit_flag(user)
-        .in_panel_order()[: PANEL_LIMIT + 1]
+        queryset.select_related(*related).with_edit_flag(user).in_panel_order()[: PANEL_LIMIT + 1]
     )
     total = queryset.count() if len(rows) > PANEL_LIMIT else len(rows)
     rows = rows[:PANEL_LIMIT]
+    attach_lookups(rows, ("type", "owner"), request)
     for activity in rows:
         activity.is_overdue = not activity.is_done and activity.local_date < today
         for name, linked in known.items():
@@ -159,11 +163,12 @@ def documents_panel(user, obj, *, form: DocumentForm | None = None):
     }
 
 
-def previous_next(opportunity: Opportunity) -> dict:
+def previous_next(opportunity: Opportunity, request=None) -> dict:
     """The deal's latest done activity, its next planned one and its next action (seed 002)."""
-    activities = Activity.objects.filter(opportunity=opportunity).select_related("type", "owner")
+    activities = Activity.objects.filter(opportunity=opportunity)
     previous = activities.done().order_by("-start", "-pk").first()
     upcoming = activities.planned().order_by("start", "pk").first()
+    attach_lookups([a for a in (previous, upcoming) if a], ("type", "owner"), request)
     today = company_today()
     return {
         "opportunity": opportunity,

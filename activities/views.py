@@ -147,7 +147,8 @@ def _preselection(request) -> dict:
 
 
 def _panel_response(request, obj, form=None):
-    context = {"request": request, "user": request.user, **activities_panel(request.user, obj)}
+    panel = activities_panel(request.user, obj, request=request)
+    context = {"request": request, "user": request.user, **panel}
     if form is not None:
         context["form"] = form
     return _htmx(render(request, "activities/partials/activities_panel.html", context))

@@ -143,15 +143,25 @@ def _back_to_list(request) -> str:
     return f"{url}?{query}" if query else url
 
 
-# The deal page's lookups beyond those `get_opportunity` joins.
-DETAIL_LOOKUPS = ("deal_type", "source", "forecast_category", "competitor", "loss_reason")
+# The deal page's relations read from the lookup cache (it joins only the account).
+DETAIL_LOOKUPS = (
+    "owner",
+    "stage",
+    "business_area",
+    "deal_type",
+    "source",
+    "forecast_category",
+    "competitor",
+    "loss_reason",
+    "closed_by",
+)
 
 
 def opportunity_detail(request, pk: int):
     company = CompanySettings.load()
     today = timezone.localdate()
     opportunity = get_opportunity(
-        pk, Opportunity.objects.with_stale_flag(today, company.stale_days)
+        pk, Opportunity.objects.with_stale_flag(today, company.stale_days), joins=("account",)
     )
     attach_lookups(opportunity, DETAIL_LOOKUPS, request)
     lines = list(opportunity.lines.select_related("product", "product__group"))

@@ -95,12 +95,19 @@ def _migrated(using="default", **kwargs) -> None:
 def lookup_rows(model: type[models.Model], request=None) -> dict:
     """Every row of the lookup table `model` (or of the users) by pk, read once per lookup
     version and process."""
-    key = f"lookup-rows:{model._meta.label}:{lookups_version(request)}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = {row.pk: row for row in model._default_manager.all()}
-        cache.set(key, rows, 3600)
-    return rows
+    memo = getattr(request, "_lookup_rows", None)
+    if memo is None:
+        memo = {}
+        if request is not None:
+            request._lookup_rows = memo
+    if model not in memo:  # the cache hands out copies: one per request is enough
+        key = f"lookup-rows:{model._meta.label}:{lookups_version(request)}"
+        rows = cache.get(key)
+        if rows is None:
+            rows = {row.pk: row for row in model._default_manager.all()}
+            cache.set(key, rows, 3600)
+        memo[model] = rows
+    return memo[model]
 
 
 def attach_lookups(objs, names: tuple[str, ...], request=None) -> None:

@@ -23,7 +23,8 @@ def _base(context) -> dict:
 @register.inclusion_tag("activities/partials/activities_panel.html", takes_context=True)
 def activities_for(context, obj):
     base = _base(context)
-    return {**base, **activities_panel(context["request"].user, obj)}
+    request = context["request"]
+    return {**base, **activities_panel(request.user, obj, request=request)}
 
 
 @register.inclusion_tag("activities/partials/documents_panel.html", takes_context=True)
@@ -34,7 +35,7 @@ def documents_for(context, obj):
 
 @register.inclusion_tag("activities/partials/previous_next.html", takes_context=True)
 def previous_next_activity(context, opportunity):
-    return {**_base(context), **previous_next(opportunity)}
+    return {**_base(context), **previous_next(opportunity, context.get("request"))}
 
 
 @register.inclusion_tag("activities/partials/reminders.html", takes_context=True)
