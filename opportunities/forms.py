@@ -211,7 +211,9 @@ class BulkActionForm(forms.Form):
         empty_label=_("New stage"),
     )
     owner = UserChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=get_user_model()
+        .objects.filter(is_active=True)
+        .order_by("first_name", "last_name", "username"),
         required=False,
         label=_("New owner"),
         empty_label=_("New owner"),
