@@ -98,17 +98,8 @@ def board_context(request, data: QueryDict) -> dict:
 def _stage_totals(filterset) -> dict:
     """Count, amount and weighted value per stage of the board's deals, from `DealTotals`
     where the filters allow (see `OpportunityFilter.totals_source`)."""
-    source = filterset.totals_source(status=Opportunity.Status.OPEN)
-    if source is None:
-        return filterset.qs.totals_per("stage")
-    kept, shared = source
-    totals = kept.totals_per("stage")
-    for stage, row in (shared.totals_per("stage") if shared is not None else {}).items():
-        into = totals.setdefault(stage, {"count": 0, "amount": ZERO, "weighted": ZERO})
-        into["count"] += row["count"]
-        into["amount"] += row["amount"] or ZERO
-        into["weighted"] += row["weighted"] or ZERO
-    return totals
+    source = filterset.totals_source(status=Opportunity.Status.OPEN) or filterset.qs
+    return source.totals_per("stage")
 
 
 def board(request):

@@ -7,7 +7,16 @@ from accounts.filters import NONE, UserFilter
 from accounts.models import BusinessArea, LeadSource
 
 from .forms import DateInput
-from .models import NO_AREA, DealTotals, DealType, ForecastCategory, Opportunity, Product, Stage
+from .models import (
+    NO_AREA,
+    DealTotals,
+    DealType,
+    ForecastCategory,
+    KeptTotals,
+    Opportunity,
+    Product,
+    Stage,
+)
 
 # The filters `DealTotals` has keys for.
 TOTALS_KEYS = ("status", "stage", "owner", "business_area")
@@ -79,12 +88,12 @@ class OpportunityFilter(django_filters.FilterSet):
         self.stale_days = stale_days
         self.today = today
 
-    def totals_source(self, **fixed) -> tuple | None:
+    def totals_source(self, **fixed) -> KeptTotals | None:
         """Where the filtered deals' totals can be read without reading the deals.
 
-        Returns (`DealTotals` rows, deals to add) when every filter in use is one of
-        DealTotals' keys: "mine" is the user's own rows plus the deals shared with them,
-        which are few. None when another filter is in use, or the filters are invalid.
+        Returns `KeptTotals` when every filter in use is one of DealTotals' keys: "mine" is
+        the user's own rows plus the deals shared with them, which are few. None when another
+        filter is in use, or the filters are invalid.
         `fixed` are keys the queryset itself holds to (the board's status=open).
         """
         if not self.is_valid():
@@ -110,7 +119,7 @@ class OpportunityFilter(django_filters.FilterSet):
             shared = Opportunity.objects.filter(co_responsible=user, **deal_keys).exclude(
                 owner=user
             )
-        return DealTotals.objects.filter(**keys), shared
+        return KeptTotals(DealTotals.objects.filter(**keys), shared)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

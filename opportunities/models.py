@@ -546,26 +546,48 @@ class DealTotalsQuerySet(models.QuerySet):
         }
 
     def totals_per(self, field: str) -> dict:
-        """Count, amount and weighted value per value of `field`, as `Opportunity`'s."""
+        """Count, amount and weighted value per value of `field`, as `Opportunity`'s (deals
+        without a business area under None)."""
         rows = self.order_by().values(field).annotate(**_SUMMED).order_by()
-        return {row[field]: row for row in rows if row["count"]}
+        none = NO_AREA if field == "business_area" else None
+        return {None if row[field] == none else row[field]: row for row in rows if row["count"]}
+
+
+class KeptTotals:
+    """The totals of filtered deals read from `DealTotals` rows (`kept`), plus the deals that
+    a key cannot select and that are not among them (`shared`: the deals shared with a user,
+    for "mine"), with `OpportunityQuerySet`'s reading methods."""
+
+    def __init__(self, kept: DealTotalsQuerySet, shared=None):
+        self.parts = [kept] if shared is None else [kept, shared]
+
+    def totals(self) -> dict:
+        return _added(part.totals() for part in self.parts)
+
+    def totals_per(self, field: str) -> dict:
+        merged = {}
+        for part in self.parts:
+            for value, row in part.totals_per(field).items():
+                merged[value] = _added([merged.get(value, _NOTHING), row])
+        return merged
 
     def totals_by(self, field: str) -> tuple[dict, dict]:
-        """`totals()` and the count of deals per value of `field`, as `Opportunity`'s
-        (deals without a business area under None); one query."""
-        groups = list(self.order_by().values(field).annotate(**_SUMMED).order_by())
-        totals = {
-            "count": sum(group["count"] for group in groups),
-            "amount": round_money(sum((group["amount"] for group in groups), ZERO)),
-            "weighted": round_money(sum((group["weighted"] for group in groups), ZERO)),
-        }
-        counts = {}
-        for group in groups:
-            value = group[field]
-            if field == "business_area" and value == NO_AREA:
-                value = None
-            counts[value] = group["count"]
-        return totals, counts
+        per = self.totals_per(field)
+        totals = _added(per.values())
+        totals["amount"] = round_money(totals["amount"])
+        totals["weighted"] = round_money(totals["weighted"])
+        return totals, {value: row["count"] for value, row in per.items()}
+
+
+_NOTHING = {"count": 0, "amount": ZERO, "weighted": ZERO}
+
+
+def _added(parts) -> dict:
+    result = dict(_NOTHING)
+    for part in parts:
+        for key in result:
+            result[key] += part[key] or 0
+    return result
 
 
 _SUMMED = {

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
 
 from pipeline_crm.lookups import attach_lookups
-from pipeline_crm.money import ZERO
 from pipeline_crm.templatetags.crm import money
 
 from .models import LIST_LOOKUPS, Opportunity
@@ -46,22 +45,12 @@ class DealRows(TableQuerysetData):
 
     def totals(self) -> dict:
         """The footer's totals, from `DealTotals` where the filters allow (`totals_source`)."""
+        source = self.data if self.totals_source is None else self.totals_source
         sort = self.data.lookup_sort()
-        if self.totals_source is None:
-            if sort is None:
-                return self.data.totals()
-            totals, self.counts = self.data.totals_by(sort[0])
-            return totals
-        kept, shared = self.totals_source
-        parts = [kept, shared] if shared is not None else [kept]
         if sort is None:
-            return _added(part.totals() for part in parts)
-        results = [part.totals_by(sort[0]) for part in parts]
-        self.counts = {}
-        for _totals, counts in results:
-            for value, count in counts.items():
-                self.counts[value] = self.counts.get(value, 0) + count
-        return _added(totals for totals, _counts in results)
+            return source.totals()
+        totals, self.counts = source.totals_by(sort[0])
+        return totals
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
@@ -70,14 +59,6 @@ class DealRows(TableQuerysetData):
         rows = {row.pk: row for row in self.rows.filter(pk__in=ids)}
         attach_lookups(rows.values(), LIST_LOOKUPS, self.request)
         return [rows[pk] for pk in ids if pk in rows]
-
-
-def _added(totals) -> dict:
-    result = {"count": 0, "amount": ZERO, "weighted": ZERO}
-    for part in totals:
-        for key in result:
-            result[key] += part[key]
-    return result
 
 
 # The words of a deal row (jinja/opportunities/deal_rows.html) and the badge of each status.
