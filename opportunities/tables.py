@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
 
+from pipeline_crm import jinja2
 from pipeline_crm.lookups import attach_lookups
 from pipeline_crm.templatetags.crm import money
 
@@ -133,7 +134,7 @@ class OpportunityTable(tables.Table):
         """What the rows' template (`jinja_rows`) needs beside the deals: words translated
         once, not per row, and the pages' addresses (`<prefix><pk>/`, as `get_absolute_url`)."""
         return {
-            "labels": {key: str(label) for key, label in ROW_LABELS.items()},
+            "labels": jinja2.translated(ROW_LABELS),
             "statuses": {
                 value: (str(label), STATUS_BADGES[value])
                 for value, label in Opportunity.Status.choices

@@ -1,9 +1,9 @@
 from django import template
-from django.template import engines
 from django.urls import reverse
 from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from pipeline_crm import jinja2
 
 register = template.Library()
 
@@ -27,17 +27,15 @@ CARD_LABELS = {"weighted": _("weighted"), "move_to": _("Move to stage"), "move":
 
 @register.simple_tag(takes_context=True)
 def board_cards(context, column, move_options) -> str:
-    """A column's cards rendered by their Jinja2 template, which escapes what it prints."""
-    template = engines["jinja2"].get_template("opportunities/board_cards.html")
-    return mark_safe(
-        template.render(
-            {
-                "cards": column["cards"],
-                "move_options": move_options,
-                "board_query": context.get("board_query", ""),
-                "csrf_token": str(context.get("csrf_token", "")),
-                "deal_url": reverse("opportunities:list"),
-                "labels": {key: str(label) for key, label in CARD_LABELS.items()},
-            }
-        )
+    """A column's cards rendered by their Jinja2 template."""
+    return jinja2.render(
+        "opportunities/board_cards.html",
+        {
+            "cards": column["cards"],
+            "move_options": move_options,
+            "board_query": context.get("board_query", ""),
+            "csrf_token": str(context.get("csrf_token", "")),
+            "deal_url": reverse("opportunities:list"),
+            "labels": jinja2.translated(CARD_LABELS),
+        },
     )

@@ -2,11 +2,9 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import template
-from django.template import engines
 from django.utils.formats import number_format
-from django.utils.safestring import mark_safe
 
-from pipeline_crm import lookups
+from pipeline_crm import jinja2, lookups
 
 register = template.Library()
 
@@ -51,8 +49,6 @@ def jinja_rows(template_name: str, table) -> str:
     """The rows of `table`'s page rendered by the Jinja2 template `template_name` (jinja/),
     given the `records` and what the table's `row_context()` adds.
 
-    The template escapes everything it prints (autoescape), so its output is safe HTML.
     """
-    template = engines["jinja2"].get_template(template_name)
     records = [row.record for row in table.paginated_rows]
-    return mark_safe(template.render({"records": records, **table.row_context()}))
+    return jinja2.render(template_name, {"records": records, **table.row_context()})
