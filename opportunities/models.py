@@ -442,7 +442,14 @@ class Opportunity(Versioned):
             models.Index(fields=["stage", "id"], name="opp_stage_id"),
             models.Index(fields=["owner", "id"], name="opp_owner_id"),
             models.Index(fields=["business_area", "id"], name="opp_area_id"),
-            models.Index(fields=["status", "expected_close_date"], name="opp_status_close"),
+            # The footer sums open deals by close date (a date range, the stale rule) from this
+            # index alone: the amounts ride along (INCLUDE is PostgreSQL's; SQLite builds a
+            # plain index). Migration 0009 adds one by id for sums over a list of deals.
+            models.Index(
+                fields=["status", "expected_close_date", "stage_date"],
+                include=["business_area", "id", "amount", "weighted_amount"],
+                name="opp_status_close_sums",
+            ),
             models.Index(
                 fields=["status", "stage", "expected_close_date"], name="opp_status_stage"
             ),
@@ -513,6 +520,8 @@ class OpportunityLine(models.Model):
         verbose_name = _("line")
         verbose_name_plural = _("lines")
         ordering = ("pk",)
+        # The product filter reads the deals of a product from this index alone.
+        indexes = [models.Index(fields=["product", "opportunity"], name="line_product_deal")]
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pipeline_crm.lookups.LookupMemoMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -141,6 +142,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     if not options["options"]:
         del options["options"]
+    # A page runs the same dozen statements for every deal: prepared on a connection's second
+    # use, they are planned once instead of on every request (planning cost as much as running
+    # them). Prepared statements need server-side binding; DJANGO_PG_PREPARE="" turns both off
+    # (a PgBouncer older than 1.21 in transaction mode).
+    prepare_threshold = os.environ.get("DJANGO_PG_PREPARE", "2")
+    if prepare_threshold:
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", int(prepare_threshold))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
