@@ -1,3 +1,4 @@
+from contextvars import ContextVar
 from uuid import uuid4
 
 from django.apps import apps
@@ -32,17 +33,64 @@ class Lookup(models.Model):
         return self.name
 
 
+# What the current request has read under the lookup version (`LookupMemoMiddleware`).
+_request_memo: ContextVar[dict | None] = ContextVar("lookups_memo", default=None)
+
+
+class LookupMemoMiddleware:
+    """Gives every request a memo: the lookup version is read at most once a request, and
+    whatever is cached under it (`versioned`) is fetched from the cache once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_memo.reset(token)
+
+
+def _memo(request=None) -> dict | None:
+    memo = _request_memo.get()
+    if memo is None and request is not None:
+        memo = request.__dict__.setdefault("_lookups_memo", {})
+    return memo
+
+
 def lookups_version(request=None) -> str:
     """The current lookup version (see `LookupVersion`), read once per request."""
     from .models import LookupVersion
 
-    version = getattr(request, "_lookups_version", None)
-    if version is None:
-        token = LookupVersion.objects.filter(pk=1).values_list("token", flat=True).first()
-        version = token or "initial"
-        if request is not None:
-            request._lookups_version = version
+    memo = _memo(request)
+    if memo is not None and "version" in memo:
+        return memo["version"]
+    token = LookupVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    version = token or "initial"
+    if memo is not None:
+        memo["version"] = version
     return version
+
+
+def versioned(key: str, load, request=None):
+    """`load()`, cached for every process under the lookup version and kept for the request.
+
+    For what changes only with lookups, users and settings (`lookups_changed`). Outside a
+    request (a command, a test calling a service) it simply loads: there is no version read to
+    share.
+    """
+    memo = _memo(request)
+    if memo is None:
+        return load()
+    if key not in memo:  # the cache hands out copies: one per request is enough
+        cache_key = f"{key}:{lookups_version(request)}"
+        value = cache.get(cache_key)
+        if value is None:
+            value = load()
+            cache.set(cache_key, value, 3600)
+        memo[key] = value
+    return memo[key]
 
 
 # What a user save must touch to change a page: a login saves last_login alone.
@@ -50,28 +98,39 @@ USER_SHOWN = frozenset({"username", "first_name", "last_name", "email", "is_acti
 
 
 def lookups_changed(**kwargs) -> None:
-    """Signal receiver: a lookup row or a user was saved or deleted, or the tables migrated;
-    retire cached fragments and rows.
+    """Signal receiver: a lookup row, a user, a group or the company settings were saved or
+    deleted, or the tables migrated; retire cached fragments and rows.
 
     Writes that send no signal (`QuerySet.update()`, `bulk_create()`, raw SQL) must call it
     themselves; the app writes lookups and users through `save()` only.
     """
-    from .models import LookupVersion
+    from .models import CompanySettings, LookupVersion
 
     if not kwargs.get("action", "post_").startswith("post_"):
         return  # group changes signal before and after
-    fields = kwargs.get("update_fields")
-    if kwargs.get("sender") is get_user_model() and fields and not USER_SHOWN & set(fields):
+    sender, fields = kwargs.get("sender"), kwargs.get("update_fields")
+    if sender is get_user_model() and fields and not USER_SHOWN & set(fields):
         return
+    if sender is CompanySettings and kwargs.get("created"):
+        return  # made on first read (`CompanySettings.load`): nothing held the old one
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.clear()  # the rest of this request reads the new version
     token = uuid4().hex
     if not LookupVersion.objects.filter(pk=1).update(token=token):
         LookupVersion.objects.update_or_create(pk=1, defaults={"token": token})
 
 
 def watch_lookups() -> None:
-    """Connect `lookups_changed` to every lookup table, the users and their groups."""
+    """Connect `lookups_changed` to every lookup table, the users, the groups and who is in
+    them, and the company settings."""
+    from django.contrib.auth.models import Group
+
+    from .models import CompanySettings
+
     User = get_user_model()
-    watched = [m for m in apps.get_models() if issubclass(m, Lookup)] + [User]
+    watched = [m for m in apps.get_models() if issubclass(m, Lookup)]
+    watched += [User, Group, CompanySettings]
     for model in watched:
         uid = f"lookups_changed:{model._meta.label}"
         post_save.connect(lookups_changed, sender=model, dispatch_uid=f"{uid}:save")
@@ -92,22 +151,19 @@ def _migrated(using="default", **kwargs) -> None:
         lookups_changed()
 
 
+def is_lookup(model: type[models.Model]) -> bool:
+    """Whether `lookup_rows` may hold every row of `model`: a lookup table, or the users."""
+    return issubclass(model, Lookup) or model is get_user_model()
+
+
 def lookup_rows(model: type[models.Model], request=None) -> dict:
     """Every row of the lookup table `model` (or of the users) by pk, read once per lookup
     version and process."""
-    memo = getattr(request, "_lookup_rows", None)
-    if memo is None:
-        memo = {}
-        if request is not None:
-            request._lookup_rows = memo
-    if model not in memo:  # the cache hands out copies: one per request is enough
-        key = f"lookup-rows:{model._meta.label}:{lookups_version(request)}"
-        rows = cache.get(key)
-        if rows is None:
-            rows = {row.pk: row for row in model._default_manager.all()}
-            cache.set(key, rows, 3600)
-        memo[model] = rows
-    return memo[model]
+    return versioned(
+        f"lookup-rows:{model._meta.label}",
+        lambda: {row.pk: row for row in model._default_manager.all()},
+        request,
+    )
 
 
 def attach_lookups(objs, names: tuple[str, ...], request=None) -> None:

@@ -49,9 +49,13 @@ class CompanySettings(models.Model):
 
     @classmethod
     def load(cls) -> "CompanySettings":
-        """Return the settings row, creating it with the defaults on first need."""
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
+        """Return the settings row, creating it with the defaults on first need.
+
+        Pages read it from the cache (`versioned`); a change through `save()` retires it.
+        """
+        from .lookups import versioned
+
+        return versioned("company-settings", lambda: cls.objects.get_or_create(pk=1)[0])
 
 
 class LookupVersion(models.Model):

@@ -6,14 +6,20 @@ A user in no group has the salesperson's rights.
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext as _
 
+from .lookups import versioned
+
 SALESPERSON = "Salesperson"
 SALES_MANAGER = "Sales manager"
 
 
 def _group_names(user: User) -> frozenset[str]:
-    # Cached on the user object: one query per request, whatever the number of checks.
+    # Kept on the user object for the request's checks, and cached under the lookup version,
+    # which group changes and memberships retire.
     if not hasattr(user, "_crm_group_names"):
-        user._crm_group_names = frozenset(user.groups.values_list("name", flat=True))
+        user._crm_group_names = versioned(
+            f"user-groups:{user.pk}",
+            lambda: frozenset(user.groups.values_list("name", flat=True)),
+        )
     return user._crm_group_names
 
 

@@ -128,3 +128,38 @@ def test_loaded_fixtures_and_migrations_give_a_new_version(tmp_path, salesperson
     after_fixture = lookups_version()
     call_command("migrate", verbosity=0)
     assert len({before, after_fixture, lookups_version()}) == 3
+
+
+def test_changed_company_settings_apply_at_once(client_for, salesperson):
+    from datetime import date, timedelta
+
+    from pipeline_crm.models import CompanySettings
+
+    client = client_for(salesperson)
+    new = reverse("opportunities:create")
+    six_weeks = (date.today() + timedelta(weeks=6)).isoformat()
+    assert f'value="{six_weeks}"' in client.get(new).text
+    settings = CompanySettings.load()
+    settings.close_date_weeks = 2
+    settings.save()
+    two_weeks = (date.today() + timedelta(weeks=2)).isoformat()
+    assert f'value="{two_weeks}"' in client.get(new).text
+
+
+def test_a_new_role_applies_at_once(client_for, other_salesperson, manager):
+    from django.contrib.auth.models import Group
+
+    deal = OpportunityFactory()
+    client = client_for(other_salesperson)
+    edit = reverse("opportunities:edit", args=[deal.pk])
+    assert client.get(edit).status_code == 403
+    other_salesperson.groups.set([Group.objects.get(name="Sales manager")])
+    assert client.get(edit).status_code == 200
+
+
+def test_outside_a_request_versioned_values_are_read_fresh(salesperson):
+    from pipeline_crm.lookups import versioned
+
+    calls = []
+    assert versioned("probe", lambda: calls.append(1) or len(calls)) == 1
+    assert versioned("probe", lambda: calls.append(1) or len(calls)) == 2
