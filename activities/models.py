@@ -77,9 +77,16 @@ class ActivityQuerySet(models.QuerySet):
         return self.select_related("type", "owner", "account", "contact", "opportunity")
 
     def in_panel_order(self):
-        """Planned ones first, soonest first; then done ones, newest first."""
+        """Planned ones first, soonest (then first logged) first; then done ones, newest first."""
         planned_start = models.Case(models.When(is_done=False, then="start"))
-        return self.order_by("is_done", planned_start.asc(nulls_last=True), "-start", "-pk")
+        planned_pk = models.Case(models.When(is_done=False, then="pk"))
+        return self.order_by(
+            "is_done",
+            planned_start.asc(nulls_last=True),
+            planned_pk.asc(nulls_last=True),
+            "-start",
+            "-pk",
+        )
 
     def with_edit_flag(self, user):
         """Annotate `user_can_edit` (owner, the deal's owner or co-responsible, managers)."""
@@ -237,10 +244,8 @@ class DocumentQuerySet(models.QuerySet):
             return self.filter(opportunity=obj)
         raise TypeError(f"Documents hang on accounts and deals, not {type(obj)}")
 
-    def for_list(self):
-        return self.select_related("uploaded_by", "account", "opportunity").order_by(
-            "-uploaded_at", "-pk"
-        )
+    def newest_first(self):
+        return self.order_by("-uploaded_at", "-pk")
 
 
 class Document(models.Model):

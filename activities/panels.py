@@ -80,6 +80,31 @@ def agenda_url(**params) -> str:
     return f"{reverse('activities:agenda')}?{urlencode(query)}"
 
 
+def panel_rows(user, obj, *, today: date, request=None) -> list:
+    """The first PANEL_LIMIT + 1 activities of `obj`'s panel (`in_panel_order`), with their
+    types, owners and links filled in. Read once a request: a deal page shows them in its panel
+    and takes its previous and next activity from them."""
+    memo = request.__dict__.setdefault("_panel_rows", {}) if request is not None else {}
+    key = panel_key(obj)
+    if key in memo:
+        return memo[key]
+    # The panel's own object and its account are known: joining them again only costs planning.
+    known = links_for(obj)
+    related = [name for name in ("account", "contact", "opportunity") if name not in known]
+    # Types and owners come from the lookup cache: each join cost PostgreSQL more to plan
+    # than the query took to run.
+    queryset = Activity.objects.on(obj).select_related(*related).with_edit_flag(user)
+    rows = list(queryset.in_panel_order()[: PANEL_LIMIT + 1])
+    attach_lookups(rows, ("type", "owner"), request)
+    for activity in rows:
+        activity.is_overdue = not activity.is_done and activity.local_date < today
+        for name, linked in known.items():
+            if getattr(activity, f"{name}_id") == linked.pk:
+                setattr(activity, name, linked)
+    memo[key] = rows
+    return rows
+
+
 def activities_panel(
     user, obj, *, form: ActivityForm | None = None, today: date | None = None, request=None
 ):
@@ -88,24 +113,9 @@ def activities_panel(
     Planned ones first (soonest first), then done ones (newest first); at most PANEL_LIMIT,
     with the total and a link to the agenda for the rest.
     """
-    today = today or company_today()
-    queryset = Activity.objects.on(obj)
-    # The panel's own object and its account are known: joining them again only costs planning.
-    known = links_for(obj)
-    related = [name for name in ("account", "contact", "opportunity") if name not in known]
-    # Types and owners come from the lookup cache: each join cost PostgreSQL more to plan
-    # than the query took to run.
-    rows = list(
-        queryset.select_related(*related).with_edit_flag(user).in_panel_order()[: PANEL_LIMIT + 1]
-    )
-    total = queryset.count() if len(rows) > PANEL_LIMIT else len(rows)
+    rows = panel_rows(user, obj, today=today or company_today(), request=request)
+    total = Activity.objects.on(obj).count() if len(rows) > PANEL_LIMIT else len(rows)
     rows = rows[:PANEL_LIMIT]
-    attach_lookups(rows, ("type", "owner"), request)
-    for activity in rows:
-        activity.is_overdue = not activity.is_done and activity.local_date < today
-        for name, linked in known.items():
-            if getattr(activity, f"{name}_id") == linked.pk:
-                setattr(activity, name, linked)
     kind = panel_key(obj).partition(":")[0]
     return {
         "object": obj,
@@ -135,12 +145,17 @@ def panel_names(obj) -> dict:
     }
 
 
-def documents_panel(user, obj, *, form: DocumentForm | None = None):
+def documents_panel(user, obj, *, form: DocumentForm | None = None, request=None):
     """An account's or a deal's documents, newest first, with the upload form where allowed.
 
     An account also lists its deals' documents (read-only here; they are managed on the deal).
     """
-    documents = list(Document.objects.of(obj).for_list())
+    # The panel's object is known and who uploaded comes from the lookup cache: no joins.
+    documents = list(Document.objects.of(obj).newest_first())
+    attach_lookups(documents, ("uploaded_by",), request)
+    link = "opportunity" if isinstance(obj, Opportunity) else "account"
+    for document in documents:
+        setattr(document, link, obj)
     may_upload = can_upload_document(user, obj)
     deal_documents = []
     if isinstance(obj, Opportunity):
@@ -149,7 +164,11 @@ def documents_panel(user, obj, *, form: DocumentForm | None = None):
     else:
         for document in documents:
             document.user_can_delete = can_delete_document(user, document)
-        deal_documents = list(Document.objects.filter(opportunity__account=obj).for_list())
+        deal_documents = list(
+            Document.objects.filter(opportunity__account=obj)
+            .select_related("opportunity")
+            .newest_first()
+        )
     kind = panel_key(obj).partition(":")[0]
     return {
         "object": obj,
@@ -163,18 +182,26 @@ def documents_panel(user, obj, *, form: DocumentForm | None = None):
     }
 
 
-def previous_next(opportunity: Opportunity, request=None) -> dict:
-    """The deal's latest done activity, its next planned one and its next action (seed 002)."""
-    activities = Activity.objects.filter(opportunity=opportunity)
-    previous = activities.done().order_by("-start", "-pk").first()
-    upcoming = activities.planned().order_by("start", "pk").first()
-    attach_lookups([a for a in (previous, upcoming) if a], ("type", "owner"), request)
+def previous_next(opportunity: Opportunity, user, request=None) -> dict:
+    """The deal's latest done activity, its next planned one and its next action (seed 002).
+
+    Both come from the deal's activity panel (`panel_rows`), planned ones first: a query of
+    its own is needed only for the latest done one when the panel holds planned ones alone.
+    """
     today = company_today()
+    rows = panel_rows(user, opportunity, today=today, request=request)
+    upcoming = rows[0] if rows and not rows[0].is_done else None
+    previous = next((activity for activity in rows if activity.is_done), None)
+    if previous is None and len(rows) > PANEL_LIMIT:
+        previous = (
+            Activity.objects.filter(opportunity=opportunity).done().order_by("-start", "-pk")
+        ).first()
+        attach_lookups([previous] if previous else [], ("type", "owner"), request)
     return {
         "opportunity": opportunity,
         "previous": previous,
         "next": upcoming,
-        "next_overdue": upcoming is not None and upcoming.local_date < today,
+        "next_overdue": upcoming is not None and upcoming.is_overdue,
         "next_action_overdue": opportunity.next_action_date is not None
         and opportunity.next_action_date < today,
         "today": today,

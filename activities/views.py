@@ -359,7 +359,10 @@ def _document_target(kind: str, pk: int):
 
 
 def _documents_response(request, target, form=None):
-    context = {"request": request, **documents_panel(request.user, target, form=form)}
+    context = {
+        "request": request,
+        **documents_panel(request.user, target, form=form, request=request),
+    }
     return _htmx(render(request, "activities/partials/documents_panel.html", context))
 
 

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -15,7 +16,7 @@ from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.exports import FORMATS, export_rows
 from pipeline_crm.history import Origin, history_entries
 from pipeline_crm.listing import PER_PAGE
-from pipeline_crm.lookups import attach_lookups
+from pipeline_crm.lookups import attach_lookups, lookup_rows
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.roles import is_manager
 
@@ -37,8 +38,10 @@ from .forms import (
     OpportunityForm,
     ReopenForm,
 )
-from .models import Opportunity, OpportunityLine
+from .models import Opportunity, OpportunityLine, Product
 from .tables import DealRows, OpportunityTable
+
+User = get_user_model()
 
 
 class CountedPaginator(Paginator):
@@ -164,31 +167,22 @@ def opportunity_detail(request, pk: int):
         pk, Opportunity.objects.with_stale_flag(today, company.stale_days), joins=("account",)
     )
     attach_lookups(opportunity, DETAIL_LOOKUPS, request)
-    lines = list(opportunity.lines.select_related("product", "product__group"))
-    records = opportunity.history.select_related("history_user")
-    line_records = OpportunityLine.history.filter(opportunity_id=opportunity.pk).select_related(
-        "history_user"
-    )
-    product_names = dict(
-        OpportunityLine.product.field.related_model.objects.filter(
-            pk__in=line_records.values("product_id")
-        ).values_list("pk", "name")
-    )
-    history = history_entries(records) + history_entries(
-        line_records,
-        label=lambda r: _("Line: %(product)s") % {"product": product_names.get(r.product_id, "")},
-    )
-    history.sort(key=lambda e: e.when, reverse=True)
     editable = can_edit(request.user, opportunity)
+    contacts = list(opportunity.contacts.all())
+    attach_lookups(contacts, ("role",), request)
+    users = lookup_rows(User, request)
+    co_responsible_ids = Opportunity.co_responsible.through.objects.filter(
+        opportunity_id=opportunity.pk
+    ).values_list("user_id", flat=True)
     return render(
         request,
         "opportunities/opportunity_detail.html",
         {
             "opportunity": opportunity,
-            "lines": lines,
-            "contacts": opportunity.contacts.select_related("role"),
-            "co_responsible": opportunity.co_responsible.all(),
-            "history": history,
+            "lines": deal_lines(opportunity, request),
+            "contacts": contacts,
+            "co_responsible": [users[pk] for pk in co_responsible_ids if pk in users],
+            "history": deal_history(opportunity, request),
             "can_edit": editable,
             "can_delete": is_manager(request.user),
             "line_form": LineForm() if editable else None,
@@ -196,6 +190,30 @@ def opportunity_detail(request, pk: int):
             "currency": company.currency,
         },
     )
+
+
+def deal_lines(opportunity: Opportunity, request) -> list[OpportunityLine]:
+    """The deal's lines with their products and product groups from the lookup cache."""
+    lines = list(opportunity.lines.all())
+    attach_lookups(lines, ("product",), request)
+    attach_lookups([line.product for line in lines], ("group",), request)
+    return lines
+
+
+def deal_history(opportunity: Opportunity, request) -> list:
+    """The field-level changes of the deal and of its lines, newest first."""
+    products = lookup_rows(Product, request)
+
+    def line_label(record) -> str:
+        product = products.get(record.product_id)
+        return _("Line: %(product)s") % {"product": product.name if product else ""}
+
+    line_records = OpportunityLine.history.filter(opportunity_id=opportunity.pk)
+    history = history_entries(opportunity.history.all(), request=request) + history_entries(
+        line_records, label=line_label, request=request
+    )
+    history.sort(key=lambda e: e.when, reverse=True)
+    return history
 
 
 def _form_response(request, form, opportunity=None):
@@ -353,7 +371,7 @@ def _lines_response(request, opportunity, form=None, status=200):
     opportunity.refresh_from_db()
     context = {
         "opportunity": opportunity,
-        "lines": opportunity.lines.select_related("product", "product__group"),
+        "lines": deal_lines(opportunity, request),
         "line_form": form or LineForm(),
         "can_edit": True,
         "currency": CompanySettings.load().currency,

@@ -9,6 +9,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .lookups import attach_lookups, is_lookup, lookup_rows
+
 
 class Origin(models.TextChoices):
     FORM = "form", _("form")
@@ -45,18 +47,22 @@ _KINDS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 _SKIPPED = {"version", "updated_at", "created_at"}
 
 
-def history_entries(records, *, label: Callable[[Any], str] | None = None) -> list[HistoryEntry]:
+def history_entries(
+    records, *, label: Callable[[Any], str] | None = None, request=None
+) -> list[HistoryEntry]:
     """Field-level changes (label, old, new) for history `records` of one model.
 
     `records` may span several objects of one model (a deal's lines); each record is compared with
     the previous record of the same object, and `label(record)` names the object. Foreign keys
-    are shown by their name, resolved with one query per related model, so the number of
-    queries does not grow with the records.
+    are shown by their name: lookups and users from the lookup cache, other rows with one query
+    per related model, so the number of queries does not grow with the records. Who made each
+    change comes from the lookup cache too.
     Returns the entries newest first.
     """
     records = sorted(records, key=lambda r: (r.history_date, r.history_id))
     if not records:
         return []
+    attach_lookups(records, ("history_user",), request)
     model = records[0].instance_type
     fields = {
         f.attname: f
@@ -81,7 +87,10 @@ def history_entries(records, *, label: Callable[[Any], str] | None = None) -> li
         for f, old, new in deltas:
             if f.is_relation:
                 wanted[f.related_model].update(v for v in (old, new) if v is not None)
-    names = {m: m._default_manager.in_bulk(list(ids)) for m, ids in wanted.items()}
+    names = {
+        m: lookup_rows(m, request) if is_lookup(m) else m._default_manager.in_bulk(list(ids))
+        for m, ids in wanted.items()
+    }
 
     def show(f: models.Field, value: Any) -> Any:
         if value is None or value == "":

@@ -30,12 +30,14 @@ def activities_for(context, obj):
 @register.inclusion_tag("activities/partials/documents_panel.html", takes_context=True)
 def documents_for(context, obj):
     base = _base(context)
-    return {**base, **documents_panel(context["request"].user, obj)}
+    request = context["request"]
+    return {**base, **documents_panel(request.user, obj, request=request)}
 
 
 @register.inclusion_tag("activities/partials/previous_next.html", takes_context=True)
 def previous_next_activity(context, opportunity):
-    return {**_base(context), **previous_next(opportunity, context.get("request"))}
+    request = context["request"]
+    return {**_base(context), **previous_next(opportunity, request.user, request)}
 
 
 @register.inclusion_tag("activities/partials/reminders.html", takes_context=True)

@@ -130,7 +130,7 @@ def test_documents_panel_queries_do_not_grow(
     DocumentFactory.create_batch(rows, account=deal.account)
     DocumentFactory.create_batch(rows, account=None, opportunity=deal)
     for obj in (deal.account, deal):
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(5):  # uploaders come with the lookup version
             render("{% documents_for obj %}", salesperson, obj=obj)
 
 
@@ -178,6 +178,34 @@ def test_previous_and_next_activity_of_a_deal(salesperson):
     html = render("{% previous_next_activity deal %}", salesperson, deal=deal)
     assert "Last" in html and "Next" in html and "Send the contract" in html
     assert "Old" not in html and "After" not in html
+
+
+def test_previous_activity_of_a_deal_whose_panel_is_all_planned(salesperson):
+    deal = OpportunityFactory()
+    now = datetime.now(UTC)
+    ActivityFactory(
+        account=deal.account, opportunity=deal, subject="Kick-off", start=now, is_done=True
+    )
+    for day in range(PANEL_LIMIT + 1):
+        ActivityFactory(
+            account=deal.account,
+            opportunity=deal,
+            subject=f"Planned {day:02}",
+            start=now + timedelta(days=day + 1),
+        )
+    html = render("{% previous_next_activity deal %}", salesperson, deal=deal)
+    assert "Kick-off" in html and "Planned 00" in html and "Planned 01" not in html
+
+
+def test_next_activity_of_a_deal_is_the_first_logged_of_those_at_one_time(salesperson):
+    deal = OpportunityFactory()
+    start = datetime.now(UTC) + timedelta(days=1)
+    for subject in ("Logged first", "Logged second"):
+        ActivityFactory(account=deal.account, opportunity=deal, subject=subject, start=start)
+    html = render("{% previous_next_activity deal %}", salesperson, deal=deal)
+    panel = render("{% activities_for deal %}", salesperson, deal=deal)
+    assert "Logged first" in html and "Logged second" not in html
+    assert panel.index("Logged first") < panel.index("Logged second")
 
 
 def test_my_reminders_lists_overdue_today_and_due_deals(salesperson, other_salesperson):
