@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
@@ -129,14 +130,21 @@ def bulk_action(request):
         moved, refused = services.bulk_change_stage(
             selected, form.cleaned_data["stage"], user=request.user
         )
-        messages.success(request, _("%(count)d deals moved.") % {"count": moved})
+        messages.success(
+            request,
+            ngettext("%(count)d deal moved.", "%(count)d deals moved.", moved) % {"count": moved},
+        )
         for message in refused:
             messages.warning(request, message)
     else:
         changed = services.bulk_change_owner(
             selected, form.cleaned_data["owner"], user=request.user
         )
-        messages.success(request, _("%(count)d deals reassigned.") % {"count": changed})
+        messages.success(
+            request,
+            ngettext("%(count)d deal reassigned.", "%(count)d deals reassigned.", changed)
+            % {"count": changed},
+        )
     return redirect(_back_to_list(request))
 
 

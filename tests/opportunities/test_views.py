@@ -279,6 +279,23 @@ def test_bulk_change_stage_applies_rules(client_for, salesperson):
     assert set(Opportunity.objects.values_list("probability", flat=True)) == {25}
 
 
+def test_bulk_change_says_how_many_deals_changed(client_for, salesperson, other_salesperson):
+    one, two = OpportunityFactory.create_batch(2, owner=salesperson)
+    client = client_for(salesperson)
+    bulk = reverse("opportunities:bulk")
+    stage = Stage.objects.get(name="3. Quote sent")
+    response = client.post(
+        bulk, {"action": "stage", "stage": stage.pk, "selected": [one.pk]}, follow=True
+    )
+    assert "1 deal moved." in response.content.decode()
+    response = client.post(
+        bulk,
+        {"action": "owner", "owner": other_salesperson.pk, "selected": [one.pk, two.pk]},
+        follow=True,
+    )
+    assert "2 deals reassigned." in response.content.decode()
+
+
 def test_bulk_on_someone_elses_deal_is_403_and_changes_nothing(
     client_for, salesperson, other_salesperson
 ):
