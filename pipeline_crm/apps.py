@@ -7,7 +7,10 @@ class PipelineCrmConfig(AppConfig):
     verbose_name = _("Pipeline CRM")
 
     def ready(self):
-        from . import choices, lookups
+        from django.core.signals import got_request_exception
+
+        from . import choices, db, lookups
 
         choices.install()
         lookups.watch_lookups()
+        got_request_exception.connect(db.close_on_stale_plan, dispatch_uid="close_on_stale_plan")

@@ -145,11 +145,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A page runs the same dozen statements for every deal: prepared on a connection's second
     # use, they are planned once instead of on every request (planning cost as much as running
     # them). Prepared statements need server-side binding; DJANGO_PG_PREPARE="" turns both off
-    # (a PgBouncer older than 1.21 in transaction mode).
-    prepare_threshold = os.environ.get("DJANGO_PG_PREPARE", "2")
-    if prepare_threshold:
+    # (PgBouncer in transaction mode before 1.24, or without max_prepared_statements). A
+    # migration that changes a column's type retires them: see `pipeline_crm.db`.
+    if os.environ.get("DJANGO_PG_PREPARE", "2").strip():
         options.setdefault("server_side_binding", True)
-        options.setdefault("prepare_threshold", int(prepare_threshold))
+        options.setdefault("prepare_threshold", env_int("DJANGO_PG_PREPARE", 2))
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has no covering indexes: it builds those indexes without their INCLUDE columns.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
