@@ -82,10 +82,11 @@ def account_list(request):
 def account_detail(request, pk: int):
     account = get_account(pk)
     contacts = account.contacts.select_related("role")
-    records = account.history.select_related("history_user")
-    contact_records = Contact.history.filter(account_id=account.pk).select_related("history_user")
-    history = history_entries(records) + history_entries(
-        contact_records, label=lambda r: f"{_('Contact')}: {r.first_name} {r.last_name}".strip()
+    contact_records = Contact.history.filter(account_id=account.pk)
+    history = history_entries(account.history.all(), request=request) + history_entries(
+        contact_records,
+        label=lambda r: f"{_('Contact')}: {r.first_name} {r.last_name}".strip(),
+        request=request,
     )
     history.sort(key=lambda e: e.when, reverse=True)
     open_first = Case(When(status="open", then=Value(0)), default=Value(1))
@@ -161,7 +162,7 @@ def contact_list(request):
 
 def contact_detail(request, pk: int):
     contact = get_contact(pk)
-    history = history_entries(contact.history.select_related("history_user"))
+    history = history_entries(contact.history.all(), request=request)
     return render(
         request,
         "accounts/contact_detail.html",

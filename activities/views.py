@@ -111,7 +111,7 @@ def agenda(request):
 
 def activity_detail(request, pk: int):
     activity = get_activity(pk, request.user)
-    history = history_entries(activity.history.select_related("history_user"))
+    history = history_entries(activity.history.all(), request=request)
     return render(
         request,
         "activities/activity_detail.html",

@@ -178,10 +178,14 @@ def opportunity_detail(request, pk: int):
     editable = can_edit(request.user, opportunity)
     contacts = list(opportunity.contacts.all())
     attach_lookups(contacts, ("role",), request)
+    co_responsible_ids = list(
+        Opportunity.co_responsible.through.objects.filter(
+            opportunity_id=opportunity.pk
+        ).values_list("user_id", flat=True)
+    )
     users = lookup_rows(User, request)
-    co_responsible_ids = Opportunity.co_responsible.through.objects.filter(
-        opportunity_id=opportunity.pk
-    ).values_list("user_id", flat=True)
+    if missing := [pk for pk in co_responsible_ids if pk not in users]:  # added without a signal
+        users = {**users, **User.objects.in_bulk(missing)}
     return render(
         request,
         "opportunities/opportunity_detail.html",

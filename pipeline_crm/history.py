@@ -9,7 +9,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .lookups import attach_lookups, is_lookup, lookup_rows
+from .lookups import attach_lookups, is_lookup, lookup_rows, lookups_at_hand
 
 
 class Origin(models.TextChoices):
@@ -62,7 +62,9 @@ def history_entries(
     records = sorted(records, key=lambda r: (r.history_date, r.history_id))
     if not records:
         return []
-    attach_lookups(records, ("history_user",), request)
+    cached = lookups_at_hand(request)
+    if cached:  # else who made the change loads with the record (`select_related`) or lazily
+        attach_lookups(records, ("history_user",), request)
     model = records[0].instance_type
     fields = {
         f.attname: f
@@ -88,7 +90,9 @@ def history_entries(
             if f.is_relation:
                 wanted[f.related_model].update(v for v in (old, new) if v is not None)
     names = {
-        m: lookup_rows(m, request) if is_lookup(m) else m._default_manager.in_bulk(list(ids))
+        m: lookup_rows(m, request)
+        if cached and is_lookup(m)
+        else m._default_manager.in_bulk(list(ids))
         for m, ids in wanted.items()
     }
 

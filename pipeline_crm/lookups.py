@@ -151,6 +151,14 @@ def _migrated(using="default", **kwargs) -> None:
         lookups_changed()
 
 
+def lookups_at_hand(request=None) -> bool:
+    """Whether lookup rows read now are kept for the rest of the request (`versioned`).
+
+    Outside a request `lookup_rows` reads a whole table every time: fine for a lookup table's
+    dozen rows, wasteful where a query of a few ids would do."""
+    return _memo(request) is not None
+
+
 def is_lookup(model: type[models.Model]) -> bool:
     """Whether `lookup_rows` may hold every row of `model`: a lookup table, or the users."""
     return issubclass(model, Lookup) or model is get_user_model()

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from opportunities.models import Competitor, DealType, ForecastCategory, Opportunity, Stage
@@ -380,3 +381,14 @@ def test_detail_marks_a_deal_past_its_close_date_stale(client_for, salesperson):
 
     deal = OpportunityFactory(owner=salesperson, expected_close_date=date(2020, 1, 1))
     assert client_for(salesperson).get(deal.get_absolute_url()).context["is_stale"]
+
+
+def test_deal_page_lists_a_co_responsible_user_added_without_signals(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    client = client_for(salesperson)
+    client.get(deal.get_absolute_url())  # the users are cached now
+    [newcomer] = User.objects.bulk_create([User(username="newcomer", first_name="Nora")])
+    deal.co_responsible.through.objects.bulk_create(
+        [deal.co_responsible.through(opportunity=deal, user=newcomer)]
+    )
+    assert "Nora" in client.get(deal.get_absolute_url()).content.decode()
