@@ -24,10 +24,11 @@ CARD_ORDER = ("expected_close_date", "pk")
 
 
 def _board_filter(request, data: QueryDict):
-    """The list's filters over open deals; with no filter at all the board shows my deals."""
+    """The list's filters over open deals. A visit without filters shows my deals; a filter form
+    sent with every field empty (Everyone's) shows everyone's."""
     data = data.copy()
     data.pop("offset", None)
-    if not any(value for key, value in data.items() if key != "page"):
+    if not any(key != "page" for key in data):
         data["mine"] = "true"
     company = CompanySettings.load()
     filterset = BoardFilter(

@@ -209,6 +209,7 @@ class BulkActionForm(forms.Form):
         required=False,
         label=_("New stage"),
         empty_label=_("New stage"),
+        widget=forms.Select(attrs={"data-bulk": "stage"}),  # shown for its action (app.js)
     )
     owner = UserChoiceField(
         queryset=get_user_model()
@@ -217,6 +218,7 @@ class BulkActionForm(forms.Form):
         required=False,
         label=_("New owner"),
         empty_label=_("New owner"),
+        widget=forms.Select(attrs={"data-bulk": "owner"}),
     )
 
     def clean(self):

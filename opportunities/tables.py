@@ -80,7 +80,7 @@ class OpportunityTable(tables.Table):
         },
         exclude_from_export=True,
     )
-    name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"))
+    name = tables.Column(verbose_name=_("Name"), order_by=("name", "pk"), footer=_("Total"))
     account = tables.Column(verbose_name=_("Account"), order_by=("account__name", "pk"))
     stage = tables.Column(verbose_name=_("Stage"), order_by=("stage__order", "stage__name", "pk"))
     status = tables.Column(verbose_name=_("Status"), order_by=("status", "pk"))

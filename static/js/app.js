@@ -50,11 +50,41 @@
 
     document.querySelectorAll("form.filters").forEach(setupFilters);
 
+    // A bulk bar shows the choice its action needs: the new stage or the new owner.
+    document.querySelectorAll("form.bulk-bar").forEach(function (form) {
+      var action = form.querySelector("select[name=action]");
+      if (!action) return;
+      var sync = function () {
+        form.querySelectorAll("[data-bulk]").forEach(function (field) {
+          field.hidden = field.dataset.bulk !== action.value;
+        });
+      };
+      action.addEventListener("change", sync);
+      sync();
+    });
+
     // On a narrow screen the navigation scrolls sideways: bring the current section into view.
     var nav = document.querySelector(".mainnav");
     var current = nav && nav.querySelector("[aria-current=page]");
     if (current && nav.scrollWidth > nav.clientWidth) {
       nav.scrollLeft = current.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
+    }
+  });
+
+  // A list's "select all" box ticks every row of the page for the bulk action, and shows
+  // whether all, some or none of them are ticked.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    var table = box.closest && box.closest("table");
+    if (!table || box.type !== "checkbox") return;
+    var rows = table.querySelectorAll('input[type=checkbox][name="selected"]');
+    var all = table.querySelector("input.js-select-all");
+    if (box === all) {
+      rows.forEach(function (row) { row.checked = all.checked; });
+    } else if (all && box.name === "selected") {
+      var ticked = table.querySelectorAll('input[type=checkbox][name="selected"]:checked').length;
+      all.checked = ticked > 0 && ticked === rows.length;
+      all.indeterminate = ticked > 0 && ticked < rows.length;
     }
   });
 
