@@ -3,10 +3,13 @@
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.utils.formats import date_format, number_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from .lookups import attach_lookups, is_lookup, lookup_rows, lookups_at_hand
@@ -45,6 +48,7 @@ class HistoryEntry:
 
 _KINDS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
 _SKIPPED = {"version", "updated_at", "created_at"}
+_ORIGINS = dict(Origin.choices)
 
 
 def history_entries(
@@ -101,11 +105,21 @@ def history_entries(
             return "—"
         if f.is_relation:
             obj = names[f.related_model].get(value)
-            return str(obj) if obj is not None else f"#{value}"
+            if obj is None:
+                return f"#{value}"
+            full_name = getattr(obj, "get_full_name", None)  # people by name, as pages show them
+            return (full_name and full_name()) or str(obj)
         if f.choices:
             return dict(f.flatchoices).get(value, value)
         if isinstance(f, models.BooleanField):
             return _("yes") if value else _("no")
+        # Formatted here as the page's amounts and dates are (sv: 1 920 000,00; 2026-12-06).
+        if isinstance(value, Decimal):
+            return number_format(value, decimal_pos=f.decimal_places, force_grouping=True)
+        if isinstance(value, datetime):
+            return date_format(localtime(value), "SHORT_DATETIME_FORMAT")
+        if isinstance(value, date):
+            return date_format(value, "SHORT_DATE_FORMAT")
         return value
 
     entries = []
@@ -117,7 +131,9 @@ def history_entries(
                 when=record.history_date,
                 who=record.history_user,
                 kind=_KINDS.get(record.history_type, record.history_type),
-                origin=record.history_change_reason or "",
+                origin=_ORIGINS.get(
+                    record.history_change_reason, record.history_change_reason or ""
+                ),
                 object_label=label(record) if label else "",
                 changes=[
                     FieldChange(str(f.verbose_name), show(f, old), show(f, new))
