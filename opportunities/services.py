@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -69,7 +70,7 @@ def check_stage_gate(opportunity: Opportunity, stage: Stage, **kwargs) -> None:
     if missing:
         raise RuleError(
             _("The stage “%(stage)s” needs %(missing)s first.")
-            % {"stage": stage, "missing": ", ".join(missing)},
+            % {"stage": stage, "missing": get_text_list(missing, _("and"))},
             code="stage_gate",
             missing=missing,
         )
@@ -280,6 +281,7 @@ def reopen(
     opportunity.closed_date = None
     opportunity.closed_by = None
     opportunity.loss_reason = None
+    opportunity.win_loss_report = ""  # it told of the closing undone; the history keeps it
     apply_probability_rule(opportunity)
     return _save(opportunity, user=user, origin=origin)
 
@@ -303,11 +305,21 @@ def recalculate_amount(opportunity: Opportunity, *, user: User | None) -> Opport
 
 
 @transaction.atomic
+def _refuse_closed_lines(opportunity: Opportunity) -> None:
+    """A closed deal's lines are what it was won or lost with: reopen it to change them."""
+    if not opportunity.is_open:
+        raise RuleError(
+            _("“%(name)s” is closed: reopen it to change its lines.") % {"name": opportunity},
+            code="closed",
+        )
+
+
 def add_line(
     opportunity: Opportunity, line: OpportunityLine, *, user: User | None
 ) -> OpportunityLine:
     """Add a product line (unit price defaults to the product's list price, cost to its cost)."""
     opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    _refuse_closed_lines(opportunity)
     line.opportunity = opportunity
     if line.unit_price is None:
         line.unit_price = line.product.list_price
@@ -323,6 +335,7 @@ def add_line(
 @transaction.atomic
 def remove_line(line: OpportunityLine, *, user: User | None) -> Opportunity:
     opportunity = Opportunity.objects.select_for_update().get(pk=line.opportunity_id)
+    _refuse_closed_lines(opportunity)
     label_change(line, Origin.FORM)
     line._history_user = user
     line.delete()

@@ -198,6 +198,7 @@ def opportunity_detail(request, pk: int):
             "can_edit": editable,
             "can_delete": is_manager(request.user),
             "line_form": LineForm() if editable else None,
+            "lines_editable": editable and opportunity.is_open,
             "is_stale": opportunity.is_stale,
             "currency": company.currency,
         },
@@ -379,21 +380,25 @@ def opportunity_delete(request, pk: int):
     )
 
 
-def _lines_response(request, opportunity, form=None, status=200):
+def _lines_response(request, opportunity, form=None, status=200, error=None):
     opportunity.refresh_from_db()
     context = {
         "opportunity": opportunity,
         "lines": deal_lines(opportunity, request),
         "line_form": form or LineForm(),
         "can_edit": True,
+        "lines_editable": opportunity.is_open,
+        "lines_error": error,
         "currency": CompanySettings.load().currency,
         "oob": True,  # the summary's amount, weighted and margin change with the lines
     }
     if request.htmx:
         return render(request, "opportunities/partials/lines.html", context, status=status)
-    if status != 200:
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
+    if error:
+        messages.error(request, error)
+    elif status != 200:
+        for field_errors in form.errors.values():
+            messages.error(request, " ".join(field_errors))
     return redirect(opportunity)
 
 
@@ -403,7 +408,10 @@ def line_add(request, pk: int):
     form = LineForm(request.POST)
     if not form.is_valid():
         return _lines_response(request, opportunity, form, status=422)
-    services.add_line(opportunity, form.save(commit=False), user=request.user)
+    try:
+        services.add_line(opportunity, form.save(commit=False), user=request.user)
+    except services.RuleError as refused:
+        return _lines_response(request, opportunity, form, status=422, error=str(refused))
     return _lines_response(request, opportunity)
 
 
@@ -411,7 +419,10 @@ def line_add(request, pk: int):
 def line_remove(request, pk: int, line_pk: int):
     opportunity = get_opportunity_for_edit(request, pk)
     line = get_object_or_404(OpportunityLine, pk=line_pk, opportunity=opportunity)
-    services.remove_line(line, user=request.user)
+    try:
+        services.remove_line(line, user=request.user)
+    except services.RuleError as refused:
+        return _lines_response(request, opportunity, status=422, error=str(refused))
     return _lines_response(request, opportunity)
 
 

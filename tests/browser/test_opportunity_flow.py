@@ -131,3 +131,56 @@ def test_new_deal_finds_its_account_by_name(page, live_server, login, salesperso
 
     expect(page.locator("h1")).to_contain_text("Fjällkraft expansion")
     assert Opportunity.objects.get(name="Fjällkraft expansion").account.name == "Övre Fjällkraft AB"
+
+
+def test_select_all_then_move_the_page_in_bulk(page, live_server, login, salesperson):
+    account = AccountFactory(owner=salesperson)
+    prospect = Stage.objects.get(name="1. Prospect")
+    for name in ("Alpha", "Beta", "Gamma"):
+        Opportunity.objects.create(
+            name=name,
+            account=account,
+            owner=salesperson,
+            stage=prospect,
+            probability=10,
+            expected_close_date="2030-01-01",
+        )
+    login(page, live_server, salesperson)
+    visit(page, f"{live_server.url}/opportunities/", "deal-list-bulk")
+    bar = page.locator("#bulk-form")
+    expect(bar.locator("select[name=owner]")).to_be_hidden()  # "Change stage" is chosen
+    page.locator("input.js-select-all").check()
+    expect(page.locator("input[name=selected]:checked")).to_have_count(3)
+    page.locator("input[name=selected]").first.uncheck()
+    expect(page.locator("input.js-select-all")).not_to_be_checked()
+    page.locator("input.js-select-all").check()
+    bar.locator("select[name=stage]").select_option(label="3. Quote sent")
+    screenshot(page, "deal-list-bulk-selected")
+    bar.get_by_role("button", name="Apply").click()
+    expect(page.locator(".message.success")).to_contain_text("3 deals moved.")
+    assert set(Opportunity.objects.values_list("stage__name", "probability")) == {
+        ("3. Quote sent", 25)
+    }
+
+
+def test_a_refused_line_shows_why_and_keeps_what_was_typed(page, live_server, login, salesperson):
+    ProductFactory(name="Licence", list_price=Decimal("3000.00"))
+    deal = Opportunity.objects.create(
+        name="Line check",
+        account=AccountFactory(owner=salesperson),
+        owner=salesperson,
+        stage=Stage.objects.get(name="1. Prospect"),
+        probability=10,
+        expected_close_date="2030-01-01",
+    )
+    login(page, live_server, salesperson)
+    visit(page, f"{live_server.url}{deal.get_absolute_url()}", "deal-line-refused-before")
+    lines = page.locator("#lines")
+    lines.locator("#id_product").select_option(label="Licence")
+    lines.locator("#id_quantity").fill("1")
+    lines.locator("#id_discount_percent").fill("150")
+    lines.get_by_role("button", name="Add line").click()
+    expect(page.locator("#lines .errorlist")).to_be_visible()
+    expect(page.locator("#lines #id_discount_percent")).to_have_value("150")
+    screenshot(page, "deal-line-refused")
+    assert not deal.lines.exists()

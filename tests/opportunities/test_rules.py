@@ -139,6 +139,33 @@ def test_reopen_applies_the_rule_again_and_is_recorded(salesperson, stages):
     assert deal.history.count() == 3
 
 
+def test_reopening_clears_the_report_of_the_closing_undone(salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    services.close_lost(deal, user=salesperson, loss_reason=LossReasonFactory(), report="Price")
+    services.reopen(deal, user=salesperson)
+    services.close_won(deal, user=salesperson)
+    deal.refresh_from_db()
+    assert deal.win_loss_report == ""
+    assert deal.history.filter(win_loss_report="Price").exists()
+
+
+def test_a_closed_deals_lines_stay_as_they_were_closed(salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    line = services.add_line(
+        deal,
+        OpportunityLine(product=ProductFactory(), quantity=Decimal("1"), unit_price=Decimal("9")),
+        user=salesperson,
+    )
+    deal.refresh_from_db()
+    services.close_won(deal, user=salesperson)
+    with pytest.raises(services.RuleError, match="reopen it to change its lines"):
+        services.add_line(deal, OpportunityLine(product=ProductFactory()), user=salesperson)
+    with pytest.raises(services.RuleError):
+        services.remove_line(line, user=salesperson)
+    deal.refresh_from_db()
+    assert deal.amount == Decimal("9.00") and deal.lines.count() == 1
+
+
 def test_reopening_a_deal_won_by_stage_returns_it_to_an_open_stage(salesperson, stages):
     deal = OpportunityFactory(owner=salesperson)
     services.change_stage(deal, stages["order"], user=salesperson, origin=Origin.BOARD)
@@ -160,6 +187,7 @@ def test_stage_gate_names_what_is_missing(salesperson):
     with pytest.raises(services.RuleError) as error:
         services.change_stage(deal, gated, user=salesperson, origin=Origin.BOARD)
     assert error.value.missing == ["a contact", "a next action date"]
+    assert "needs a contact and a next action date first" in str(error.value)
     deal.refresh_from_db()
     assert deal.stage.name == "1. Prospect"
 

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from opportunities import services
 from opportunities.models import Competitor, DealType, ForecastCategory, Opportunity, Stage
 
 from ..factories import (
@@ -256,6 +257,17 @@ def test_board_defaults_to_my_deals_and_totals_cover_every_card(client_for, sale
     assert first["more"] == 5
 
 
+def test_board_shows_everyones_deals_when_asked(client_for, salesperson):
+    OpportunityFactory(owner=salesperson)
+    OpportunityFactory()  # someone else's
+    client = client_for(salesperson)
+    board = reverse("opportunities:board")
+    mine = client.get(board).context["columns"][0]["count"]
+    everyone = client.get(board, {"mine": "", "stage": "", "owner": ""}).context["columns"][0]
+    assert (mine, everyone["count"]) == (1, 2)
+    assert "mine=&" in client.get(board, {"mine": ""}).context["board_query"] + "&"
+
+
 def test_board_drop_changes_stage_and_history(client_for, salesperson):
     deal = OpportunityFactory(owner=salesperson)
     stage = Stage.objects.get(name="4. Short list")
@@ -309,6 +321,50 @@ def test_bulk_on_someone_elses_deal_is_403_and_changes_nothing(
     )
     assert response.status_code == 403
     assert set(Opportunity.objects.values_list("probability", flat=True)) == {10}
+
+
+def test_a_line_the_form_refuses_comes_back_with_its_errors(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    response = client_for(salesperson).post(
+        reverse("opportunities:line_add", args=[deal.pk]),
+        {"product": ProductFactory().pk, "quantity": "-1", "discount_percent": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422  # htmx swaps it in (base.html's responseHandling)
+    assert 'value="-1"' in response.text and "errorlist" in response.text
+    assert not deal.lines.exists()
+
+
+def test_a_closed_deal_offers_no_line_changes(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson)
+    client = client_for(salesperson)
+    add = reverse("opportunities:line_add", args=[deal.pk])
+    client.post(add, {"product": ProductFactory().pk, "quantity": "1", "discount_percent": "0"})
+    services.close_won(deal, user=salesperson)
+    page = client.get(deal.get_absolute_url()).text
+    assert "Reopen the deal to change its lines." in page and add not in page
+    response = client.post(
+        add,
+        {"product": ProductFactory().pk, "quantity": "1", "discount_percent": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422 and "reopen it to change its lines" in response.text
+    assert deal.lines.count() == 1
+
+
+def test_history_reads_as_the_page_does(client_for, salesperson, other_salesperson):
+    deal = OpportunityFactory(owner=salesperson, amount=Decimal("1000.00"))
+    services.bulk_change_owner([deal], other_salesperson, user=salesperson)
+    deal.refresh_from_db()
+    deal.amount = Decimal("1920000.00")
+    deal.save()
+    client = client_for(other_salesperson)
+    client.cookies["django_language"] = "sv"
+    history = client.get(deal.get_absolute_url()).context["history"]
+    changes = {c.label: (c.old, c.new, entry.origin) for entry in history for c in entry.changes}
+    people = (salesperson.get_full_name(), other_salesperson.get_full_name())
+    assert changes["ansvarig"] == (*people, "massändring")
+    assert changes["belopp"][:2] == ("1\xa0000,00", "1\xa0920\xa0000,00")
 
 
 def test_detail_shows_history_of_deal_and_lines(client_for, salesperson):
@@ -392,3 +448,11 @@ def test_deal_page_lists_a_co_responsible_user_added_without_signals(client_for,
         [deal.co_responsible.through(opportunity=deal, user=newcomer)]
     )
     assert "Nora" in client.get(deal.get_absolute_url()).content.decode()
+
+
+def test_list_names_owners_and_labels_its_totals(client_for, salesperson):
+    OpportunityFactory(owner=salesperson, amount=Decimal("100.00"))
+    page = client_for(salesperson).get(reverse("opportunities:list")).text
+    name = salesperson.get_full_name()
+    assert name and f">{name}</option>" in page
+    assert ">Total</td>" in page
