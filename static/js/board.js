@@ -46,4 +46,26 @@
       headers: { "X-CSRFToken": board.dataset.csrf }
     });
   });
+
+  // After a move (dragged or from the card's form) the board is drawn again: a refusal is
+  // brought into view and read out; otherwise the moved card keeps the focus.
+  var moved = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var card = event.detail.elt.closest && event.detail.elt.closest("[data-card]");
+    moved = card ? card.dataset.card : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var board = document.getElementById("board");
+    if (!board || moved === null) return;
+    var refusal = board.querySelector("[role=alert]");
+    var card = board.querySelector('[data-card="' + moved + '"]');
+    moved = null;
+    if (refusal) {
+      refusal.setAttribute("tabindex", "-1");
+      refusal.scrollIntoView({ block: "center" });
+      refusal.focus({ preventScroll: true });
+    } else if (card) {
+      (card.querySelector("a, select, button") || card).focus();
+    }
+  });
 })();

@@ -105,9 +105,25 @@ def test_keyboard_move_without_a_mouse(page, live_server, login, salesperson):
     card.locator("select[name=stage]").select_option(label="3. Quote sent")
     card.get_by_role("button", name="Move").click()
     quote = Stage.objects.get(name="3. Quote sent")
-    expect(page.locator(f'[data-drop-stage="{quote.pk}"] [data-card="{deal.pk}"]')).to_be_visible()
+    moved = page.locator(f'[data-drop-stage="{quote.pk}"] [data-card="{deal.pk}"]')
+    expect(moved).to_be_visible()
+    expect(moved.locator("a").first).to_be_focused()  # the keyboard user stays on the card
     deal.refresh_from_db()
     assert deal.stage == quote and deal.probability == 25
+
+    # A stage that needs a contact refuses the move, and says so where the user is.
+    gated = Stage.objects.get(name="4. Short list")
+    gated.requires_contact = True
+    gated.save()
+    page.reload()
+    moved.locator("select[name=stage]").select_option(label="4. Short list")
+    moved.get_by_role("button", name="Move").click()
+    refusal = page.locator("#board [role=alert]")
+    expect(refusal).to_contain_text("needs a contact")
+    expect(refusal).to_be_focused()
+    expect(refusal).to_be_in_viewport()
+    deal.refresh_from_db()
+    assert deal.stage == quote
 
 
 def test_new_deal_finds_its_account_by_name(page, live_server, login, salesperson, monkeypatch):
