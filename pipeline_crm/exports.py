@@ -73,6 +73,7 @@ def _write_xlsx(target, rows: Iterable[Iterable[Any]], sheet_name: str) -> None:
     formats = {
         datetime.datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
         datetime.date: workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        Decimal: workbook.add_format({"num_format": "#,##0.00"}),  # money, as the pages show it
     }
     for row_number, row in enumerate(rows):
         for column, value in enumerate(row):
@@ -81,7 +82,7 @@ def _write_xlsx(target, rows: Iterable[Iterable[Any]], sheet_name: str) -> None:
                 sheet.write_datetime(row_number, column, value, formats[type(value)])
             elif isinstance(value, (int, float, Decimal)):
                 # Two decimal places of up to 14 digits survive a double exactly.
-                sheet.write_number(row_number, column, float(value))
+                sheet.write_number(row_number, column, float(value), formats.get(type(value)))
             elif value != "":
                 sheet.write_string(row_number, column, value)
     workbook.close()
