@@ -223,7 +223,10 @@ def deal_history(opportunity: Opportunity, request) -> list:
 
     line_records = OpportunityLine.history.filter(opportunity_id=opportunity.pk)
     history = history_entries(opportunity.history.all(), request=request) + history_entries(
-        line_records, label=line_label, request=request
+        line_records,
+        label=line_label,
+        snapshot=("quantity", "unit_price", "discount_percent", "unit_cost"),
+        request=request,
     )
     history.sort(key=lambda e: e.when, reverse=True)
     return history

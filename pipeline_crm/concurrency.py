@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db import models
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
 from .history import FieldChange, history_entries
@@ -23,9 +24,16 @@ class VersionField(forms.IntegerField):
 class EditConflict(Exception):
     """The row changed after the user loaded it; `changes` says what changed meanwhile."""
 
-    def __init__(self, changes: list[FieldChange]):
+    def __init__(self, changes: list[FieldChange], by: list[str] | None = None):
         self.changes = changes
-        super().__init__(str(_("This record was changed by someone else while you edited it.")))
+        self.by = by or []  # who changed it, by name
+        if self.by:
+            message = _("%(people)s changed this record while you edited it.") % {
+                "people": get_text_list(self.by, _("and"))
+            }
+        else:
+            message = _("This record was changed by someone else while you edited it.")
+        super().__init__(str(message))
 
 
 def check_version(instance: Versioned, seen_version: int | None) -> None:
@@ -42,9 +50,13 @@ def check_version(instance: Versioned, seen_version: int | None) -> None:
         seen = [r for r in records if r.version == seen_version][:1]
         newer = [r for r in records if r.version > seen_version]
         changes: list[FieldChange] = []
+        by: list[str] = []
         for entry in reversed(history_entries(seen + newer)):
             changes.extend(entry.changes)
-        raise EditConflict(changes)
+            name = entry.who and (entry.who.get_full_name() or entry.who.username)
+            if name and name not in by:
+                by.append(name)
+        raise EditConflict(changes, by)
     instance.version = current.version + 1
 
 

@@ -52,12 +52,18 @@ _ORIGINS = dict(Origin.choices)
 
 
 def history_entries(
-    records, *, label: Callable[[Any], str] | None = None, request=None
+    records,
+    *,
+    label: Callable[[Any], str] | None = None,
+    snapshot: tuple[str, ...] = (),
+    request=None,
 ) -> list[HistoryEntry]:
     """Field-level changes (label, old, new) for history `records` of one model.
 
     `records` may span several objects of one model (a deal's lines); each record is compared with
-    the previous record of the same object, and `label(record)` names the object. Foreign keys
+    the previous record of the same object, and `label(record)` names the object. An object's
+    creation and deletion show the values of its `snapshot` fields (a line's quantity and
+    prices), from or to nothing. Foreign keys
     are shown by their name: lookups and users from the lookup cache, other rows with one query
     per related model, so the number of queries does not grow with the records. Who made each
     change comes from the lookup cache too.
@@ -80,7 +86,13 @@ def history_entries(
     for record in records:
         prev = previous.get(record.id)
         deltas = []
-        if prev is not None:
+        if record.history_type in "+-" and snapshot:
+            for attname in snapshot:
+                value = getattr(record, attname, None)
+                if value is not None and value != "":
+                    pair = (None, value) if record.history_type == "+" else (value, None)
+                    deltas.append((fields[attname], *pair))
+        elif prev is not None:
             for attname, f in fields.items():
                 old, new = getattr(prev, attname, None), getattr(record, attname, None)
                 if old != new:

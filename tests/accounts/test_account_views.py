@@ -139,7 +139,7 @@ def test_concurrent_edit_is_refused_and_shows_what_changed(client_for, salespers
         {"name": "Delad AB", "city": "Malmö", "version": seen, "is_active": "on"},
     )
     assert response.status_code == 200
-    assert "changed by someone else" in response.text
+    assert f"{manager.get_full_name()} changed this record while you edited it" in response.text
     assert "Ystad" in response.text
     assert 'value="Malmö"' in response.text
     account.refresh_from_db()

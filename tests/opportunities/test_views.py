@@ -106,7 +106,8 @@ def test_concurrent_edit_is_refused_with_what_changed(client_for, salesperson, m
         reverse("opportunities:edit", args=[deal.pk]), {**data, "name": "Renamed"}
     )
     assert response.status_code == 200
-    assert "changed by someone else" in response.text
+    assert f"{manager.get_full_name()} changed this record while you edited it" in response.text
+    assert "1,000.00 → 2,000.00" in response.text
     deal.refresh_from_db()
     assert deal.name != "Renamed" and deal.amount == Decimal("2000.00")
 
@@ -377,6 +378,8 @@ def test_detail_shows_history_of_deal_and_lines(client_for, salesperson):
     response = client.get(deal.get_absolute_url())
     labels = [entry.object_label for entry in response.context["history"]]
     assert "Line: Licence" in labels
+    [added] = [e for e in response.context["history"] if e.object_label == "Line: Licence"]
+    assert [(c.label, c.old, c.new) for c in added.changes][:1] == [("quantity", "—", "2.00")]
     amount_changes = [
         c for e in response.context["history"] for c in e.changes if c.label == "amount"
     ]

@@ -38,7 +38,7 @@ def test_a_new_user_and_a_deleted_area_show_in_the_panels_at_once(client_for, sa
     UserFactory(username="newcomer", first_name="Nils", last_name="Newcomer")
     BusinessArea.objects.filter(pk=area.pk).get().delete()
     response = client.get(LIST)
-    assert ">newcomer<" in _panel(response)  # the owner filter lists usernames
+    assert ">Nils Newcomer<" in _panel(response)  # the owner filter names people
     assert "Nils Newcomer" in response.content.decode().split('id="bulk-form"')[1]
     assert "Nordvast" not in _panel(response)
 
