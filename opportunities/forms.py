@@ -24,6 +24,18 @@ def _active_or_current(field, current_pk):
     field.queryset = field.queryset.filter(is_active=True) | field.queryset.filter(pk=current_pk)
 
 
+class StageSelect(forms.Select):
+    """Stage options carry their default probability, which the deal form shows as soon as
+    another stage is chosen (app.js); the save applies the same rule (services)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        stage = getattr(value, "instance", None)
+        if stage is not None:
+            option["attrs"]["data-probability"] = stage.default_probability
+        return option
+
+
 class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.username
@@ -65,6 +77,7 @@ class OpportunityForm(VersionedModelForm):
             "next_action_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
             "probability": forms.NumberInput(attrs={"min": 0, "max": 100}),
+            "stage": StageSelect,
         }
 
     def __init__(self, *args, **kwargs):
@@ -101,6 +114,8 @@ class OpportunityForm(VersionedModelForm):
         if not instance.is_open:
             self.fields["stage"].disabled = True
             self.fields["probability"].disabled = True
+        elif not instance.is_probability_manual:
+            self.fields["probability"].widget.attrs["data-follows-stage"] = ""
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()

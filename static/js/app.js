@@ -50,6 +50,22 @@
 
     document.querySelectorAll("form.filters").forEach(setupFilters);
 
+    // A deal form's probability follows the chosen stage until the user types one of their
+    // own, as the save will have it; the hidden offered value moves along, so the save does
+    // not take the stage's default for a probability set by hand.
+    document.querySelectorAll("input[data-follows-stage]").forEach(function (probability) {
+      var form = probability.form;
+      var stage = form.querySelector("select[name=stage]");
+      var offered = form.querySelector("input[name=offered_probability]");
+      if (!stage || !offered) return;
+      stage.addEventListener("change", function () {
+        var option = stage.options[stage.selectedIndex];
+        var fallback = option && option.dataset.probability;
+        if (fallback === undefined || probability.value !== offered.value) return;
+        probability.value = offered.value = fallback;
+      });
+    });
+
     // A bulk bar shows the choice its action needs: the new stage or the new owner.
     document.querySelectorAll("form.bulk-bar").forEach(function (form) {
       var action = form.querySelector("select[name=action]");

@@ -200,3 +200,25 @@ def test_a_refused_line_shows_why_and_keeps_what_was_typed(page, live_server, lo
     expect(page.locator("#lines #id_discount_percent")).to_have_value("150")
     screenshot(page, "deal-line-refused")
     assert not deal.lines.exists()
+
+
+def test_the_form_shows_the_probability_the_stage_gives(page, live_server, login, salesperson):
+    account = AccountFactory(name="Probability AB", owner=salesperson)
+    login(page, live_server, salesperson)
+    visit(page, f"{live_server.url}/opportunities/new/?account={account.pk}", "deal-new-stage")
+    probability = page.locator("#id_probability")
+    page.select_option("#id_stage", label="3. Quote sent")
+    expect(probability).to_have_value("25")
+    page.select_option("#id_stage", label="4. Short list")
+    expect(probability).to_have_value("50")
+    probability.fill("33")  # the user's own: a stage change keeps it
+    page.select_option("#id_stage", label="3. Quote sent")
+    expect(probability).to_have_value("33")
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("Probability AB")
+    deal = Opportunity.objects.get(account=account)
+    assert (deal.stage.name, deal.probability, deal.is_probability_manual) == (
+        "3. Quote sent",
+        33,
+        True,
+    )

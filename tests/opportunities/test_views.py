@@ -459,3 +459,15 @@ def test_list_names_owners_and_labels_its_totals(client_for, salesperson):
     name = salesperson.get_full_name()
     assert name and f">{name}</option>" in page
     assert ">Total</td>" in page
+
+
+def test_deal_form_follows_the_stage_only_without_a_probability_set_by_hand(
+    client_for, salesperson
+):
+    deal = OpportunityFactory(owner=salesperson)
+    client = client_for(salesperson)
+    edit = reverse("opportunities:edit", args=[deal.pk])
+    form = client.get(edit).text
+    assert 'data-probability="25"' in form and "data-follows-stage" in form
+    Opportunity.objects.filter(pk=deal.pk).update(is_probability_manual=True)
+    assert "data-follows-stage" not in client.get(edit).text
