@@ -6,6 +6,7 @@ import threading
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
@@ -87,6 +88,14 @@ def test_closing_reassigning_updating_in_bulk_and_deleting_are_counted(deals, sa
     _kept_equals_deals()
     deals.filter(pk__in=[deals[1].pk, deals[2].pk]).delete()
     _kept_equals_deals()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # PostgreSQL truncates
+def test_emptying_every_table_leaves_no_totals(deals):
+    assert DealTotals.objects.exists()
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+    assert not Opportunity.objects.exists()
+    assert not DealTotals.objects.exists()  # not the deals counted out again, below zero
 
 
 def test_bulk_created_deals_are_counted(salesperson, deals):
