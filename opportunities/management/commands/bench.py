@@ -240,6 +240,14 @@ class Command(BaseCommand):
         plan += [
             ("board: default (mine)", as_manager, manager, board_url, BOARD_P95_MS, b"data-card="),
             (
+                "board: everyone's",
+                as_manager,
+                manager,
+                url(board_url, mine=""),
+                BOARD_P95_MS,
+                b"data-card=",
+            ),
+            (
                 "board: owner",
                 as_manager,
                 manager,
