@@ -65,6 +65,7 @@ class DealRows(TableQuerysetData):
 # The words of a deal row (jinja/opportunities/deal_rows.html) and the badge of each status.
 ROW_LABELS = {
     "select": _("Select"),
+    "not_yours": _("Only its owner, its co-responsible and managers may change this deal."),
     "stale": _("stale"),
     "stale_title": _("Past its close date or long in its stage"),
 }

@@ -78,7 +78,10 @@ def opportunity_list(request):
         table = _list_table(request, filterset.qs)
         ordered = table.data.data  # the queryset in the table's sort order
         return export_rows(opportunity_export_rows(ordered), fmt, "opportunities")
-    rows = Opportunity.objects.for_list().with_stale_flag(filterset.today, company.stale_days)
+    rows = with_edit_flag(
+        Opportunity.objects.for_list().with_stale_flag(filterset.today, company.stale_days),
+        request.user,
+    )  # the bulk action's checkbox is disabled on a deal the user may not change
     table = _list_table(
         request,
         DealRows(filterset.qs, rows=rows, totals_source=filterset.totals_source(), request=request),

@@ -93,12 +93,12 @@
     var box = event.target;
     var table = box.closest && box.closest("table");
     if (!table || box.type !== "checkbox") return;
-    var rows = table.querySelectorAll('input[type=checkbox][name="selected"]');
+    var rows = table.querySelectorAll('input[type=checkbox][name="selected"]:enabled');
     var all = table.querySelector("input.js-select-all");
     if (box === all) {
       rows.forEach(function (row) { row.checked = all.checked; });
     } else if (all && box.name === "selected") {
-      var ticked = table.querySelectorAll('input[type=checkbox][name="selected"]:checked').length;
+      var ticked = table.querySelectorAll('input[type=checkbox][name="selected"]:checked:enabled').length;
       all.checked = ticked > 0 && ticked === rows.length;
       all.indeterminate = ticked > 0 && ticked < rows.length;
     }

@@ -471,3 +471,20 @@ def test_deal_form_follows_the_stage_only_without_a_probability_set_by_hand(
     assert 'data-probability="25"' in form and "data-follows-stage" in form
     Opportunity.objects.filter(pk=deal.pk).update(is_probability_manual=True)
     assert "data-follows-stage" not in client.get(edit).text
+
+
+def test_list_offers_the_bulk_action_only_on_deals_the_user_may_change(
+    client_for, salesperson, other_salesperson
+):
+    mine = OpportunityFactory(owner=salesperson)
+    shared = OpportunityFactory(owner=other_salesperson)
+    shared.co_responsible.add(salesperson)
+    theirs = OpportunityFactory(owner=other_salesperson)
+    page = client_for(salesperson).get(reverse("opportunities:list")).text
+
+    def box(deal) -> str:
+        start = page.index(f'name="selected" value="{deal.pk}"')
+        return page[start : page.index(">", start)]
+
+    assert "disabled" not in box(mine) and "disabled" not in box(shared)
+    assert "disabled" in box(theirs)
