@@ -41,6 +41,10 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.username
 
 
+# What a new deal takes from its account (`services.new_opportunity`).
+ACCOUNT_DEFAULTS = ("name", "business_area", "source")
+
+
 class OpportunityForm(VersionedModelForm):
     """Create or edit a deal. The rules (probability, gates, won stage) live in services."""
 
@@ -97,7 +101,8 @@ class OpportunityForm(VersionedModelForm):
         self.fields["contacts"].queryset = contacts
         self.fields["contacts"].help_text = _("Contacts at the deal's account.")
         self.fields["account"].queryset = self.fields["account"].queryset.only("pk", "name")
-        # Changing the account reloads the contacts to choose from (htmx).
+        # Changing the account reloads the contacts to choose from (htmx); on a new deal it
+        # also fills in the name, business area and source from the account where still empty.
         self.fields["account"].widget.attrs.update(
             {
                 "hx-get": reverse("opportunities:contact_options"),
@@ -105,6 +110,10 @@ class OpportunityForm(VersionedModelForm):
                 "hx-trigger": "change",
             }
         )
+        if instance.pk is None:
+            self.fields["account"].widget.attrs["hx-include"] = ", ".join(
+                f"#id_{name}" for name in ACCOUNT_DEFAULTS
+            )
         self.fields["offered_probability"].initial = self.initial.get(
             "probability", instance.probability
         )

@@ -32,6 +32,7 @@ from .access import (
 from .exports import export_rows as opportunity_export_rows
 from .filters import OpportunityFilter
 from .forms import (
+    ACCOUNT_DEFAULTS,
     BulkActionForm,
     CloseLostForm,
     CloseWonForm,
@@ -433,7 +434,24 @@ def line_remove(request, pk: int, line_pk: int):
 
 
 def contact_options(request):
-    """An account's contacts as <option>s for the deal form (htmx, on account change)."""
-    account = request.GET.get("account", "")
-    contacts = Contact.objects.filter(account_id=account) if account.isdigit() else []
-    return render(request, "opportunities/partials/contact_options.html", {"contacts": contacts})
+    """An account's contacts as <option>s for the deal form (htmx, on account change).
+
+    A new deal's form also sends its name, business area and source: those still empty come
+    back filled in from the account, swapped in out of band.
+    """
+    account_pk = request.GET.get("account", "")
+    account = Account.objects.filter(pk=account_pk).first() if account_pk.isdigit() else None
+    contacts = Contact.objects.filter(account=account) if account else []
+    defaults = []
+    empty = [name for name in ACCOUNT_DEFAULTS if request.GET.get(name) == ""]
+    if account is not None and empty:
+        draft = services.new_opportunity(user=request.user, account=account)
+        form = OpportunityForm(instance=draft)
+        for name in empty:
+            form.fields[name].widget.attrs["hx-swap-oob"] = "true"
+            defaults.append(form[name])
+    return render(
+        request,
+        "opportunities/partials/contact_options.html",
+        {"contacts": contacts, "defaults": defaults},
+    )

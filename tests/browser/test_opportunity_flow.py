@@ -141,6 +141,7 @@ def test_new_deal_finds_its_account_by_name(page, live_server, login, salesperso
     page.get_by_placeholder("Find an account by name").fill("fjällkraft")
     expect(account.locator("option", has_text="Övre Fjällkraft AB")).to_have_count(1)
     account.select_option(label="Övre Fjällkraft AB")
+    expect(page.locator("#id_name")).to_have_value("Övre Fjällkraft AB")  # from the account
     page.fill("#id_name", "Fjällkraft expansion")
     screenshot(page, "deal-new-account-found")
     page.locator("form.stacked button[type=submit]").click()

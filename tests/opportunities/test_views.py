@@ -435,6 +435,19 @@ def test_contact_options_follow_the_chosen_account(client_for, salesperson):
     assert 'hx-get="/opportunities/contact-options/"' in form
 
 
+def test_a_new_deals_empty_fields_take_the_chosen_accounts(client_for, salesperson):
+    area = BusinessAreaFactory(name="Norr")
+    account = AccountFactory(name="Kiruna Gruv AB", business_area=area)
+    response = client_for(salesperson).get(
+        reverse("opportunities:contact_options"),
+        {"account": account.pk, "name": "", "business_area": "", "source": "7"},
+    )
+    assert 'id="id_name"' in response.text and 'value="Kiruna Gruv AB"' in response.text
+    assert f'<option value="{area.pk}" selected>Norr</option>' in response.text
+    assert 'id="id_source"' not in response.text  # the user chose one already
+    assert response.text.count('hx-swap-oob="true"') == 2
+
+
 def test_detail_marks_a_deal_past_its_close_date_stale(client_for, salesperson):
     from datetime import date
 
