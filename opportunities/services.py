@@ -304,7 +304,6 @@ def recalculate_amount(opportunity: Opportunity, *, user: User | None) -> Opport
     return _save(opportunity, user=user, origin=Origin.FORM)
 
 
-@transaction.atomic
 def _refuse_closed_lines(opportunity: Opportunity) -> None:
     """A closed deal's lines are what it was won or lost with: reopen it to change them."""
     if not opportunity.is_open:
@@ -314,6 +313,7 @@ def _refuse_closed_lines(opportunity: Opportunity) -> None:
         )
 
 
+@transaction.atomic
 def add_line(
     opportunity: Opportunity, line: OpportunityLine, *, user: User | None
 ) -> OpportunityLine:

@@ -50,10 +50,12 @@ def check_version(instance: Versioned, seen_version: int | None) -> None:
         seen = [r for r in records if r.version == seen_version][:1]
         newer = [r for r in records if r.version > seen_version]
         changes: list[FieldChange] = []
-        by: list[str] = []
         for entry in reversed(history_entries(seen + newer)):
             changes.extend(entry.changes)
-            name = entry.who and (entry.who.get_full_name() or entry.who.username)
+        by: list[str] = []  # who saved since (the record the user started from is theirs)
+        for record in newer:
+            who = record.history_user
+            name = who and (who.get_full_name() or who.username)
             if name and name not in by:
                 by.append(name)
         raise EditConflict(changes, by)

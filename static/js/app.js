@@ -55,6 +55,7 @@
     // not take the stage's default for a probability set by hand.
     document.querySelectorAll("input[data-follows-stage]").forEach(function (probability) {
       var form = probability.form;
+      if (!form) return;
       var stage = form.querySelector("select[name=stage]");
       var offered = form.querySelector("input[name=offered_probability]");
       if (!stage || !offered) return;

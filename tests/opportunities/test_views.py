@@ -40,6 +40,22 @@ def _form_data(deal, **changes):
     return data
 
 
+def test_a_refused_edit_names_only_those_who_saved_since(client_for, salesperson, manager):
+    deal = OpportunityFactory(owner=salesperson, amount=Decimal("1000.00"))
+    deal.history.update(history_user=salesperson)  # she created it
+    data = _form_data(deal)
+    client_for(manager).post(reverse("opportunities:edit", args=[deal.pk]), data)
+    client_for(manager).post(
+        reverse("opportunities:edit", args=[deal.pk]),
+        {**data, "amount": "2000.00", "version": deal.version + 1},
+    )
+    response = client_for(salesperson).post(
+        reverse("opportunities:edit", args=[deal.pk]), {**data, "name": "Renamed"}
+    )
+    conflict = response.context["form"].conflict
+    assert conflict.by == [manager.get_full_name()]
+
+
 def test_add_opportunity_from_account_fills_the_defaults(client_for, salesperson):
     account = AccountFactory(name="Fjordbygg AS")
     form = client_for(salesperson).get(reverse("opportunities:create"), {"account": account.pk})
