@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pipeline_crm.concurrency import EditConflict
@@ -149,11 +150,17 @@ def move(request, pk: int):
             seen_version=int(version) if version and version.isdigit() else None,
         )
     except (services.RuleError, EditConflict) as exc:
-        error = str(exc)
+        error = f"{opportunity}: {exc}"
     query = QueryDict(request.POST.get("query", ""))
     if request.htmx:
         context = board_context(request, query)
         context["board_error"] = error
+        shown = any(card.pk == pk for c in context["columns"] for card in c["cards"])
+        if not error and not shown:  # further down its column, or no longer on this board
+            context["board_notice"] = _("“%(deal)s” moved to %(stage)s.") % {
+                "deal": opportunity,
+                "stage": stage,
+            }
         # A refusal is shown on the board itself (htmx swaps only 2xx responses).
         return render(request, "opportunities/partials/board.html", context)
     if error:

@@ -47,8 +47,9 @@
     });
   });
 
-  // After a move (dragged or from the card's form) the board is drawn again: a refusal is
-  // brought into view and read out; otherwise the moved card keeps the focus.
+  // After a move (dragged or from the card's form) the board is drawn again: a refusal, or
+  // the word that the card went further down its column, is brought into view and read out;
+  // otherwise the moved card keeps the focus.
   var moved = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var card = event.detail.elt.closest && event.detail.elt.closest("[data-card]");
@@ -57,13 +58,13 @@
   document.addEventListener("htmx:afterSettle", function () {
     var board = document.getElementById("board");
     if (!board || moved === null) return;
-    var refusal = board.querySelector("[role=alert]");
+    var said = board.querySelector("[role=alert], [role=status]");
     var card = board.querySelector('[data-card="' + moved + '"]');
     moved = null;
-    if (refusal) {
-      refusal.setAttribute("tabindex", "-1");
-      refusal.scrollIntoView({ block: "center" });
-      refusal.focus({ preventScroll: true });
+    if (said) {
+      said.setAttribute("tabindex", "-1");
+      said.scrollIntoView({ block: "center" });
+      said.focus({ preventScroll: true });
     } else if (card) {
       (card.querySelector("a, select, button") || card).focus();
     }

@@ -19,6 +19,7 @@ from ..factories import (
     LossReasonFactory,
     OpportunityFactory,
     ProductFactory,
+    StageFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -297,6 +298,36 @@ def test_board_drop_changes_stage_and_history(client_for, salesperson):
     deal.refresh_from_db()
     assert deal.stage == stage and deal.probability == 50
     assert deal.history.first().history_change_reason == "board"
+
+
+def test_a_card_moved_below_its_columns_first_cards_is_announced(client_for, salesperson):
+    stage = Stage.objects.get(name="4. Short list")
+    soon = datetime.date(2030, 1, 1)
+    OpportunityFactory.create_batch(20, owner=salesperson, stage=stage, expected_close_date=soon)
+    late = OpportunityFactory(owner=salesperson, expected_close_date=datetime.date(2031, 1, 1))
+    shown = OpportunityFactory(owner=salesperson, expected_close_date=datetime.date(2029, 1, 1))
+    client = client_for(salesperson)
+
+    def move(deal):
+        return client.post(
+            reverse("opportunities:move", args=[deal.pk]),
+            {"stage": stage.pk, "version": deal.version, "query": ""},
+            HTTP_HX_REQUEST="true",
+        )
+
+    assert f"“{late}” moved to 4. Short list." in move(late).text
+    assert "moved to" not in move(shown).text  # its card is shown, and keeps the focus
+
+
+def test_a_refused_board_move_names_the_deal(client_for, salesperson):
+    gated = StageFactory(name="Gated", requires_contact=True)
+    deal = OpportunityFactory(owner=salesperson, name="Kiruna expansion")
+    response = client_for(salesperson).post(
+        reverse("opportunities:move", args=[deal.pk]),
+        {"stage": gated.pk, "version": deal.version, "query": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.context["board_error"].startswith("Kiruna expansion: The stage")
 
 
 def test_bulk_change_stage_applies_rules(client_for, salesperson):
