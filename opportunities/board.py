@@ -86,6 +86,7 @@ def board_context(request, data: QueryDict) -> dict:
     query = filterset.data.urlencode()
     return {
         "filter": filterset,
+        "only_mine": bool(getattr(filterset.form, "cleaned_data", {}).get("mine")),
         "columns": columns,
         "stages": stages,
         "board_query": query,

@@ -179,6 +179,8 @@ class ReopenForm(forms.Form):
         queryset=Stage.objects.active().filter(is_won_stage=False),
         label=_("Reopen at stage"),
         required=False,
+        empty_label=_("Its current stage"),
+        help_text=_("A deal won by entering the won stage goes back to the last open stage."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -333,7 +333,7 @@ def _int(value) -> int | None:
     return int(value) if value and str(value).isdigit() else None
 
 
-def _close_view(request, pk: int, form_class, action, template_title):
+def _close_view(request, pk: int, form_class, action, template_title, done_message):
     opportunity = get_opportunity_for_edit(request, pk)
     form = form_class(request.POST or None, initial={"version": opportunity.version})
     if request.method == "POST" and form.is_valid():
@@ -346,7 +346,7 @@ def _close_view(request, pk: int, form_class, action, template_title):
         except services.RuleError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Deal “%(name)s” updated.") % {"name": opportunity})
+            messages.success(request, done_message % {"name": opportunity})
             return redirect(opportunity)
     return render(
         request,
@@ -357,17 +357,38 @@ def _close_view(request, pk: int, form_class, action, template_title):
 
 @require_http_methods(["GET", "POST"])
 def close_won(request, pk: int):
-    return _close_view(request, pk, CloseWonForm, services.close_won, _("Close as won"))
+    return _close_view(
+        request,
+        pk,
+        CloseWonForm,
+        services.close_won,
+        _("Close as won"),
+        _("Deal “%(name)s” closed as won."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def close_lost(request, pk: int):
-    return _close_view(request, pk, CloseLostForm, services.close_lost, _("Close as lost"))
+    return _close_view(
+        request,
+        pk,
+        CloseLostForm,
+        services.close_lost,
+        _("Close as lost"),
+        _("Deal “%(name)s” closed as lost."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def reopen(request, pk: int):
-    return _close_view(request, pk, ReopenForm, services.reopen, _("Reopen the deal"))
+    return _close_view(
+        request,
+        pk,
+        ReopenForm,
+        services.reopen,
+        _("Reopen the deal"),
+        _("Deal “%(name)s” reopened."),
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -548,3 +548,28 @@ def test_list_offers_the_bulk_action_only_on_deals_the_user_may_change(
 
     assert "disabled" not in box(mine) and "disabled" not in box(shared)
     assert "disabled" in box(theirs)
+
+
+def test_an_empty_board_of_my_deals_offers_everyones(client_for, manager):
+    OpportunityFactory()  # someone else's
+    client = client_for(manager)
+    board = reverse("opportunities:board")
+    assert "Show everyone" in client.get(board).text
+    assert "Show everyone" not in client.get(board, {"mine": ""}).text
+
+
+def test_closing_and_reopening_say_what_happened(client_for, salesperson):
+    deal = OpportunityFactory(owner=salesperson, name="Kiruna expansion")
+    client = client_for(salesperson)
+    won = client.post(
+        reverse("opportunities:close_won", args=[deal.pk]),
+        {"closed_date": "2026-12-01", "version": deal.version},
+        follow=True,
+    )
+    assert "Deal “Kiruna expansion” closed as won." in won.text
+    assert "closed 12/01/2026" in won.text
+    deal.refresh_from_db()
+    reopened = client.post(
+        reverse("opportunities:reopen", args=[deal.pk]), {"version": deal.version}, follow=True
+    )
+    assert "Deal “Kiruna expansion” reopened." in reopened.text
