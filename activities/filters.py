@@ -14,15 +14,6 @@ from .models import Activity, ActivityType
 DONE_CHOICES = (("no", _("Not done")), ("yes", _("Done")))
 
 
-class OwnerField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
-
-
-class OwnerFilter(UserFilter):
-    field_class = OwnerField
-
-
 class AgendaFilter(django_filters.FilterSet):
     """The agenda's filters. Without parameters: my activities that are not done."""
 
@@ -34,7 +25,7 @@ class AgendaFilter(django_filters.FilterSet):
     type = django_filters.ModelChoiceFilter(
         queryset=ActivityType.objects.all(), label=_("Type"), empty_label=_("All types")
     )
-    owner = OwnerFilter(label=_("Owner"), empty_label=_("Everyone"))
+    owner = UserFilter(label=_("Owner"), empty_label=_("Everyone"))
     done = django_filters.ChoiceFilter(
         choices=DONE_CHOICES, method="filter_done", label=_("Status"), empty_label=_("All")
     )

@@ -8,6 +8,7 @@ from accounts.models import Contact
 from accounts.widgets import AccountSelect
 from opportunities.forms import DateInput
 from opportunities.models import Opportunity
+from pipeline_crm.choices import DataSelect
 
 from .agenda import company_tz
 from .models import Activity, ActivityType
@@ -19,17 +20,6 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-class TypeSelect(forms.Select):
-    """Options carry their kind (data-kind), so the form shows a due date for tasks (CSS)."""
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        instance = getattr(value, "instance", None)
-        if instance is not None:
-            option["attrs"]["data-kind"] = instance.kind
-        return option
 
 
 class ContactChoiceField(forms.ModelChoiceField):
@@ -69,7 +59,7 @@ class ActivityForm(forms.ModelForm):
         )
         widgets = {
             "account": AccountSelect,
-            "type": TypeSelect,
+            "type": DataSelect(option_data={"kind": "kind"}),  # a task shows a due date (CSS)
             "start": DateTimeInput(),
             "end": DateTimeInput(),
             "due_date": DateInput(),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import UserChoiceField, active_users
 from accounts.models import Contact
 from accounts.widgets import AccountSelect
+from pipeline_crm.choices import DataSelect
 from pipeline_crm.concurrency import VersionedModelForm
 from pipeline_crm.money import ZERO
 
@@ -22,18 +23,6 @@ class DateInput(forms.DateInput):
 
 def _active_or_current(field, current_pk):
     field.queryset = field.queryset.filter(is_active=True) | field.queryset.filter(pk=current_pk)
-
-
-class StageSelect(forms.Select):
-    """Stage options carry their default probability, which the deal form shows as soon as
-    another stage is chosen (app.js); the save applies the same rule (services)."""
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        stage = getattr(value, "instance", None)
-        if stage is not None:
-            option["attrs"]["data-probability"] = stage.default_probability
-        return option
 
 
 class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -81,7 +70,9 @@ class OpportunityForm(VersionedModelForm):
             "next_action_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
             "probability": forms.NumberInput(attrs={"min": 0, "max": 100}),
-            "stage": StageSelect,
+            # The form shows a stage's probability as soon as it is chosen (app.js), as the
+            # save will apply it (services).
+            "stage": DataSelect(option_data={"probability": "default_probability"}),
         }
 
     def __init__(self, *args, **kwargs):

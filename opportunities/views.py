@@ -17,7 +17,7 @@ from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.exports import FORMATS, export_rows
 from pipeline_crm.history import Origin, history_entries
 from pipeline_crm.listing import PER_PAGE
-from pipeline_crm.lookups import attach_lookups, lookup_rows
+from pipeline_crm.lookups import attach_lookups, lookup_rows, lookups_by_pk
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.roles import is_manager
 
@@ -182,14 +182,9 @@ def opportunity_detail(request, pk: int):
     editable = can_edit(request.user, opportunity)
     contacts = list(opportunity.contacts.all())
     attach_lookups(contacts, ("role",), request)
-    co_responsible_ids = list(
-        Opportunity.co_responsible.through.objects.filter(
-            opportunity_id=opportunity.pk
-        ).values_list("user_id", flat=True)
-    )
-    users = lookup_rows(User, request)
-    if missing := [pk for pk in co_responsible_ids if pk not in users]:  # added without a signal
-        users = {**users, **User.objects.in_bulk(missing)}
+    co_responsible_ids = Opportunity.co_responsible.through.objects.filter(
+        opportunity_id=opportunity.pk
+    ).values_list("user_id", flat=True)
     return render(
         request,
         "opportunities/opportunity_detail.html",
@@ -197,7 +192,7 @@ def opportunity_detail(request, pk: int):
             "opportunity": opportunity,
             "lines": deal_lines(opportunity, request),
             "contacts": contacts,
-            "co_responsible": [users[pk] for pk in co_responsible_ids if pk in users],
+            "co_responsible": lookups_by_pk(User, co_responsible_ids, request),
             "history": deal_history(opportunity, request),
             "can_edit": editable,
             "can_delete": is_manager(request.user),

@@ -8,6 +8,7 @@ nothing is shared between requests.) On the deal list this took 15 ms off the fi
 """
 
 import django_filters.fields
+from django import forms
 from django.forms.models import ModelChoiceField, ModelChoiceIterator
 
 
@@ -21,6 +22,24 @@ class QuerySetChoices(ModelChoiceIterator):
 
 class FilterChoices(django_filters.fields.ModelChoiceIterator, QuerySetChoices):
     """django-filter's iterator (its "(none)" choice) over `QuerySetChoices`."""
+
+
+class DataSelect(forms.Select):
+    """A model choice select whose options carry attributes of their rows for the page's
+    scripts and styles: `DataSelect(option_data={"kind": "kind"})` gives
+    `<option data-kind="task">`."""
+
+    def __init__(self, attrs=None, *, option_data: dict[str, str]):
+        super().__init__(attrs)
+        self.option_data = option_data
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        row = getattr(value, "instance", None)
+        if row is not None:
+            for key, attribute in self.option_data.items():
+                option["attrs"][f"data-{key}"] = getattr(row, attribute)
+        return option
 
 
 def install() -> None:

@@ -104,15 +104,13 @@ def lookups_changed(**kwargs) -> None:
     Writes that send no signal (`QuerySet.update()`, `bulk_create()`, raw SQL) must call it
     themselves; the app writes lookups and users through `save()` only.
     """
-    from .models import CompanySettings, LookupVersion
+    from .models import LookupVersion
 
     if not kwargs.get("action", "post_").startswith("post_"):
         return  # group changes signal before and after
     sender, fields = kwargs.get("sender"), kwargs.get("update_fields")
     if sender is get_user_model() and fields and not USER_SHOWN & set(fields):
         return
-    if sender is CompanySettings and kwargs.get("created"):
-        return  # made on first read (`CompanySettings.load`): nothing held the old one
     memo = _request_memo.get()
     if memo is not None:
         memo.clear()  # the rest of this request reads the new version
@@ -172,6 +170,16 @@ def lookup_rows(model: type[models.Model], request=None) -> dict:
         lambda: {row.pk: row for row in model._default_manager.all()},
         request,
     )
+
+
+def lookups_by_pk(model: type[models.Model], pks, request=None) -> list:
+    """The rows of `model` with these pks, in their order, from `lookup_rows`. A row missing
+    from the cache (written without a signal) is read from the table."""
+    pks = list(pks)
+    rows = lookup_rows(model, request)
+    if missing := [pk for pk in pks if pk not in rows]:
+        rows = {**rows, **model._default_manager.in_bulk(missing)}
+    return [rows[pk] for pk in pks if pk in rows]
 
 
 def attach_lookups(objs, names: tuple[str, ...], request=None) -> None:

@@ -22,6 +22,18 @@ def default_lookups(_browser_database):
     import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
 
 
+def prospect(name: str, owner, account=None) -> Opportunity:
+    """A deal in the first stage, at its default probability."""
+    return Opportunity.objects.create(
+        name=name,
+        account=account or AccountFactory(owner=owner),
+        owner=owner,
+        stage=Stage.objects.get(name="1. Prospect"),
+        probability=10,
+        expected_close_date="2030-01-01",
+    )
+
+
 def test_create_deal_with_two_lines_drag_it_and_close_it_lost(
     page, live_server, login, salesperson
 ):
@@ -90,15 +102,7 @@ def test_create_deal_with_two_lines_drag_it_and_close_it_lost(
 
 
 def test_keyboard_move_without_a_mouse(page, live_server, login, salesperson):
-    account = AccountFactory(owner=salesperson)
-    deal = Opportunity.objects.create(
-        name="Keyboard deal",
-        account=account,
-        owner=salesperson,
-        stage=Stage.objects.get(name="1. Prospect"),
-        probability=10,
-        expected_close_date="2030-01-01",
-    )
+    deal = prospect("Keyboard deal", salesperson)
     login(page, live_server, salesperson)
     visit(page, f"{live_server.url}/opportunities/board/", "board-keyboard")
     card = page.locator(f'[data-card="{deal.pk}"]')
@@ -152,16 +156,8 @@ def test_new_deal_finds_its_account_by_name(page, live_server, login, salesperso
 
 def test_select_all_then_move_the_page_in_bulk(page, live_server, login, salesperson):
     account = AccountFactory(owner=salesperson)
-    prospect = Stage.objects.get(name="1. Prospect")
     for name in ("Alpha", "Beta", "Gamma"):
-        Opportunity.objects.create(
-            name=name,
-            account=account,
-            owner=salesperson,
-            stage=prospect,
-            probability=10,
-            expected_close_date="2030-01-01",
-        )
+        prospect(name, salesperson, account)
     login(page, live_server, salesperson)
     visit(page, f"{live_server.url}/opportunities/", "deal-list-bulk")
     bar = page.locator("#bulk-form")
@@ -182,14 +178,7 @@ def test_select_all_then_move_the_page_in_bulk(page, live_server, login, salespe
 
 def test_a_refused_line_shows_why_and_keeps_what_was_typed(page, live_server, login, salesperson):
     ProductFactory(name="Licence", list_price=Decimal("3000.00"))
-    deal = Opportunity.objects.create(
-        name="Line check",
-        account=AccountFactory(owner=salesperson),
-        owner=salesperson,
-        stage=Stage.objects.get(name="1. Prospect"),
-        probability=10,
-        expected_close_date="2030-01-01",
-    )
+    deal = prospect("Line check", salesperson)
     login(page, live_server, salesperson)
     visit(page, f"{live_server.url}{deal.get_absolute_url()}", "deal-line-refused-before")
     lines = page.locator("#lines")
