@@ -80,9 +80,7 @@ def parse_date(value, *, name: str = "") -> date | None:
     except ValueError:
         day = None
     if day is None:
-        raise BadRequest(
-            _("“%(name)s” must be a date (YYYY-MM-DD).") % {"name": name or _("date")}
-        )
+        raise BadRequest(_("“%(name)s” must be a date (YYYY-MM-DD).") % {"name": name or _("date")})
     if not DATE_MIN <= day <= DATE_MAX:
         raise BadRequest(bounds_message())
     return day

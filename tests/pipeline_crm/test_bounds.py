@@ -38,7 +38,9 @@ def test_parse_int_bounds_and_default():
     assert parse_int("5000", default=0, minimum=1, maximum=200, clamp=True) == 200
 
 
-@pytest.mark.parametrize("raw", ["0001-01-01", "9999-12-31", "2026-02-30", "tomorrow", "²⁰²⁶-01-01"])
+@pytest.mark.parametrize(
+    "raw", ["0001-01-01", "9999-12-31", "2026-02-30", "tomorrow", "²⁰²⁶-01-01"]
+)
 def test_parse_date_refuses_out_of_bounds_and_garbage(raw):
     with pytest.raises(BadRequest):
         parse_date(raw, name="start")
