@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CompanySettings
+from .models import CompanySettings, GroupRole
 
 
 @admin.register(CompanySettings)
@@ -13,3 +16,37 @@ class CompanySettingsAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class GroupRoleInline(admin.StackedInline):
+    """The group's role key, shown and never edited: it is what makes the group a role."""
+
+    model = GroupRole
+    fields = ("key",)
+    readonly_fields = ("key",)
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class CrmGroupAdmin(GroupAdmin):
+    """Django's group admin, showing the role a group gives (renaming keeps it)."""
+
+    list_display = ("name", "role")
+    inlines = (GroupRoleInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("crm_role")
+
+    @admin.display(description=_("role"), ordering="crm_role__key")
+    def role(self, group: Group) -> str:
+        role = getattr(group, "crm_role", None)
+        return role.get_key_display() if role else "—"

@@ -120,15 +120,15 @@ def lookups_changed(**kwargs) -> None:
 
 
 def watch_lookups() -> None:
-    """Connect `lookups_changed` to every lookup table, the users, the groups and who is in
-    them, and the company settings."""
+    """Connect `lookups_changed` to every lookup table, the users, the groups, who is in
+    them and the role each gives, and the company settings."""
     from django.contrib.auth.models import Group
 
-    from .models import CompanySettings
+    from .models import CompanySettings, GroupRole
 
     User = get_user_model()
     watched = [m for m in apps.get_models() if issubclass(m, Lookup)]
-    watched += [User, Group, CompanySettings]
+    watched += [User, Group, GroupRole, CompanySettings]
     for model in watched:
         uid = f"lookups_changed:{model._meta.label}"
         post_save.connect(lookups_changed, sender=model, dispatch_uid=f"{uid}:save")

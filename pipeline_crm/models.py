@@ -74,3 +74,32 @@ class LookupVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class Role(models.TextChoices):
+    """The CRM's roles below the administrator (a superuser); DESIGN.md's role table."""
+
+    SALESPERSON = "salesperson", _("Salesperson")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
+
+
+class GroupRole(models.Model):
+    """The role a group gives its members, by a fixed key.
+
+    Roles used to be recognised by the group's name, so renaming "Sales manager" in the admin
+    demoted every manager. The key is set by a migration and read-only in the admin: the group
+    can be renamed, translated or given other permissions and its members keep their role.
+    A role's group cannot be deleted (PROTECT): that would demote its members as silently.
+    """
+
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.PROTECT, related_name="crm_role", verbose_name=_("group")
+    )
+    key = models.CharField(_("role"), max_length=32, choices=Role.choices, unique=True)
+
+    class Meta:
+        verbose_name = _("group role")
+        verbose_name_plural = _("group roles")
+
+    def __str__(self) -> str:
+        return self.get_key_display()

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test.utils import override_settings
 
+from pipeline_crm.models import GroupRole, Role
 from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
 
 from .helpers import login as _login
@@ -97,7 +98,11 @@ def _browser_database(transactional_db, django_db_serialized_rollback, live_serv
     Transactional tests flush the tables, data-migration rows included; serialized rollback
     restores them, and the role groups are recreated here should a flush have removed them.
     """
-    for name, codenames in ((SALESPERSON, _SALESPERSON_PERMS), (SALES_MANAGER, _MANAGER_PERMS)):
+    roles = (
+        (Role.SALESPERSON, SALESPERSON, _SALESPERSON_PERMS),
+        (Role.SALES_MANAGER, SALES_MANAGER, _MANAGER_PERMS),
+    )
+    for key, name, codenames in roles:
         group, created = Group.objects.get_or_create(name=name)
         if created:
             group.permissions.add(
@@ -105,6 +110,7 @@ def _browser_database(transactional_db, django_db_serialized_rollback, live_serv
                     content_type__app_label="accounts", codename__in=codenames
                 )
             )
+        GroupRole.objects.get_or_create(key=key, defaults={"group": group})
 
 
 @pytest.fixture
