@@ -9,7 +9,12 @@ class PipelineCrmConfig(AppConfig):
     def ready(self):
         from django.core.signals import got_request_exception
 
-        from . import choices, db, lookups
+        from . import (
+            choices,
+            db,
+            login_limits,  # noqa: F401 (connects its login receiver)
+            lookups,
+        )
 
         choices.install()
         lookups.watch_lookups()

@@ -103,3 +103,23 @@ class GroupRole(models.Model):
 
     def __str__(self) -> str:
         return self.get_key_display()
+
+
+class LoginFailure(models.Model):
+    """A login whose password was checked and wrong: the per-account limit counts these
+    (`pipeline_crm.login_limits`). Rows older than the limit's window are deleted as new
+    ones come in; a refused attempt (the password never checked) adds none."""
+
+    username = models.CharField(max_length=150)
+    failed_at = models.DateTimeField()
+    from_trusted_device = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("failed login")
+        indexes = [
+            models.Index(fields=["username", "failed_at"], name="loginfailure_user_time"),
+            models.Index(fields=["failed_at"], name="loginfailure_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.failed_at:%Y-%m-%d %H:%M:%S}"

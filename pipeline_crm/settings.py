@@ -1,6 +1,7 @@
 """Pipeline CRM settings: one module, configured through the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -85,6 +86,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "pipeline_crm.login_limits.TrustedDeviceMiddleware",
 ]
 
 ROOT_URLCONF = "pipeline_crm.urls"
@@ -170,12 +172,23 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login throttling: five failures lock the username + address pair for an hour.
+# Login limits (pipeline_crm.login_limits). Five failures lock the user name + address pair
+# for an hour (django-axes); ten checked failures in an hour, from any address, make the
+# account refuse browsers it does not know until the oldest leaves the hour. Browsers the user
+# signed in with before are not held back by that second limit, so an attacker cannot use it
+# to lock the owner out; a password reset by e-mail signs the user in and so makes a new
+# browser known.
+AXES_HANDLER = "pipeline_crm.login_limits.LoginLimitHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ACCOUNT_LIMIT", 10)
+LOGIN_ACCOUNT_WINDOW = timedelta(minutes=env_int("DJANGO_LOGIN_ACCOUNT_WINDOW_MINUTES", 60))
+LOGIN_TRUSTED_DEVICE_DAYS = env_int("DJANGO_LOGIN_TRUSTED_DEVICE_DAYS", 180)
+# A reset link works for an hour (Django's default is three days in a mailbox).
+PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_SECONDS", 3600)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -211,10 +224,25 @@ WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/_private-media/"  # never routed: documents go through a permission-checked view
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+# E-mail (password resets, reminders): printed on the console unless an SMTP host is set.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "").strip()
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
 )
+EMAIL_HOST = EMAIL_HOST or "localhost"
+# STARTTLS (port 587) by default; DJANGO_EMAIL_USE_SSL=1 for implicit TLS (port 465).
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=not EMAIL_USE_SSL)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set only one of DJANGO_EMAIL_USE_TLS and DJANGO_EMAIL_USE_SSL")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 465 if EMAIL_USE_SSL else 587)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)  # a stuck server must not hold a request
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "crm@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security headers. With debug off the site is HTTPS-only unless DJANGO_HTTPS=0 (local http).
 HTTPS = env_bool("DJANGO_HTTPS", default=not DEBUG)
