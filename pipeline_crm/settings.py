@@ -1,5 +1,6 @@
 """Pipeline CRM settings: one module, configured through the environment."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -41,6 +42,19 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks (CIDR); anything else is an error."""
+    networks = env_list(name)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name} takes IP addresses or networks, not {network!r}"
+            ) from exc
+    return networks
+
+
 DEBUG = env_bool("DJANGO_DEBUG")
 # Without a key the insecure development one is used; `check --deploy` flags it (security.W009).
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-development-key-change-me"
@@ -71,9 +85,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pipeline_crm.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pipeline_crm.lookups.LookupMemoMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "pipeline_crm.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -252,7 +268,11 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxy in front (docker-compose.yml: Caddy): its addresses or networks. Only
+# from them are X-Forwarded-Proto and X-Forwarded-For believed (TrustedProxyMiddleware); with
+# none set, gunicorn faces the clients and the headers are never believed.
+TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -1,10 +1,6 @@
 """Password reset by e-mail (Django's four views, our templates) and the e-mail settings."""
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -13,9 +9,10 @@ from django.urls import reverse
 
 from pipeline_crm.login_limits import DEVICE_COOKIE
 
+from .environment import read_settings
+
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
 NEW_PASSWORD = "Harbour-Compass-71"
 
 
@@ -116,20 +113,8 @@ def test_a_reset_lets_the_owner_in_while_the_account_is_held_back(client, salesp
     assert owner.post(reverse("login"), login).status_code == 302
 
 
-def _settings(env: dict, *names: str) -> subprocess.CompletedProcess:
-    """The named settings as the settings module reads them from `env`."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_EMAIL")}
-    code = (
-        "import django; from django.conf import settings; django.setup(); "
-        f"print(*[repr(getattr(settings, n)) for n in {names!r}], sep='|')"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "pipeline_crm.settings", **env},
-        capture_output=True,
-        text=True,
-    )
+def _settings(env: dict, *names: str):
+    return read_settings(env, *names, drop=("DJANGO_EMAIL",))
 
 
 def test_mail_goes_to_the_console_by_default():
