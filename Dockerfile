@@ -12,6 +12,9 @@ RUN pip install -e . \
     && DJANGO_SECRET_KEY=build python manage.py collectstatic --no-input \
     && mkdir -p /app/media && chown -R crm:crm /app/media
 USER crm
+# gunicorn listens on every interface of the container so that the reverse proxy can reach
+# it; docker-compose.yml publishes only the proxy. The proxy's address is the deployment's to
+# declare (DJANGO_TRUSTED_PROXIES): the image believes no X-Forwarded-* header by itself.
 ENV GUNICORN_BIND=0.0.0.0:8000 DJANGO_MEDIA_ROOT=/app/media
 EXPOSE 8000
 CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn -c gunicorn.conf.py pipeline_crm.wsgi"]
