@@ -200,6 +200,8 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# A refused attempt checks no password: it neither counts nor makes the lock last longer.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ACCOUNT_LIMIT", 10)
 LOGIN_ACCOUNT_WINDOW = timedelta(minutes=env_int("DJANGO_LOGIN_ACCOUNT_WINDOW_MINUTES", 60))
 LOGIN_TRUSTED_DEVICE_DAYS = env_int("DJANGO_LOGIN_TRUSTED_DEVICE_DAYS", 180)

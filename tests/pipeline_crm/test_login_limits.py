@@ -5,10 +5,12 @@ import datetime
 from unittest import mock
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.backends import ModelBackend
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import time_format
 
 from pipeline_crm.login_limits import DEVICE_COOKIE
 from pipeline_crm.models import LoginFailure
@@ -44,7 +46,19 @@ def password_checks():
 def test_one_address_is_locked_after_five_failures(client, salesperson):
     statuses = attack(client, 5, addresses=1)
     assert statuses[-1] == 429
-    assert attempt(client, PASSWORD, "198.51.100.1").status_code == 429
+    response = attempt(client, PASSWORD, "198.51.100.1")
+    assert response.status_code == 429
+    assert "from your address is locked for an hour" in response.text
+
+
+def test_attempts_during_the_address_lock_do_not_lengthen_it(client, salesperson):
+    attack(client, 5, addresses=1)
+    statuses = attack(client, 10, addresses=1)
+    assert set(statuses) == {429}
+    assert AccessAttempt.objects.get().failures_since_start == 5
+
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=61))
+    assert attempt(client, PASSWORD, "198.51.100.1").status_code == 302
 
 
 def test_a_hundred_guesses_from_25_addresses_check_only_ten_passwords(
@@ -65,6 +79,9 @@ def test_a_held_back_account_refuses_even_the_right_password_from_a_new_browser(
     response = attempt(Client(), PASSWORD, "203.0.113.7")
     assert response.status_code == 429
     assert "from several places" in response.text
+    oldest = LoginFailure.objects.earliest("failed_at").failed_at
+    retry = timezone.localtime(oldest + datetime.timedelta(hours=1))
+    assert f"Try again after {time_format(retry, 'TIME_FORMAT')}," in response.text
     assert reverse("password_reset") in response.text
 
 
