@@ -182,3 +182,9 @@ def test_a_role_group_cannot_be_deleted_in_the_admin(client_for, admin_user):
     client = client_for(admin_user)
     client.post(reverse("admin:auth_group_delete", args=[group.pk]), {"post": "yes"})
     assert Group.objects.filter(pk=group.pk).exists()
+
+
+def test_the_admin_link_shows_for_whoever_may_enter_the_admin(client_for, staff_user, manager):
+    admin_url = reverse("admin:index")
+    assert f'href="{admin_url}"' in client_for(staff_user).get(reverse("dashboard")).text
+    assert f'href="{admin_url}"' not in client_for(manager).get(reverse("dashboard")).text
