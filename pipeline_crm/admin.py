@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CompanySettings, GroupRole
+from .models import CompanySettings, GroupRole, LoginFailure
 
 
 @admin.register(CompanySettings)
@@ -50,3 +50,20 @@ class CrmGroupAdmin(GroupAdmin):
     def role(self, group: Group) -> str:
         role = getattr(group, "crm_role", None)
         return role.get_key_display() if role else "—"
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """What the per-account login limit counts; deleting an account's rows lifts its limit
+    at once (axes' own pages do the same for the per-address lock)."""
+
+    list_display = ("username", "failed_at", "from_trusted_device")
+    list_filter = ("from_trusted_device",)
+    search_fields = ("username",)
+    ordering = ("-failed_at",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -172,3 +172,20 @@ def test_the_known_browser_cookie_is_signed(client, salesperson):
     browser.cookies[DEVICE_COOKIE] = f"{salesperson.pk}:forged"
     attack(client, 10, addresses=10)
     assert attempt(browser, PASSWORD, "203.0.113.7").status_code == 429
+
+
+def test_an_administrator_lifts_the_account_limit_in_the_admin(client, admin_user, salesperson):
+    attack(client, 10, addresses=10)
+    admin = Client()
+    admin.force_login(admin_user)
+    changelist = reverse("admin:pipeline_crm_loginfailure_changelist")
+    assert "alice" in admin.get(changelist, {"q": "alice"}).text
+    admin.post(
+        changelist,
+        {
+            "action": "delete_selected",
+            "_selected_action": list(LoginFailure.objects.values_list("pk", flat=True)),
+            "post": "yes",
+        },
+    )
+    assert attempt(Client(), PASSWORD, "203.0.113.7").status_code == 302
