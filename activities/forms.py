@@ -8,6 +8,7 @@ from accounts.models import Contact
 from accounts.widgets import AccountSelect
 from opportunities.forms import DateInput
 from opportunities.models import Opportunity
+from pipeline_crm.bounds import BoundedDateField, BoundedDateTimeField
 from pipeline_crm.choices import DataSelect
 
 from .agenda import company_tz
@@ -65,6 +66,11 @@ class ActivityForm(forms.ModelForm):
             "due_date": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {
+            "start": BoundedDateTimeField,
+            "end": BoundedDateTimeField,
+            "due_date": BoundedDateField,
+        }
 
     def __init__(self, *args, fixed: tuple[str, ...] = (), **kwargs):
         """`fixed` names the links the page decides (account, contact, opportunity): hidden."""
@@ -113,7 +119,11 @@ class ActivityForm(forms.ModelForm):
         if kind is None:
             return cleaned
         if kind.is_task:
+            for ignored in ("start", "end"):  # hidden for a task, whatever they hold
+                self.errors.pop(ignored, None)
             due = cleaned.get("due_date")
+            if due is None and "due_date" in self.errors:
+                return cleaned  # a date out of bounds: its error says so
             if due is None:
                 self.add_error(
                     "due_date", forms.ValidationError(_("A task needs a due date."), code="due")
@@ -145,9 +155,9 @@ class ActivityForm(forms.ModelForm):
 class RescheduleForm(forms.Form):
     """A new start and end, or a new due date for a task."""
 
-    start = forms.DateTimeField(label=_("Start"), required=False, widget=DateTimeInput())
-    end = forms.DateTimeField(label=_("End"), required=False, widget=DateTimeInput())
-    due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput())
+    start = BoundedDateTimeField(label=_("Start"), required=False, widget=DateTimeInput())
+    end = BoundedDateTimeField(label=_("End"), required=False, widget=DateTimeInput())
+    due_date = BoundedDateField(label=_("Due date"), required=False, widget=DateInput())
 
     def __init__(self, *args, activity: Activity, **kwargs):
         super().__init__(*args, **kwargs)

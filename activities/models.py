@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact
 from opportunities.models import Opportunity
+from pipeline_crm.bounds import bounds_condition, validate_date_bounds
 from pipeline_crm.lookups import Lookup
 from pipeline_crm.roles import is_manager
 
@@ -118,9 +119,11 @@ class Activity(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
-    start = models.DateTimeField(_("start"))
-    end = models.DateTimeField(_("end"), null=True, blank=True)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
+    start = models.DateTimeField(_("start"), validators=[validate_date_bounds])
+    end = models.DateTimeField(_("end"), null=True, blank=True, validators=[validate_date_bounds])
+    due_date = models.DateField(
+        _("due date"), null=True, blank=True, validators=[validate_date_bounds]
+    )
     # The (owner|account|contact|opportunity, start) indexes below serve these foreign keys
     # too; their own single-column indexes would only slow the writes of a million rows.
     owner = models.ForeignKey(
@@ -178,6 +181,12 @@ class Activity(models.Model):
                 | Q(is_done=True, completed_at__isnull=False),
                 name="activity_done_has_completed_at",
                 violation_error_message=_("A done activity has a completed time, and only then."),
+            ),
+            models.CheckConstraint(
+                condition=bounds_condition("start", "end", instants=True)
+                & bounds_condition("due_date"),
+                name="activity_dates_in_bounds",
+                violation_error_message=_("Dates lie between 1900-01-01 and 2199-12-31."),
             ),
         ]
         indexes = [

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from opportunities.access import can_edit as can_edit_deal
 from opportunities.models import Opportunity
+from pipeline_crm.bounds import validate_date_bounds
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.roles import is_manager
 
@@ -70,12 +71,24 @@ def check_links(activity: Activity) -> dict[str, str]:
     return errors
 
 
+def check_dates(activity: Activity) -> dict[str, list[str]]:
+    """Errors for the start, end or due date outside DESIGN.md's bounds (the database refuses
+    them too, but a service's caller gets the message instead of an IntegrityError)."""
+    errors = {}
+    for name in ("start", "end", "due_date"):
+        try:
+            validate_date_bounds(getattr(activity, name))
+        except ValidationError as error:
+            errors[name] = error.messages
+    return errors
+
+
 @transaction.atomic
 def save_activity(
     activity: Activity, *, user, is_done: bool, now: datetime | None = None
 ) -> Activity:
     """Create or update `activity` (already filled in by a form) with the done rule applied."""
-    errors = check_links(activity)
+    errors = {**check_links(activity), **check_dates(activity)}
     if errors:
         raise ValidationError(errors)
     set_done(activity, is_done, now=now)
@@ -115,6 +128,9 @@ def reschedule(
         activity.set_times(start, end)
     else:
         raise ValidationError(_("Give a new start or due date."))
+    errors = check_dates(activity)
+    if errors:
+        raise ValidationError(errors)
     activity._history_user = user
     label_change(activity, Origin.FORM)
     activity.save(update_fields=["start", "end", "due_date", "updated_at"])

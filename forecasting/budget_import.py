@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import BusinessArea
 from pipeline_crm import tabular
+from pipeline_crm.bounds import DATE_MAX, DATE_MIN, bounds_message
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.imports import (
     ImportPage,
@@ -185,6 +186,8 @@ def _month(text: str) -> date:
     match = _MONTH.fullmatch(text)
     if match is None or not 1 <= int(match[2]) <= 12:
         raise ValidationError(_("“%(value)s” is not a month as YYYY-MM.") % {"value": text})
+    if not DATE_MIN.year <= int(match[1]) <= DATE_MAX.year:
+        raise ValidationError(bounds_message(), code="date_bounds")
     return date(int(match[1]), int(match[2]), 1)
 
 

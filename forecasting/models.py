@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import BusinessArea
+from pipeline_crm.bounds import bounds_condition, validate_date_bounds
 from pipeline_crm.money import ZERO
 
 
@@ -21,7 +22,9 @@ class Budget(models.Model):
         related_name="budgets",
         verbose_name=_("business area"),
     )
-    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    month = models.DateField(
+        _("month"), help_text=_("The first day of the month."), validators=[validate_date_bounds]
+    )
     salesperson = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -55,6 +58,11 @@ class Budget(models.Model):
                 name="budget_one_per_area_month_person",
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="budget_month_first_day"),
+            models.CheckConstraint(
+                condition=bounds_condition("month"),
+                name="budget_month_in_bounds",
+                violation_error_message=_("Dates lie between 1900-01-01 and 2199-12-31."),
+            ),
         ]
 
     def __str__(self) -> str:

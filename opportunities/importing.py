@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, BusinessArea
 from pipeline_crm import tabular
+from pipeline_crm.bounds import BoundedDateField
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.tabular import ImportFileError, RowError
 
@@ -84,7 +85,7 @@ _LOOKUP_ORDER_STEP = 10
 _STATUSES = frozenset(Opportunity.Status.values)
 _BATCH = 500  # rows per bulk insert of history records and new accounts
 
-_date_field = forms.DateField(input_formats=["%Y-%m-%d"])
+_date_field = BoundedDateField(input_formats=["%Y-%m-%d"])
 _amount_field = forms.DecimalField(min_value=Decimal(0), max_digits=14, decimal_places=2)
 _probability_field = forms.IntegerField(min_value=0, max_value=100)
 
@@ -426,7 +427,9 @@ def _date(text: str, required: bool) -> date | None:
         return None
     try:
         return _date_field.clean(text)
-    except ValidationError:
+    except ValidationError as error:
+        if any(item.code == "date_bounds" for item in error.error_list):
+            raise
         raise ValidationError(
             _("“%(value)s” is not a date as YYYY-MM-DD.") % {"value": text}
         ) from None

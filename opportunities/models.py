@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, BusinessArea, Contact, LeadSource
+from pipeline_crm.bounds import bounds_condition, validate_date_bounds
 from pipeline_crm.concurrency import Versioned
 from pipeline_crm.lookups import Lookup
 from pipeline_crm.money import ZERO, round_money, weighted
@@ -390,10 +391,16 @@ class Opportunity(Versioned):
     weighted_amount = models.DecimalField(_("weighted"), default=ZERO, editable=False, **MONEY)
     margin = models.DecimalField(_("margin"), null=True, blank=True, editable=False, **MONEY)
     has_lines = models.BooleanField(_("has lines"), default=False, editable=False)
-    expected_close_date = models.DateField(_("expected close date"))
-    stage_date = models.DateField(_("stage date"), default=timezone.localdate)
+    expected_close_date = models.DateField(
+        _("expected close date"), validators=[validate_date_bounds]
+    )
+    stage_date = models.DateField(
+        _("stage date"), default=timezone.localdate, validators=[validate_date_bounds]
+    )
     next_step = models.CharField(_("next step"), max_length=255, blank=True)
-    next_action_date = models.DateField(_("next action date"), null=True, blank=True)
+    next_action_date = models.DateField(
+        _("next action date"), null=True, blank=True, validators=[validate_date_bounds]
+    )
     competitor = models.ForeignKey(
         Competitor, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("competitor")
     )
@@ -402,7 +409,9 @@ class Opportunity(Versioned):
     )
     description = models.TextField(_("description"), blank=True)
     win_loss_report = models.TextField(_("win/loss report"), blank=True)
-    closed_date = models.DateField(_("closed date"), null=True, blank=True)
+    closed_date = models.DateField(
+        _("closed date"), null=True, blank=True, validators=[validate_date_bounds]
+    )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -434,6 +443,13 @@ class Opportunity(Versioned):
             models.CheckConstraint(
                 condition=~Q(status="won") | Q(closed_date__isnull=False),
                 name="opportunity_won_has_closed_date",
+            ),
+            models.CheckConstraint(
+                condition=bounds_condition(
+                    "expected_close_date", "stage_date", "next_action_date", "closed_date"
+                ),
+                name="opportunity_dates_in_bounds",
+                violation_error_message=_("Dates lie between 1900-01-01 and 2199-12-31."),
             ),
         ]
         indexes = [

@@ -9,10 +9,12 @@ A value out of bounds in a query string is a `BadRequest` (a 400 page with the m
 form it is a `ValidationError` next to the field.
 """
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
+import django_filters
 from django import forms
 from django.core.exceptions import BadRequest, ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date as _parse_iso_date
 from django.utils.formats import date_format
@@ -21,6 +23,11 @@ from django.utils.translation import gettext_lazy
 
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2199, 12, 31)
+# Every local time on a day within the bounds, in any time zone (offsets stay within a day),
+# lies between these instants: a datetime column's CHECK constraint holds them, whatever the
+# company's time zone, and the field's validator keeps the exact local dates.
+INSTANT_MIN = datetime(1899, 12, 31, tzinfo=UTC)
+INSTANT_MAX = datetime(2200, 1, 2, tzinfo=UTC)
 # Ids are PostgreSQL bigints; anything longer is not an id.
 ID_MAX = 2**63 - 1
 _ASCII_DIGITS = frozenset("0123456789")
@@ -103,6 +110,20 @@ def validate_date_bounds(value: date | datetime | None) -> None:
         raise ValidationError(bounds_message(), code="date_bounds")
 
 
+def bounds_condition(*names: str, instants: bool = False) -> Q:
+    """A CheckConstraint condition: each named date (or, with `instants`, datetime) column is
+    empty or within the bounds. It keeps out of the table what psycopg could not read back
+    (a year-1 time in Stockholm is stored as a date BC) and what date arithmetic would overflow.
+    """
+    low, high = (INSTANT_MIN, INSTANT_MAX) if instants else (DATE_MIN, DATE_MAX)
+    condition = Q()
+    for name in names:
+        condition &= Q(**{f"{name}__isnull": True}) | Q(
+            **{f"{name}__gte": low, f"{name}__lte": high}
+        )
+    return condition
+
+
 def in_bounds(day: date) -> bool:
     return DATE_MIN <= day <= DATE_MAX
 
@@ -138,3 +159,9 @@ class BoundedDateTimeField(forms.DateTimeField):
         attrs.setdefault("min", f"{DATE_MIN.isoformat()}T00:00")
         attrs.setdefault("max", f"{DATE_MAX.isoformat()}T23:59")
         return attrs
+
+
+class BoundedDateFilter(django_filters.DateFilter):
+    """A filter's date parameter within the bounds; outside them, an error next to the field."""
+
+    field_class = BoundedDateField

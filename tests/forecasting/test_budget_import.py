@@ -256,3 +256,18 @@ def test_the_example_file_imports_as_it_is(client_for, manager, north):
     )
     result = import_budgets(response.content, filename="example.csv", dry_run=True)
     assert (result.errors, result.created) == ([], 1)
+
+
+@pytest.mark.parametrize("month", ["0000-01", "1899-12", "2200-01", "9999-12"])
+def test_a_month_out_of_bounds_is_a_row_error(north, month):
+    result = run(["Nord", month, "100", ""])
+    assert errors_of(result) == [(2, "Month")]
+    assert "between" in result.errors[0].message
+    assert not Budget.objects.exists()
+
+
+def test_the_database_refuses_a_budget_month_out_of_bounds(north):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Budget.objects.create(business_area=north, month=date(2200, 1, 1))
