@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import UserFilter
 from opportunities.forms import DateInput
+from pipeline_crm.bounds import BoundedDateFilter
 
 from .agenda import day_start
 from .models import Activity, ActivityType
@@ -29,8 +30,8 @@ class AgendaFilter(django_filters.FilterSet):
     done = django_filters.ChoiceFilter(
         choices=DONE_CHOICES, method="filter_done", label=_("Status"), empty_label=_("All")
     )
-    date_from = django_filters.DateFilter(method="filter_from", label=_("From"), widget=DateInput())
-    date_to = django_filters.DateFilter(method="filter_to", label=_("To"), widget=DateInput())
+    date_from = BoundedDateFilter(method="filter_from", label=_("From"), widget=DateInput())
+    date_to = BoundedDateFilter(method="filter_to", label=_("To"), widget=DateInput())
     account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
     contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
     opportunity = django_filters.NumberFilter(field_name="opportunity_id", widget=forms.HiddenInput)

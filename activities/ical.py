@@ -8,7 +8,8 @@ The feed covers FEED_PAST back and everything ahead, at most FEED_LIMIT events (
 """
 
 import hashlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from .models import Activity, ActivityType
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DURATION = timedelta(minutes=30)
 FEED_PAST = timedelta(days=90)
@@ -127,6 +130,16 @@ def build_calendar(
     calendar.add("x-wr-calname", _("Pipeline CRM: %(user)s") % {"user": user.get_username()})
     labels = _Labels.make(absolute_url)
     stamp = now.astimezone(UTC)
-    for activity in feed_activities(user, now=now):
-        calendar.add_component(activity_event(activity, labels=labels, host=host, stamp=stamp))
+    for event in feed_events(feed_activities(user, now=now), labels=labels, host=host, stamp=stamp):
+        calendar.add_component(event)
     return calendar.to_ical()
+
+
+def feed_events(activities: Iterable[Activity], **kwargs):
+    """The events of `activities`, leaving out (and logging) one whose dates cannot be written,
+    such as a task due on the last day Python knows: one row never breaks a user's feed."""
+    for activity in activities:
+        try:
+            yield activity_event(activity, **kwargs)
+        except (OverflowError, ValueError):
+            logger.warning("Activity %s left out of the iCalendar feed", activity.pk, exc_info=True)

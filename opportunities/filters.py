@@ -5,6 +5,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from accounts.filters import NONE, UserFilter
 from accounts.models import BusinessArea, LeadSource
+from pipeline_crm.bounds import BoundedDateFilter
 
 from .forms import DateInput
 from .models import (
@@ -55,22 +56,22 @@ class OpportunityFilter(django_filters.FilterSet):
     product = django_filters.ModelChoiceFilter(
         queryset=Product.objects.all(), method="filter_product", label=_("Product")
     )
-    close_from = django_filters.DateFilter(
+    close_from = BoundedDateFilter(
         field_name="expected_close_date",
         lookup_expr="gte",
         label=_("Close from"),
         widget=DateInput(),
     )
-    close_to = django_filters.DateFilter(
+    close_to = BoundedDateFilter(
         field_name="expected_close_date",
         lookup_expr="lte",
         label=_("Close to"),
         widget=DateInput(),
     )
-    closed_from = django_filters.DateFilter(
+    closed_from = BoundedDateFilter(
         field_name="closed_date", lookup_expr="gte", label=_("Closed from"), widget=DateInput()
     )
-    closed_to = django_filters.DateFilter(
+    closed_to = BoundedDateFilter(
         field_name="closed_date", lookup_expr="lte", label=_("Closed to"), widget=DateInput()
     )
     stale = django_filters.BooleanFilter(

@@ -190,3 +190,14 @@ def test_the_migration_mends_a_row_psycopg_cannot_read(client_for, salesperson):
     client = client_for(salesperson)
     assert client.get(reverse("activities:agenda")).status_code == 200
     assert client.get(task.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query", ["date_to=9999-12-31", "date_from=0001-01-01", "date_from=2200-01-01&owner="]
+)
+def test_an_agenda_date_out_of_bounds_is_an_error_next_to_the_field(query, client_for, salesperson):
+    ActivityFactory(owner=salesperson)
+    response = client_for(salesperson).get(f"{reverse('activities:agenda')}?{query}")
+    assert response.status_code == 200
+    assert response.context["filter"].form.errors
+    assert "Enter a date between" in response.text

@@ -142,3 +142,22 @@ def test_a_changed_activity_changes_the_feed(client, salesperson):
     second = _feed(client, salesperson)
     assert second["ETag"] != first["ETag"]
     assert "Meeting: After" in _events(second)
+
+
+def test_an_event_that_cannot_be_written_is_left_out_of_the_feed(caplog):
+    from activities.ical import _Labels, feed_events
+    from activities.models import Activity, ActivityType
+
+    labels = _Labels.make(lambda path: f"https://crm.example{path}")
+    task_type = ActivityType.objects.get(name="Task")
+    now = datetime.now(UTC)
+    good = Activity(pk=1, type=task_type, subject="Fine", updated_at=now)
+    good.set_due_date(date(2199, 12, 31))
+    last_day = Activity(pk=2, type=task_type, subject="Last day", updated_at=now)
+    last_day.due_date = date.max  # its all-day end, the day after, does not exist
+    last_day.start = now
+    for activity in (good, last_day):
+        activity.account = OpportunityFactory.build().account
+    events = list(feed_events([last_day, good], labels=labels, host="crm.example", stamp=now))
+    assert [str(e["SUMMARY"]) for e in events] == ["Task: Fine"]
+    assert "Activity 2 left out" in caplog.text

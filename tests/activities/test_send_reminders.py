@@ -1,8 +1,10 @@
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
+from smtplib import SMTPRecipientsRefused
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import CommandError, call_command
 
 from ..factories import ActivityFactory, OpportunityFactory, UserFactory
@@ -116,3 +118,30 @@ def test_the_mail_is_in_the_site_language(settings, salesperson):
 def test_a_bad_date_is_an_error():
     with pytest.raises(CommandError):
         call_command("send_reminders", "--date", "10/03/2026", stdout=StringIO())
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """The test outbox, with a mail server that refuses Alice's address."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            if "alice@example.com" in message.to:
+                raise SMTPRecipientsRefused({"alice@example.com": (550, b"No such user")})
+        return super().send_messages(messages)
+
+
+def test_one_failing_user_does_not_stop_the_others(settings, salesperson, other_salesperson):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    for user in (salesperson, other_salesperson):
+        ActivityFactory(owner=user, start=datetime(2026, 3, 9, 9, tzinfo=UTC))
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 reminder e-mails failed"):
+        call_command("send_reminders", "--date", TODAY.isoformat(), stdout=StringIO(), stderr=err)
+    assert [m.to for m in mail.outbox] == [["charlie@example.com"]]
+    assert "Failed for alice@example.com" in err.getvalue()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_date_out_of_bounds_is_an_error(day):
+    with pytest.raises(CommandError, match="between"):
+        call_command("send_reminders", "--date", day, stdout=StringIO())

@@ -75,3 +75,22 @@ def test_the_migration_moves_deal_dates_into_bounds():
     assert late.stage_date == date(2199, 12, 31)
     after = Opportunity.objects.get(pk=fine.pk)
     assert [getattr(after, n) for n in DATES] == [getattr(before, n) for n in DATES]
+
+
+@pytest.mark.parametrize("name", ["close_from", "close_to", "closed_from", "closed_to"])
+def test_a_list_date_out_of_bounds_is_an_error_next_to_the_field(name, client_for, salesperson):
+    from django.urls import reverse
+
+    response = client_for(salesperson).get(reverse("opportunities:list"), {name: "9999-12-31"})
+    assert response.status_code == 200
+    assert "Enter a date between" in response.text
+    assert 'value="9999-12-31"' in response.text  # what was typed stays
+
+
+def test_the_board_refuses_a_close_date_out_of_bounds(client_for, salesperson):
+    from django.urls import reverse
+
+    response = client_for(salesperson).get(
+        reverse("opportunities:board"), {"close_to": "0000-01-01"}
+    )
+    assert response.status_code == 200

@@ -1,3 +1,4 @@
+import logging
 from datetime import date
 
 from django.conf import settings
@@ -6,6 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from activities.agenda import company_today
 from activities.reminders import daily_reminders, reminder_message
+from pipeline_crm.bounds import in_bounds
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -28,39 +32,52 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run: bool, day: str | None, base_url: str, **options):
         today = self._day(day)
         connection = None if dry_run else get_connection()
-        sent = skipped = 0
+        sent = skipped = failed = 0
         for user, reminders in daily_reminders(today=today):
             if reminders.is_empty:
                 skipped += 1
                 continue
-            subject, text, html = reminder_message(user, reminders, today=today, base_url=base_url)
             line = (
                 f"{user.email}: {reminders.overdue_count} overdue, "
                 f"{reminders.today_count} today, {reminders.deal_count} deals"
             )
-            if dry_run:
-                self.stdout.write(f"Would send to {line}")
-            else:
-                send_mail(
-                    subject,
-                    text,
-                    settings.DEFAULT_FROM_EMAIL,
-                    [user.email],
-                    html_message=html,
-                    connection=connection,
+            # One user's failure (a template, an address the mail server refuses) must not
+            # cost everyone else their reminder: it is logged, and the run goes on.
+            try:
+                subject, text, html = reminder_message(
+                    user, reminders, today=today, base_url=base_url
                 )
-                self.stdout.write(f"Sent to {line}")
+                if not dry_run:
+                    send_mail(
+                        subject,
+                        text,
+                        settings.DEFAULT_FROM_EMAIL,
+                        [user.email],
+                        html_message=html,
+                        connection=connection,
+                    )
+            except Exception as error:
+                logger.exception("Reminder to user %s failed", user.pk)
+                self.stderr.write(f"Failed for {user.email}: {error}")
+                failed += 1
+                continue
+            self.stdout.write(f"{'Would send' if dry_run else 'Sent'} to {line}")
             sent += 1
         verb = "Would send" if dry_run else "Sent"
         self.stdout.write(
             f"{verb} {sent} reminder e-mails for {today.isoformat()}; "
             f"{skipped} users had nothing due."
         )
+        if failed:
+            raise CommandError(f"{failed} reminder e-mails failed; see the log.")
 
     def _day(self, value: str | None) -> date:
         if not value:
             return company_today()
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError as error:
             raise CommandError(f"--date must be YYYY-MM-DD, not {value!r}") from error
+        if not in_bounds(day):
+            raise CommandError(f"--date must lie between 1900-01-01 and 2199-12-31, not {value}")
+        return day
