@@ -1,15 +1,11 @@
 """The funnel, salesperson grid, win/loss and trend report pages; built like `views.pipeline`."""
 
-from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from pipeline_crm.exports import FORMATS, export_rows
 
 from .analytics import (
-    BY_MONTH,
-    BY_QUARTER,
     funnel_chart,
     funnel_report,
     funnel_rows,
@@ -21,7 +17,7 @@ from .analytics import (
     winloss_report,
     winloss_rows,
 )
-from .forms import PipelineFilterForm
+from .forms import BucketFilterForm, PipelineFilterForm, TrendFilterForm
 from .models import SavedReport
 from .views import _period_redirect, _report_context
 
@@ -41,19 +37,6 @@ class FunnelFilterForm(PipelineFilterForm):
         if self.cleaned_data.get("start") is None:
             return None
         return super().period
-
-
-class BucketFilterForm(PipelineFilterForm):
-    """The pipeline report's filters plus the buckets: by month (default) or by quarter."""
-
-    by = forms.ChoiceField(
-        label=gettext_lazy("By"),
-        required=False,
-        choices=[(BY_MONTH, gettext_lazy("Month")), (BY_QUARTER, gettext_lazy("Quarter"))],
-    )
-
-    def clean_by(self) -> str:
-        return self.cleaned_data["by"] or BY_MONTH
 
 
 def _has_period(request) -> bool:
@@ -132,7 +115,7 @@ def winloss(request):
 def trend(request):
     if not _has_period(request):
         return _period_redirect(request)
-    form = BucketFilterForm(request.GET)
+    form = TrendFilterForm(request.GET)
     context = _report_context(request, SavedReport.Kind.TREND, form)
     if form.is_valid():
         report = trend_report(

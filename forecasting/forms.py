@@ -3,21 +3,33 @@ from datetime import date
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.forms import UserChoiceField
 from accounts.models import BusinessArea, LeadSource
 from opportunities.forms import DateInput
 from opportunities.models import DealType, ForecastCategory, Product
+from pipeline_crm.bounds import BoundedDateField, bounds_message
 
+from .analytics import BY_MONTH, BY_QUARTER
 from .models import SavedReport
-from .periods import PERIOD_ERROR, Period, parse_pick, pick_choices
+from .periods import PERIOD_ERROR, Period, is_pick, parse_pick, pick_choices
+
+# The longest period a report covers, in the calendar months it touches. Issue 15.2: the
+# salesperson grid from 0001-01-01 ran 67-100 s and made a 57 MB page, the trend 26 s; a period
+# past these bounds is refused before any query runs (the figures of the longest allowed ones
+# are in the README's report section).
+MAX_MONTHS = 60
 
 
 class PeriodForm(forms.Form):
-    """A period as start–end, or as a month / quarter / year pick (the pick wins)."""
+    """A period as start–end, or as a month / quarter / year pick (the pick wins), at most
+    `max_months` calendar months long."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    max_months = MAX_MONTHS
+
+    start = BoundedDateField(label=_("From"), required=False, widget=DateInput())
+    end = BoundedDateField(label=_("To"), required=False, widget=DateInput())
     pick = forms.CharField(label=_("Period"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -31,6 +43,8 @@ class PeriodForm(forms.Form):
 
     def clean_pick(self) -> str:
         pick = self.cleaned_data["pick"].strip()
+        if pick and parse_pick(pick) is None and is_pick(pick):
+            raise forms.ValidationError(bounds_message(), code="date_bounds")
         if pick and parse_pick(pick) is None:
             raise forms.ValidationError(
                 _("Pick a year (2026), a quarter (2026-Q3) or a month (2026-07)."), code="pick"
@@ -43,9 +57,22 @@ class PeriodForm(forms.Form):
         if pick:
             period = parse_pick(pick)
             cleaned["start"], cleaned["end"] = period.start, period.end
+        if self.has_error("start") or self.has_error("end") or self.has_error("pick"):
+            return cleaned  # their own messages say what is wrong
         start, end = cleaned.get("start"), cleaned.get("end")
         if not start or not end or start > end:
             raise forms.ValidationError(PERIOD_ERROR, code="period")
+        months = Period(start, end).month_count()
+        if months > self.max_months:
+            raise forms.ValidationError(
+                ngettext(
+                    "A report covers at most %(count)d month; choose a shorter period.",
+                    "A report covers at most %(count)d months; choose a shorter period.",
+                    self.max_months,
+                ),
+                code="period_too_long",
+                params={"count": self.max_months},
+            )
         return cleaned
 
     @property
@@ -84,6 +111,61 @@ class PipelineFilterForm(PeriodForm):
             for name in self.DEAL_FILTERS
             if self.cleaned_data.get(name) is not None
         }
+
+
+class BucketFilterForm(PipelineFilterForm):
+    """The pipeline report's filters plus the columns: by month (default) or by quarter, at
+    most `max_columns[by]` of them."""
+
+    max_columns = {BY_MONTH: 24, BY_QUARTER: 20}
+
+    by = forms.ChoiceField(
+        label=_("By"),
+        required=False,
+        choices=[(BY_MONTH, _("Month")), (BY_QUARTER, _("Quarter"))],
+    )
+
+    def clean_by(self) -> str:
+        return self.cleaned_data["by"] or BY_MONTH
+
+    def clean(self):
+        cleaned = super().clean()
+        by = cleaned.get("by")
+        if self.errors or by is None:
+            return cleaned
+        period = Period(cleaned["start"], cleaned["end"])
+        limit = self.max_columns[by]
+        if by == BY_QUARTER and period.quarter_count() > limit:
+            raise forms.ValidationError(
+                ngettext(
+                    "By quarter, the report shows at most %(count)d quarter; choose a "
+                    "shorter period.",
+                    "By quarter, the report shows at most %(count)d quarters; choose a "
+                    "shorter period.",
+                    limit,
+                ),
+                code="too_many_columns",
+                params={"count": limit},
+            )
+        if by == BY_MONTH and period.month_count() > limit:
+            raise forms.ValidationError(
+                ngettext(
+                    "By month, the report shows at most %(count)d month; choose a shorter "
+                    "period or show it by quarter.",
+                    "By month, the report shows at most %(count)d months; choose a shorter "
+                    "period or show it by quarter.",
+                    limit,
+                ),
+                code="too_many_columns",
+                params={"count": limit},
+            )
+        return cleaned
+
+
+class TrendFilterForm(BucketFilterForm):
+    """One row per column: the trend can show more months than the salesperson grid."""
+
+    max_columns = {BY_MONTH: 36, BY_QUARTER: 20}
 
 
 def first_of_month(value: date) -> date:

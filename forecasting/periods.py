@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pipeline_crm.bounds import DATE_MAX, DATE_MIN
+
 
 @dataclass(frozen=True)
 class Period:
@@ -17,6 +19,14 @@ class Period:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+    def month_count(self) -> int:
+        """How many calendar months the period touches (a report's month columns)."""
+        return _month_number(self.end) - _month_number(self.start) + 1
+
+    def quarter_count(self) -> int:
+        """How many calendar quarters the period touches (a report's quarter columns)."""
+        return _month_number(self.end) // 3 - _month_number(self.start) // 3 + 1
 
     def months(self) -> list[date]:
         """First days of every month the period touches."""
@@ -38,6 +48,10 @@ class Period:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
+def _month_number(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
 def quarter_of(day: date) -> Period:
     first_month = 3 * ((day.month - 1) // 3) + 1
     start = date(day.year, first_month, 1)
@@ -50,15 +64,23 @@ def current_quarter() -> Period:
     return quarter_of(timezone.localdate())
 
 
-_PICK = re.compile(r"^(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
+_PICK = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
+
+
+def is_pick(value: str) -> bool:
+    """True for text shaped like a pick (`2026`, `2026-Q3`, `2026-07`), whatever the year."""
+    return _PICK.match(value.strip()) is not None
 
 
 def parse_pick(value: str) -> Period | None:
-    """`2026` → the year, `2026-Q3` → the quarter, `2026-07` → the month; else None."""
+    """`2026` → the year, `2026-Q3` → the quarter, `2026-07` → the month; else None, also for
+    a year outside the date bounds (`0000` is no year at all)."""
     match = _PICK.match(value.strip())
     if not match:
         return None
     year = int(match["year"])
+    if not DATE_MIN.year <= year <= DATE_MAX.year:
+        return None
     if match["quarter"]:
         return quarter_of(date(year, 3 * int(match["quarter"]) - 2, 1))
     if match["month"]:
