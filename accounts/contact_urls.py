@@ -8,5 +8,6 @@ urlpatterns = [
     path("new/", views.contact_create, name="create"),
     path("<int:pk>/", views.contact_detail, name="detail"),
     path("<int:pk>/edit/", views.contact_edit, name="edit"),
+    path("<int:pk>/history/", views.contact_history, name="history"),
     path("<int:pk>/delete/", views.contact_delete, name="delete"),
 ]

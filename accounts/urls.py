@@ -10,5 +10,6 @@ urlpatterns = [
     path("options/", views.account_options, name="options"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
+    path("<int:pk>/history/", views.account_history_view, name="history"),
     path("<int:pk>/delete/", views.account_delete, name="delete"),
 ]

@@ -2,12 +2,20 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, ProtectedError, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from pipeline_crm.concurrency import EditConflict, versioned_save
-from pipeline_crm.history import Origin, history_entries, label_change
+from pipeline_crm.history import (
+    HistoryPage,
+    HistorySource,
+    Origin,
+    history_page,
+    label_change,
+    render_history,
+)
 from pipeline_crm.listing import table_page
 from pipeline_crm.roles import is_manager
 
@@ -82,13 +90,6 @@ def account_list(request):
 def account_detail(request, pk: int):
     account = get_account(pk)
     contacts = account.contacts.select_related("role")
-    contact_records = Contact.history.filter(account_id=account.pk)
-    history = history_entries(account.history.all(), request=request) + history_entries(
-        contact_records,
-        label=lambda r: f"{_('Contact')}: {r.first_name} {r.last_name}".strip(),
-        request=request,
-    )
-    history.sort(key=lambda e: e.when, reverse=True)
     open_first = Case(When(status="open", then=Value(0)), default=Value(1))
     deals = account.opportunities.select_related("stage", "owner").order_by(
         open_first, "-expected_close_date"
@@ -101,10 +102,31 @@ def account_detail(request, pk: int):
             "opportunities": deals[:25],
             "opportunity_count": deals.count(),
             "contacts": contacts,
-            "history": history,
+            "history": account_history(account, request),
+            "history_url": reverse("accounts:history", args=[account.pk]),
             "can_delete": is_manager(request.user),
         },
     )
+
+
+def account_history(account: Account, request, *, before: str = "") -> HistoryPage:
+    """A page of the changes of the account and of its contacts, newest first."""
+    sources = [
+        HistorySource(account.history.all()),
+        HistorySource(
+            Contact.history.filter(account_id=account.pk),
+            label=lambda r: f"{_('Contact')}: {r.first_name} {r.last_name}".strip(),
+        ),
+    ]
+    return history_page(sources, before=before, request=request)
+
+
+@require_GET
+def account_history_view(request, pk: int):
+    """The account's older changes, a page at a time ("Older changes" on its page)."""
+    account = get_account(pk)
+    page = account_history(account, request, before=request.GET.get("before", ""))
+    return render_history(request, account, page)
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,12 +184,25 @@ def contact_list(request):
 
 def contact_detail(request, pk: int):
     contact = get_contact(pk)
-    history = history_entries(contact.history.all(), request=request)
     return render(
         request,
         "accounts/contact_detail.html",
-        {"contact": contact, "history": history, "can_delete": is_manager(request.user)},
+        {
+            "contact": contact,
+            "history": history_page([HistorySource(contact.history.all())], request=request),
+            "history_url": reverse("contacts:history", args=[contact.pk]),
+            "can_delete": is_manager(request.user),
+        },
     )
+
+
+@require_GET
+def contact_history(request, pk: int):
+    """The contact's older changes, a page at a time."""
+    contact = get_contact(pk)
+    before = request.GET.get("before", "")
+    page = history_page([HistorySource(contact.history.all())], before=before, request=request)
+    return render_history(request, contact, page)
 
 
 @require_http_methods(["GET", "POST"])

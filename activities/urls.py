@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/row/", views.activity_row, name="row"),
     path("<int:pk>/edit/", views.activity_edit, name="edit"),
+    path("<int:pk>/history/", views.activity_history, name="history"),
     path("<int:pk>/done/", views.activity_done, name="done"),
     path("<int:pk>/reschedule/", views.activity_reschedule, name="reschedule"),
     path("<int:pk>/delete/", views.activity_delete, name="delete"),

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Account, Contact
 from opportunities.models import Opportunity
-from pipeline_crm.history import history_entries
+from pipeline_crm.history import HistorySource, history_page, render_history
 
 from . import services
 from .access import get_activity, get_activity_for_edit, get_document, get_document_for_delete
@@ -111,17 +112,26 @@ def agenda(request):
 
 def activity_detail(request, pk: int):
     activity = get_activity(pk, request.user)
-    history = history_entries(activity.history.all(), request=request)
     return render(
         request,
         "activities/activity_detail.html",
         {
             "activity": activity,
-            "history": history,
+            "history": history_page([HistorySource(activity.history.all())], request=request),
+            "history_url": reverse("activities:history", args=[activity.pk]),
             "can_edit": services.can_edit_activity(request.user, activity),
             "today": company_today(),
         },
     )
+
+
+@require_GET
+def activity_history(request, pk: int):
+    """The activity's older changes, a page at a time."""
+    activity = get_activity(pk)
+    before = request.GET.get("before", "")
+    page = history_page([HistorySource(activity.history.all())], before=before, request=request)
+    return render_history(request, activity, page)
 
 
 def _preselection(request) -> dict:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("contact-options/", views.contact_options, name="contact_options"),
     path("<int:pk>/", views.opportunity_detail, name="detail"),
     path("<int:pk>/edit/", views.opportunity_edit, name="edit"),
+    path("<int:pk>/history/", views.opportunity_history, name="history"),
     path("<int:pk>/delete/", views.opportunity_delete, name="delete"),
     path("<int:pk>/move/", board.move, name="move"),
     path("<int:pk>/reset-probability/", views.reset_probability, name="reset_probability"),

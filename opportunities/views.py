@@ -5,17 +5,18 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
 from accounts.models import Account, Contact
 from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.exports import FORMATS, export_rows
-from pipeline_crm.history import Origin, history_entries
+from pipeline_crm.history import HistoryPage, HistorySource, Origin, history_page, render_history
 from pipeline_crm.listing import PER_PAGE
 from pipeline_crm.lookups import attach_lookups, lookup_rows, lookups_by_pk
 from pipeline_crm.models import CompanySettings
@@ -194,6 +195,7 @@ def opportunity_detail(request, pk: int):
             "contacts": contacts,
             "co_responsible": lookups_by_pk(User, co_responsible_ids, request),
             "history": deal_history(opportunity, request),
+            "history_url": reverse("opportunities:history", args=[opportunity.pk]),
             "can_edit": editable,
             "can_delete": is_manager(request.user),
             "line_form": LineForm() if editable else None,
@@ -212,23 +214,31 @@ def deal_lines(opportunity: Opportunity, request) -> list[OpportunityLine]:
     return lines
 
 
-def deal_history(opportunity: Opportunity, request) -> list:
-    """The field-level changes of the deal and of its lines, newest first."""
+def deal_history(opportunity: Opportunity, request, *, before: str = "") -> HistoryPage:
+    """A page of the field-level changes of the deal and of its lines, newest first."""
     products = lookup_rows(Product, request)
 
     def line_label(record) -> str:
         product = products.get(record.product_id)
         return _("Line: %(product)s") % {"product": product.name if product else ""}
 
-    line_records = OpportunityLine.history.filter(opportunity_id=opportunity.pk)
-    history = history_entries(opportunity.history.all(), request=request) + history_entries(
-        line_records,
-        label=line_label,
-        snapshot=("quantity", "unit_price", "discount_percent", "unit_cost"),
-        request=request,
-    )
-    history.sort(key=lambda e: e.when, reverse=True)
-    return history
+    sources = [
+        HistorySource(opportunity.history.all()),
+        HistorySource(
+            OpportunityLine.history.filter(opportunity_id=opportunity.pk),
+            label=line_label,
+            snapshot=("quantity", "unit_price", "discount_percent", "unit_cost"),
+        ),
+    ]
+    return history_page(sources, before=before, request=request)
+
+
+@require_GET
+def opportunity_history(request, pk: int):
+    """The deal's older changes, a page at a time ("Older changes" on the deal page)."""
+    opportunity = get_opportunity(pk, joins=())
+    page = deal_history(opportunity, request, before=request.GET.get("before", ""))
+    return render_history(request, opportunity, page)
 
 
 def _form_response(request, form, opportunity=None):

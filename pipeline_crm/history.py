@@ -1,17 +1,23 @@
 """History: label each change with its origin, and read field-level changes for display."""
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import BadRequest
 from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format, number_format
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from .bounds import parse_int
 from .lookups import attach_lookups, is_lookup, lookup_rows, lookups_at_hand
 
 
@@ -44,6 +50,7 @@ class HistoryEntry:
     origin: str
     object_label: str
     changes: list[FieldChange] = field(default_factory=list)
+    history_id: int = 0
 
 
 _KINDS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
@@ -57,6 +64,7 @@ def history_entries(
     label: Callable[[Any], str] | None = None,
     snapshot: tuple[str, ...] = (),
     request=None,
+    earlier=(),
 ) -> list[HistoryEntry]:
     """Field-level changes (label, old, new) for history `records` of one model.
 
@@ -66,10 +74,12 @@ def history_entries(
     prices), from or to nothing. Foreign keys
     are shown by their name: lookups and users from the lookup cache, other rows with one query
     per related model, so the number of queries does not grow with the records. Who made each
-    change comes from the lookup cache too.
+    change comes from the lookup cache too. `earlier` records (of the same objects) are only
+    compared with: a page of history passes the record before each of its objects' first.
     Returns the entries newest first.
     """
-    records = sorted(records, key=lambda r: (r.history_date, r.history_id))
+    shown = {record.history_id for record in records}
+    records = sorted([*records, *earlier], key=lambda r: (r.history_date, r.history_id))
     if not records:
         return []
     cached = lookups_at_hand(request)
@@ -136,7 +146,7 @@ def history_entries(
 
     entries = []
     for record, deltas in raw:
-        if record.history_type == "~" and not deltas:
+        if record.history_id not in shown or (record.history_type == "~" and not deltas):
             continue
         entries.append(
             HistoryEntry(
@@ -151,7 +161,133 @@ def history_entries(
                     FieldChange(str(f.verbose_name), show(f, old), show(f, new))
                     for f, old, new in deltas
                 ],
+                history_id=record.history_id,
             )
         )
     entries.reverse()
     return entries
+
+
+# --- a page of history at a time ----------------------------------------------------------------
+
+HISTORY_PAGE = 50  # records a page shows: 3,000 changes of a deal made a 2.5 MB page
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """History records of one model a page shows (a deal's own, or all its lines'), with how
+    `history_entries` labels them."""
+
+    records: models.QuerySet
+    label: Callable[[Any], str] | None = None
+    snapshot: tuple[str, ...] = ()
+
+
+class HistoryPage(list):
+    """History entries, newest first, and `older`: where the next (older) page starts, empty
+    on the last page."""
+
+    def __init__(self, entries=(), *, older: str = ""):
+        super().__init__(entries)
+        self.older = older
+
+
+def history_page(
+    sources: Sequence[HistorySource], *, before: str = "", request=None, size: int = HISTORY_PAGE
+) -> HistoryPage:
+    """The `size` newest history records of `sources` older than the position `before`, as
+    entries newest first, and the position of the next page.
+
+    The sources are merged in the order (time, source, record id), newest first; a position
+    names one record in that order, so a page never repeats or skips a record, even among
+    records saved at the same moment. Each source costs two queries (its page, with the
+    record before each one, and those earlier records), whatever the history's length.
+    `before` comes from a request: anything but a position made here is a 400.
+    """
+    cursor = _parse_position(before) if before else None
+    rows = []
+    for rank, source in enumerate(sources):
+        records = source.records
+        if cursor is not None:
+            records = records.filter(_older_than(cursor, rank))
+        newest_first = records.annotate(previous_id=_previous_record(records.model))
+        newest_first = newest_first.order_by("-history_date", "-history_id")[: size + 1]
+        rows += [(rank, record) for record in newest_first]
+    rows.sort(key=lambda row: (row[1].history_date, row[0], row[1].history_id), reverse=True)
+    page, more = rows[:size], len(rows) > size
+    entries = []
+    for rank, source in enumerate(sources):
+        records = [record for r, record in page if r == rank]
+        if not records:
+            continue
+        on_page = {record.history_id for record in records}
+        wanted = {record.previous_id for record in records} - on_page - {None}
+        earlier = source.records.model._default_manager.filter(history_id__in=wanted)
+        found = history_entries(
+            records,
+            label=source.label,
+            snapshot=source.snapshot,
+            request=request,
+            earlier=list(earlier) if wanted else [],
+        )
+        entries += [(entry, rank) for entry in found]
+    entries.sort(key=lambda e: (e[0].when, e[1], e[0].history_id), reverse=True)
+    older = _position(page[-1][1], page[-1][0]) if more else ""
+    return HistoryPage([entry for entry, _rank in entries], older=older)
+
+
+def render_history(request, obj, page: HistoryPage):
+    """A further page of `obj`'s history (the request's `before`): for htmx, the entries and
+    the next "Older changes" link, which replace the link clicked; else a page of its own."""
+    context = {"object": obj, "history": page, "history_url": request.path, "continued": True}
+    template = "partials/history.html" if request.htmx else "history_page.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _previous_record(model) -> Subquery:
+    """The history id of the record before each one, of the same object."""
+    earlier = Q(history_date__lt=OuterRef("history_date")) | Q(
+        history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")
+    )
+    return Subquery(
+        model._default_manager.filter(earlier, id=OuterRef("id"))
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+
+
+def _position(record, rank: int) -> str:
+    microseconds = (record.history_date - _EPOCH) // _MICROSECOND
+    return f"{microseconds}-{rank}-{record.history_id}"
+
+
+def _parse_position(text: str) -> tuple[datetime, int, int]:
+    parts = str(text).split("-")
+    if len(parts) != 3:
+        raise BadRequest(gettext_now("“before” is not a position in the history."))
+    microseconds, rank, history_id = (
+        parse_int(part, default=-1, minimum=0, maximum=2**63 - 1, name="before") for part in parts
+    )
+    if -1 in (microseconds, rank, history_id):
+        raise BadRequest(gettext_now("“before” is not a position in the history."))
+    try:
+        when = _EPOCH + microseconds * _MICROSECOND
+    except OverflowError:
+        raise BadRequest(gettext_now("“before” is not a position in the history.")) from None
+    return when, rank, history_id
+
+
+def _older_than(cursor: tuple[datetime, int, int], rank: int) -> Q:
+    """Records of source `rank` after the position `cursor` in the newest-first order."""
+    when, cursor_rank, history_id = cursor
+    if rank < cursor_rank:
+        same_moment = Q(history_date=when)
+    elif rank == cursor_rank:
+        same_moment = Q(history_date=when, history_id__lt=history_id)
+    else:
+        same_moment = Q(pk__in=[])
+    return Q(history_date__lt=when) | same_moment

@@ -232,3 +232,29 @@ class DocumentFactory(factory.django.DjangoModelFactory):
     size = factory.LazyAttribute(lambda d: d.file.size)
     content_type = "text/plain"
     uploaded_by = factory.SubFactory(UserFactory)
+
+
+# --- history -------------------------------------------------------------------------------------
+
+
+def add_history_records(obj, count: int, *, change: str, seconds: int = 1):
+    """`count` history records of `obj` after its creation, each changing `change`, as saves
+    would leave them, `seconds` apart."""
+    model = type(obj).history.model
+    latest = obj.history.latest()
+    start = latest.history_date.replace(microsecond=0) + datetime.timedelta(minutes=1)
+    step = datetime.timedelta(seconds=seconds)
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname != "history_id"]
+    records = []
+    for number in range(count):
+        values = {name: getattr(latest, name) for name in fields}
+        values.update(history_type="~", history_date=start + number * step)
+        values[change] = _changed_value(getattr(latest, change), number)
+        records.append(model(**values))
+    model.objects.bulk_create(records)
+
+
+def _changed_value(value, number: int):
+    if isinstance(value, Decimal):
+        return Decimal(1000 + number)
+    return f"{value} {number}"
