@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "pipeline_crm.login_limits.TrustedDeviceMiddleware",
+    "pipeline_crm.db.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "pipeline_crm.urls"
@@ -144,6 +145,13 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Seconds a web request's SQL statement may run before PostgreSQL cancels it (the request then
+# gets a 503 page); 0 turns it off. Set on the connections of web processes only, by wsgi.py
+# (`pipeline_crm.db.limit_web_statements`): commands run from a shell have none. Keep it below
+# GUNICORN_TIMEOUT (gunicorn.conf.py refuses to start otherwise).
+DATABASE_STATEMENT_TIMEOUT = env_int("DJANGO_STATEMENT_TIMEOUT", 30)
+if DATABASE_STATEMENT_TIMEOUT < 0:
+    raise ImproperlyConfigured("DJANGO_STATEMENT_TIMEOUT must be 0 (off) or a number of seconds")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The CRM's working set fits in memory (100,000 deals are 22 MB), where reading a row by
     # index costs about what reading it in sequence does. PostgreSQL's default cost of 4 for
