@@ -11,3 +11,4 @@ def test_bench_reports_runs_end_to_end(manager):
     call_command("bench_reports", deals=20, runs=2, stdout=out, stderr=io.StringIO())
     text = out.getvalue()
     assert "pipeline, quarter" in text and "budget, year" in text
+    assert "salespeople, longest" in text and "trend, longest" in text

@@ -48,6 +48,11 @@ class Command(BaseCommand):
             manager = get_user_model().objects.filter(is_superuser=True).first()
         quarter = current_quarter().as_query()
         year = {"pick": str(current_quarter().start.year)}
+        # The longest periods the forms allow (forecasting/forms.py), from this year on.
+        first = current_quarter().start.replace(month=1)
+        years = {
+            n: {"start": first.isoformat(), "end": f"{first.year + n - 1}-12-31"} for n in (1, 2, 3)
+        }
         pages = [
             ("pipeline, quarter", "forecasting:pipeline", quarter, BUDGET_MS),
             ("pipeline, year", "forecasting:pipeline", year, BUDGET_MS),
@@ -57,6 +62,14 @@ class Command(BaseCommand):
             ("salespeople, year", "forecasting:salespeople", year, None),
             ("win/loss, year", "forecasting:winloss", year, None),
             ("trend, year", "forecasting:trend", year, None),
+            ("salespeople, longest", "forecasting:salespeople", years[1], None),
+            (
+                "salespeople, 8 quarters",
+                "forecasting:salespeople",
+                {**years[2], "by": "quarter"},
+                None,
+            ),
+            ("trend, longest", "forecasting:trend", years[3], None),
             ("effort, quarter", "forecasting:effort", quarter, None),
             ("pipeline CSV export", "forecasting:pipeline", {**year, "export": "csv"}, None),
         ]
