@@ -36,3 +36,24 @@ def test_admin_document_page_and_delete(client_for, admin_user, django_capture_o
     assert not Document.objects.exists()
     assert Document.history.get(history_type="-").history_user == admin_user
     assert not Path(path).exists()
+
+
+def test_the_admin_refuses_an_activity_out_of_the_date_bounds(client_for, admin_user):
+    activity = ActivityFactory(task=True)
+    response = client_for(admin_user).post(
+        reverse("admin:activities_activity_change", args=[activity.pk]),
+        {
+            "type": activity.type_id,
+            "subject": activity.subject,
+            "start_0": "0001-01-01",
+            "start_1": "00:00:00",
+            "due_date": "0001-01-01",
+            "owner": activity.owner_id,
+            "account": activity.account_id,
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "start" in errors and "due_date" in errors
+    activity.refresh_from_db()
+    assert activity.due_date.year > 2000

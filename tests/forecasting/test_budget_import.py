@@ -271,3 +271,22 @@ def test_the_database_refuses_a_budget_month_out_of_bounds(north):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Budget.objects.create(business_area=north, month=date(2200, 1, 1))
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="drops a constraint in the test",
+)
+def test_the_migration_deletes_budgets_of_months_out_of_bounds(north):
+    from django.apps import apps
+    from django.db import connection
+
+    repair = __import__(
+        "forecasting.migrations.0002_repair_dates_out_of_bounds", fromlist=["delete_out_of_bounds"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE forecasting_budget DROP CONSTRAINT budget_month_in_bounds")
+    for month in (date(1, 1, 1), date(2200, 1, 1), JAN):
+        Budget.objects.create(business_area=north, month=month, amount=Decimal("1.00"))
+    repair.delete_out_of_bounds(apps, None)
+    assert list(Budget.objects.values_list("month", flat=True)) == [JAN]
