@@ -221,31 +221,20 @@ class BudgetReport:
 def budget_for_period(period: Period, *, owner=None, business_area=None) -> dict[int, Decimal]:
     """Budget per business area for the period.
 
-    A month's area budget is the sum of its per-salesperson rows where it has any, else its
-    area row; a month the period covers in part counts pro rata by days (rounded per month).
-    With `owner`, only that salesperson's rows count.
+    A month's area budget follows `AreaBudget.amount` (the sum of its per-salesperson rows
+    where it has any, else its area row); a month the period covers in part counts pro rata
+    by days (rounded per month). With `owner`, only that salesperson's rows count.
     """
-    months = period.months()
-    budgets = Budget.objects.filter(month__in=months)
+    budgets = Budget.objects.filter(month__in=period.months())
     if business_area is not None:
         budgets = budgets.filter(business_area=business_area)
     if owner is not None:
         budgets = budgets.filter(salesperson=owner)
-    grouped = (
-        budgets.order_by()
-        .values("business_area", "month")
-        .annotate(
-            people=Sum("amount", filter=Q(salesperson__isnull=False)),
-            people_count=Count("pk", filter=Q(salesperson__isnull=False)),
-            area=Sum("amount", filter=Q(salesperson__isnull=True)),
-        )
-    )
     result: dict[int, Decimal] = {}
-    for row in grouped:
-        amount = row["people"] if row["people_count"] else row["area"]
-        inside, days = period.share_of_month(row["month"])
-        share = round_money((amount or ZERO) * inside / days)
-        result[row["business_area"]] = result.get(row["business_area"], ZERO) + share
+    for (area_id, month), budget in budgets.area_budgets().items():
+        inside, days = period.share_of_month(month)
+        share = round_money(budget.amount * inside / days)
+        result[area_id] = result.get(area_id, ZERO) + share
     return result
 
 
