@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BusinessArea
-from opportunities.models import ForecastCategory, Opportunity, Stage
+from opportunities.models import (
+    ForecastCategory,
+    Opportunity,
+    Stage,
+    forecast_weighted,
+    overdue_condition,
+    weighted_open_condition,
+)
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, round_money
 
@@ -108,7 +115,7 @@ def pipeline_report(
         .values("business_area", "stage")
         .annotate(
             total=Sum("amount"),
-            weighted=Sum("weighted_amount"),
+            weighted=forecast_weighted(),
             count=Count("pk"),
             margin=Sum("margin"),
         )
@@ -239,29 +246,36 @@ def budget_for_period(period: Period, *, owner=None, business_area=None) -> dict
 
 
 def budget_report(period: Period, filters: dict, *, today=None, link_params=None) -> BudgetReport:
-    """Per business area: budget, won, weighted open, forecast, commit, best case, overdue."""
+    """Per business area: budget, won, weighted open, forecast, commit, best case, overdue.
+
+    Won, weighted open and overdue are DESIGN.md's named figures (`won_in`,
+    `weighted_open_condition`, `overdue_condition`); commit and best case count the open deals
+    of weighted open in their categories, so a category that does not count in the forecast
+    adds to neither. Every business area with a figure gets a row, a retired one too.
+    """
     today = today or timezone.localdate()
     company = CompanySettings.load()
     link = {**(link_params or {})}
     won = (
-        _narrow(Opportunity.objects.won().closed_in(period.start, period.end), filters)
+        _narrow(Opportunity.objects.won_in(period.start, period.end), filters)
         .order_by()
         .values("business_area")
         .annotate(amount=Sum("amount"))
     )
     kinds = ForecastCategory.Kind
-    upcoming = Q(expected_close_date__gte=today)
+    weighted_open = weighted_open_condition(period.start, period.end, today=today)
     open_rows = (
         open_deals(period, filters)
         .order_by()
         .values("business_area")
         .annotate(
-            weighted=Sum("weighted_amount", filter=upcoming),
-            overdue=Sum("amount", filter=~upcoming),
-            commit=Sum("amount", filter=upcoming & Q(forecast_category__kind=kinds.COMMIT)),
+            weighted=Sum("weighted_amount", filter=weighted_open),
+            overdue=Sum("amount", filter=overdue_condition(today)),
+            commit=Sum("amount", filter=weighted_open & Q(forecast_category__kind=kinds.COMMIT)),
             best=Sum(
                 "amount",
-                filter=upcoming & Q(forecast_category__kind__in=[kinds.COMMIT, kinds.BEST_CASE]),
+                filter=weighted_open
+                & Q(forecast_category__kind__in=[kinds.COMMIT, kinds.BEST_CASE]),
             ),
         )
     )
