@@ -48,13 +48,19 @@ def check_budget_salesperson(user) -> None:
         )
 
 
+def check_budget_amount(amount: Decimal | None) -> Decimal | None:
+    """A budget is 0 or more (the grid and the import both ask here)."""
+    if amount is not None and amount < 0:
+        raise ValidationError(_("A budget cannot be negative."), code="min_value")
+    return amount
+
+
 def parse_amount(text: str) -> Decimal | None:
     """A typed cell in the user's language ("125 000,50" in Swedish); blank is None.
     ValidationError for anything that is not an amount of 0 or more that fits the column."""
-    value = parse_number(text, places=_AMOUNT.decimal_places, max_digits=_AMOUNT.max_digits)
-    if value is not None and value < 0:
-        raise ValidationError(_("A budget cannot be negative."), code="min_value")
-    return value
+    return check_budget_amount(
+        parse_number(text, places=_AMOUNT.decimal_places, max_digits=_AMOUNT.max_digits)
+    )
 
 
 def _machine(value: Decimal | None) -> str:

@@ -88,9 +88,12 @@ def example(places: int = 2, locale: str | None = None) -> str:
 
 
 def _invalid(text: str, places: int | None, locale: str | None) -> ValidationError:
+    if locale == MACHINE:
+        message = _("“%(value)s” is not a number such as %(example)s (no grouping).")
+    else:
+        message = _("“%(value)s” is not a number as written here, such as %(example)s.")
     return ValidationError(
-        _("“%(value)s” is not a number as written here, such as %(example)s.")
-        % {"value": text, "example": example(2 if places is None else places, locale)},
+        message % {"value": text, "example": example(2 if places is None else places, locale)},
         code="invalid",
     )
 
