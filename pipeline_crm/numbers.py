@@ -37,6 +37,7 @@ from babel.numbers import (
 )
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -258,11 +259,25 @@ class IntegerNumberField(forms.IntegerField):
 
 def number_formfield(db_field, **kwargs):
     """The form field of a model's Decimal or integer field, read in the user's language:
-    for ModelForm's `formfield_callback` and the admin's `formfield_overrides`."""
-    from django.db import models
-
+    for a ModelForm's `formfield_callback` (the admin: `NumberInputsAdmin`)."""
     if isinstance(db_field, models.DecimalField):
         return db_field.formfield(form_class=DecimalNumberField, **kwargs)
     if isinstance(db_field, models.IntegerField) and db_field.choices is None:
         return db_field.formfield(form_class=IntegerNumberField, **kwargs)
     return db_field.formfield(**kwargs)
+
+
+class NumberInputsAdmin:
+    """A ModelAdmin or inline mixin: its decimal and integer inputs read and show numbers in
+    the user's language, as the CRM's own forms do (the admin is a form too)."""
+
+    formfield_overrides = {
+        models.DecimalField: {
+            "form_class": DecimalNumberField,
+            "widget": NumberTextInput(attrs={"class": "vTextField"}),
+        },
+        models.IntegerField: {
+            "form_class": IntegerNumberField,
+            "widget": NumberTextInput(attrs={"class": "vIntegerField"}, decimals=False),
+        },
+    }
