@@ -220,8 +220,9 @@ class BudgetGrid:
                 continue
             for month in self.months:
                 name = self.cell_name(area.pk, month)
-                if name not in data:
-                    continue
+                split = self.split.get((area.pk, month))
+                if name not in data or (split is not None and split.is_split):
+                    continue  # a month made of salespeople's budgets is changed per salesperson
                 try:
                     amount = parse_amount(data[name])
                     original = parse_number(self.originals.get(name, ""), locale=MACHINE)

@@ -320,3 +320,11 @@ def test_grid_query_count_is_fixed(
     client = client_for(manager)
     with django_assert_max_num_queries(16):
         client.get(URL, {"year": "2026"})
+
+
+def test_a_month_made_of_salespeople_budgets_takes_no_area_row(
+    client_for, manager, salesperson, east
+):
+    _budget(east, date(2026, 1, 1), "700.00", salesperson)
+    client_for(manager).post(URL, {"year": "2026", f"b-{east.pk}-1": "5"})
+    assert not Budget.objects.filter(salesperson=None).exists()
