@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from pipeline_crm.admin_base import LookupAdmin
+from pipeline_crm.numbers import NumberInputsAdmin
 
 from .models import (
     Account,
@@ -25,7 +26,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(SimpleHistoryAdmin):
+class AccountAdmin(NumberInputsAdmin, SimpleHistoryAdmin):
     list_display = (
         "name",
         "org_number",

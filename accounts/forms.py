@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from pipeline_crm.concurrency import VersionedModelForm
+from pipeline_crm.numbers import number_formfield
 
 from .models import Account, Contact
 from .widgets import AccountSelect
@@ -45,6 +46,7 @@ class AccountForm(VersionedModelForm):
             "is_active",
         )
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        formfield_callback = number_formfield  # employees, yearly revenue: in the user's format
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -39,7 +39,7 @@ COLUMNS = (
     Column(
         "Yearly revenue",
         "yearly_revenue",
-        _("A number; a comma or a dot before the decimals, spaces between thousands."),
+        _("A number such as 1920000.50, or written as chosen under “Numbers in the file”."),
     ),
     Column("Lead source", "lead_source", _("The name of an existing lead source.")),
     Column("Notes", "notes", _("Free text.")),

@@ -54,7 +54,7 @@ def _example(request: HttpRequest) -> HttpResponse:
         "Phone": "+46 8 123 45 67",
         "Website": "https://example.com",
         "Employees": "25",
-        "Yearly revenue": "1 920 000,50",
+        "Yearly revenue": "1920000.50",
         "Lead source": first(LeadSource),
         "Contact first name": "Anna",
         "Contact last name": "Svensson",

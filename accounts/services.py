@@ -13,6 +13,7 @@ from django_countries import countries
 
 from pipeline_crm import tabular
 from pipeline_crm.history import Origin, label_change
+from pipeline_crm.numbers import MACHINE
 from pipeline_crm.tabular import RowError
 
 from . import importing
@@ -52,6 +53,7 @@ def import_accounts(
     filename: str,
     dry_run: bool,
     user: AbstractBaseUser | None = None,
+    number_format: str = MACHINE,
 ) -> ImportResult:
     """Import accounts and their contacts from a CSV or XLSX file (bytes, path or file object).
 
@@ -63,7 +65,8 @@ def import_accounts(
     non-empty columns, a new name creates an account. A row with contact columns adds a contact
     to it, or updates the account's contact with the same e-mail (without an e-mail: the same
     first and last name). Lookups name existing rows; the owner is a username. Every change is
-    in the history, labelled as an import by `user`.
+    in the history, labelled as an import by `user`. Numbers are in the machine format unless
+    `number_format` names a language (`tabular.number`).
     """
     result = ImportResult(dry_run=dry_run)
     return tabular.import_all_or_nothing(
@@ -71,15 +74,16 @@ def import_accounts(
         source,
         filename,
         importing.read_rows,
-        lambda rows: _Importer(user).run(rows, result),
+        lambda rows: _Importer(user, number_format).run(rows, result),
     )
 
 
 class _Importer:
     """One import's caches (accounts by name, lookups, owners) and its per-row steps."""
 
-    def __init__(self, user: AbstractBaseUser | None):
+    def __init__(self, user: AbstractBaseUser | None, number_format: str = MACHINE):
         self.user = user
+        self.number_format = number_format
         self.accounts: dict[str, list[Account]] = {}
         self.lookups: dict[type[models.Model], dict[str, models.Model]] = {}
         self.owners: dict[str, Any] = {}
@@ -211,7 +215,12 @@ class _Importer:
                 )
             return code
         if name in ("employees", "yearly_revenue"):
-            text = tabular.number_text(text)
+            places = getattr(model_field, "decimal_places", 0)
+            max_digits = getattr(model_field, "max_digits", 18)
+            value = tabular.number(
+                text, number_format=self.number_format, places=places, max_digits=max_digits
+            )
+            return model_field.formfield().clean(value if places else int(value))
         return model_field.formfield().clean(text)
 
     def lookup(self, model: type[models.Model], text: str, *, current: int | None) -> int:

@@ -23,7 +23,7 @@ from accounts.models import Account, Segment
 from forecasting.forms import PeriodForm, SaveReportForm
 from forecasting.models import SavedReport
 from forecasting.periods import Period, current_quarter
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, forecast_weighted
 from pipeline_crm.exports import FORMATS, export_rows
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, round_money
@@ -91,7 +91,7 @@ def _activities(period: Period):
 
 
 def _won(period: Period):
-    return Opportunity.objects.won().closed_in(period.start, period.end).order_by()
+    return Opportunity.objects.won_in(period.start, period.end).order_by()
 
 
 def _pipeline(period: Period):
@@ -125,7 +125,7 @@ def _grouped(
         entry.activities, entry.hours = item["n"], _hours(item["duration"])
     for item in won.values(deal_key).annotate(total=Sum("amount")):
         row(item[deal_key]).won = round_money(item["total"] or ZERO)
-    for item in pipeline.values(deal_key).annotate(total=Sum("weighted_amount")):
+    for item in pipeline.values(deal_key).annotate(total=forecast_weighted()):
         row(item[deal_key]).weighted = round_money(item["total"] or ZERO)
     return rows
 
@@ -135,9 +135,7 @@ def effort_figures(period: Period) -> EffortReport:
     report = EffortReport(period)
     activity_totals = _activities(period).aggregate(n=Count("pk"), duration=_DURATION)
     won_total = _won(period).aggregate(total=Sum("amount", default=ZERO))["total"]
-    weighted_total = _pipeline(period).aggregate(total=Sum("weighted_amount", default=ZERO))[
-        "total"
-    ]
+    weighted_total = _pipeline(period).aggregate(total=forecast_weighted())["total"] or ZERO
     report.total = EffortRow(
         _("Total"),
         activities=activity_totals["n"],

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils.translation import gettext_lazy as _
 
-from opportunities.models import Opportunity, Stage
+from opportunities.models import Opportunity, Stage, forecast_weighted
 from pipeline_crm.money import ZERO, round_money
 
 from .periods import Period, quarter_of
@@ -41,7 +41,7 @@ def _figures(row: dict | None, url: str) -> Figures:
 
 
 def _open_sums():
-    return {"total": Sum("amount"), "weighted": Sum("weighted_amount"), "count": Count("pk")}
+    return {"total": Sum("amount"), "weighted": forecast_weighted(), "count": Count("pk")}
 
 
 # --- buckets: months or quarters of a period ---------------------------------------------------
@@ -230,7 +230,7 @@ def salespeople_report(
     link = dict(link_params or {})
     trunc = _TRUNC[by]
     won = (
-        _narrow(Opportunity.objects.won().closed_in(period.start, period.end), filters)
+        _narrow(Opportunity.objects.won_in(period.start, period.end), filters)
         .order_by()
         .values("owner", bucket=trunc("closed_date"))
         .annotate(won=Sum("amount"))

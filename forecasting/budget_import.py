@@ -24,8 +24,10 @@ from pipeline_crm.imports import (
     csv_download,
     import_page,
 )
+from pipeline_crm.numbers import MACHINE
 from pipeline_crm.tabular import RowError
 
+from .budgets import check_budget_amount, check_budget_salesperson
 from .models import Budget
 
 AREA = "Business area"
@@ -40,7 +42,7 @@ COLUMN_HELP = {
     AREA: gettext_lazy("Required. The name of a business area, in any case."),
     MONTH: gettext_lazy("Required. The month as YYYY-MM, such as 2026-01."),
     AMOUNT: gettext_lazy(
-        "Required. A number; a comma or a dot before the decimals, spaces between thousands."
+        "Required. A number such as 125000.50, or written as chosen under “Numbers in the file”."
     ),
     SALESPERSON: gettext_lazy(
         "Optional. The username of a salesperson for a budget of their own; "
@@ -49,7 +51,7 @@ COLUMN_HELP = {
 }
 _KNOWN_HEADERS = {header.lower(): header for header in HEADERS}
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
-_amount_field = Budget._meta.get_field("amount").formfield(min_value=Decimal(0))
+_AMOUNT_FIELD = Budget._meta.get_field("amount")
 
 _Key = tuple[int, date, int | None]  # business area, month, salesperson
 
@@ -64,19 +66,30 @@ class ImportResult(tabular.ImportResult):
 
 
 def import_budgets(
-    source: tabular.Source, *, filename: str, dry_run: bool, user=None
+    source: tabular.Source,
+    *,
+    filename: str,
+    dry_run: bool,
+    user=None,
+    number_format: str = MACHINE,
 ) -> ImportResult:
     """Import budgets from a CSV file (bytes, a path or a file object) named `filename`.
 
     Each row sets one budget: the area's for the month or, with a salesperson, theirs. A budget
     that exists gets the row's amount, one that doesn't is created; each is saved with its
     history, labelled as an import by `user`. All or nothing: rolled back on a dry run or when
-    any row has an error (an unknown area or user, a bad month or amount, the same budget on
-    two rows); the errors name the row and column of each problem.
+    any row has an error (an unknown area, user or deactivated salesperson, a bad month or
+    amount, the same budget on two rows); the errors name the row and column of each problem.
+    Amounts are in the machine format unless `number_format` names a language
+    (`tabular.number`).
     """
     result = ImportResult(dry_run=dry_run)
     return tabular.import_all_or_nothing(
-        result, source, filename, read_rows, lambda rows: _Importer(user, result).run(rows)
+        result,
+        source,
+        filename,
+        read_rows,
+        lambda rows: _Importer(user, result, number_format).run(rows),
     )
 
 
@@ -90,9 +103,10 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str], lis
 class _Importer:
     """One import: areas, users and the months' budgets read once, then each row saved."""
 
-    def __init__(self, user, result: ImportResult):
+    def __init__(self, user, result: ImportResult, number_format: str = MACHINE):
         self.user = user
         self.result = result
+        self.number_format = number_format
         self.areas = tabular.LookupIndex(BusinessArea)
         self.users = tabular.UserIndex()
         self.seen: dict[_Key, int] = {}  # the row that set each budget
@@ -130,7 +144,7 @@ class _Importer:
 
         area = check(AREA, self.area, values[AREA])
         month = check(MONTH, _month, values[MONTH])
-        amount = check(AMOUNT, _amount, values[AMOUNT])
+        amount = check(AMOUNT, self.amount, values[AMOUNT])
         salesperson = check(SALESPERSON, self.salesperson, values.get(SALESPERSON, ""))
         if errors:
             return None
@@ -173,8 +187,23 @@ class _Importer:
             raise tabular.unknown_value(text, self.areas.active_names())
         return area
 
+    def amount(self, text: str) -> Decimal:
+        tabular.require(text)
+        amount = tabular.number(
+            text,
+            number_format=self.number_format,
+            places=_AMOUNT_FIELD.decimal_places,
+            max_digits=_AMOUNT_FIELD.max_digits,
+        )
+        return check_budget_amount(amount)
+
     def salesperson(self, text: str):
-        return self.users.get(text) if text else None
+        """The row's salesperson, an active user (`check_budget_salesperson`); None when empty."""
+        if not text:
+            return None
+        user = self.users.get(text)
+        check_budget_salesperson(user)
+        return user
 
 
 def _key(budget: Budget) -> _Key:
@@ -189,11 +218,6 @@ def _month(text: str) -> date:
     if not DATE_MIN.year <= int(match[1]) <= DATE_MAX.year:
         raise ValidationError(bounds_message(), code="date_bounds")
     return date(int(match[1]), int(match[2]), 1)
-
-
-def _amount(text: str) -> Decimal:
-    tabular.require(text)
-    return _amount_field.clean(tabular.number_text(text))
 
 
 # --- the upload page -------------------------------------------------------------------------
@@ -213,7 +237,7 @@ def _example(request: HttpRequest) -> HttpResponse:
     area = BusinessArea.objects.active().first()
     month = timezone.localdate().strftime("%Y-%m")
     return csv_download(
-        [HEADERS, [area.name if area else "", month, "125 000,00", ""]],
+        [HEADERS, [area.name if area else "", month, "125000.00", ""]],
         "budget-import-template.csv",
         delimiter=";",
         bom=True,

@@ -1,13 +1,65 @@
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import BusinessArea
 from pipeline_crm.bounds import bounds_condition, validate_date_bounds
 from pipeline_crm.money import ZERO
+
+
+@dataclass(frozen=True)
+class AreaBudget:
+    """What a business area's budget for one month is made of: its own row (`own`, None
+    without one) and the rows of its salespeople (`people`, their sum, and how many)."""
+
+    own: Decimal | None = None
+    people: Decimal = ZERO
+    people_count: int = 0
+
+    @property
+    def is_split(self) -> bool:
+        """Whether the month has per-salesperson budgets (then they make the area's)."""
+        return self.people_count > 0
+
+    @property
+    def amount(self) -> Decimal:
+        """The area's budget for the month (DESIGN.md, Budget comparison): the sum of its
+        salespeople's budgets where it has any, else its own row's amount (0 without one)."""
+        if self.is_split:
+            return self.people
+        return self.own if self.own is not None else ZERO
+
+
+class BudgetQuerySet(models.QuerySet):
+    def area_budgets(self) -> dict[tuple[int, date], AreaBudget]:
+        """The budget of each business area and month among these rows, by the rule of
+        `AreaBudget.amount`, in one query. The budget comparison and the budget grid both
+        read an area's budget here; narrowed to one salesperson's rows, it is theirs."""
+        grouped = (
+            self.order_by()
+            .values("business_area", "month")
+            .annotate(
+                people=Sum("amount", filter=Q(salesperson__isnull=False)),
+                people_count=Count("pk", filter=Q(salesperson__isnull=False)),
+                own=Sum("amount", filter=Q(salesperson__isnull=True)),
+                own_count=Count("pk", filter=Q(salesperson__isnull=True)),
+            )
+        )
+        return {
+            (row["business_area"], row["month"]): AreaBudget(
+                own=row["own"] if row["own_count"] else None,
+                people=row["people"] or ZERO,
+                people_count=row["people_count"],
+            )
+            for row in grouped
+        }
 
 
 class Budget(models.Model):
@@ -41,6 +93,8 @@ class Budget(models.Model):
         validators=[MinValueValidator(0)],
     )
     history = HistoricalRecords()
+
+    objects = BudgetQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("budget")

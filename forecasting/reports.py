@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BusinessArea
-from opportunities.models import ForecastCategory, Opportunity, Stage
+from opportunities.models import (
+    ForecastCategory,
+    Opportunity,
+    Stage,
+    forecast_weighted,
+    overdue_condition,
+    weighted_open_condition,
+)
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, round_money
 
@@ -108,7 +115,7 @@ def pipeline_report(
         .values("business_area", "stage")
         .annotate(
             total=Sum("amount"),
-            weighted=Sum("weighted_amount"),
+            weighted=forecast_weighted(),
             count=Count("pk"),
             margin=Sum("margin"),
         )
@@ -221,58 +228,54 @@ class BudgetReport:
 def budget_for_period(period: Period, *, owner=None, business_area=None) -> dict[int, Decimal]:
     """Budget per business area for the period.
 
-    A month's area budget is the sum of its per-salesperson rows where it has any, else its
-    area row; a month the period covers in part counts pro rata by days (rounded per month).
-    With `owner`, only that salesperson's rows count.
+    A month's area budget follows `AreaBudget.amount` (the sum of its per-salesperson rows
+    where it has any, else its area row); a month the period covers in part counts pro rata
+    by days (rounded per month). With `owner`, only that salesperson's rows count.
     """
-    months = period.months()
-    budgets = Budget.objects.filter(month__in=months)
+    budgets = Budget.objects.filter(month__in=period.months())
     if business_area is not None:
         budgets = budgets.filter(business_area=business_area)
     if owner is not None:
         budgets = budgets.filter(salesperson=owner)
-    grouped = (
-        budgets.order_by()
-        .values("business_area", "month")
-        .annotate(
-            people=Sum("amount", filter=Q(salesperson__isnull=False)),
-            people_count=Count("pk", filter=Q(salesperson__isnull=False)),
-            area=Sum("amount", filter=Q(salesperson__isnull=True)),
-        )
-    )
     result: dict[int, Decimal] = {}
-    for row in grouped:
-        amount = row["people"] if row["people_count"] else row["area"]
-        inside, days = period.share_of_month(row["month"])
-        share = round_money((amount or ZERO) * inside / days)
-        result[row["business_area"]] = result.get(row["business_area"], ZERO) + share
+    for (area_id, month), budget in budgets.area_budgets().items():
+        inside, days = period.share_of_month(month)
+        share = round_money(budget.amount * inside / days)
+        result[area_id] = result.get(area_id, ZERO) + share
     return result
 
 
 def budget_report(period: Period, filters: dict, *, today=None, link_params=None) -> BudgetReport:
-    """Per business area: budget, won, weighted open, forecast, commit, best case, overdue."""
+    """Per business area: budget, won, weighted open, forecast, commit, best case, overdue.
+
+    Won, weighted open and overdue are DESIGN.md's named figures (`won_in`,
+    `weighted_open_condition`, `overdue_condition`); commit and best case count the open deals
+    of weighted open in their categories, so a category that does not count in the forecast
+    adds to neither. Every business area with a figure gets a row, a retired one too.
+    """
     today = today or timezone.localdate()
     company = CompanySettings.load()
     link = {**(link_params or {})}
     won = (
-        _narrow(Opportunity.objects.won().closed_in(period.start, period.end), filters)
+        _narrow(Opportunity.objects.won_in(period.start, period.end), filters)
         .order_by()
         .values("business_area")
         .annotate(amount=Sum("amount"))
     )
     kinds = ForecastCategory.Kind
-    upcoming = Q(expected_close_date__gte=today)
+    weighted_open = weighted_open_condition(period.start, period.end, today=today)
     open_rows = (
         open_deals(period, filters)
         .order_by()
         .values("business_area")
         .annotate(
-            weighted=Sum("weighted_amount", filter=upcoming),
-            overdue=Sum("amount", filter=~upcoming),
-            commit=Sum("amount", filter=upcoming & Q(forecast_category__kind=kinds.COMMIT)),
+            weighted=Sum("weighted_amount", filter=weighted_open),
+            overdue=Sum("amount", filter=overdue_condition(today)),
+            commit=Sum("amount", filter=weighted_open & Q(forecast_category__kind=kinds.COMMIT)),
             best=Sum(
                 "amount",
-                filter=upcoming & Q(forecast_category__kind__in=[kinds.COMMIT, kinds.BEST_CASE]),
+                filter=weighted_open
+                & Q(forecast_category__kind__in=[kinds.COMMIT, kinds.BEST_CASE]),
             ),
         )
     )

@@ -197,16 +197,23 @@ def _budget_chart(report) -> dict:
 def budget_grid(request):
     """The yearly budget grid: business areas × months, optionally per salesperson."""
     grid = budget_grid_service.BudgetGrid.from_request(request)
+    status = 200
     if request.method == "POST":
         if not is_manager(request.user):
             raise PermissionDenied(_("Only sales managers can edit budgets."))
         if grid.save(request.POST, user=request.user):
             messages.success(request, _("Budgets saved."))
             return redirect(f"{reverse('forecasting:budgets')}?{grid.query()}")
+        status = 409 if grid.has_conflict else 200
     return render(
         request,
         "forecasting/budget_grid.html",
-        {"grid": grid, "can_edit": is_manager(request.user)},
+        {
+            "grid": grid,
+            "can_edit": is_manager(request.user) and grid.is_editable,
+            "salespeople": budget_grid_service.salespeople(grid.salesperson),
+        },
+        status=status,
     )
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from pipeline_crm.admin_base import LookupAdmin
+from pipeline_crm.numbers import NumberInputsAdmin
 
 from .models import (
     Competitor,
@@ -104,13 +105,13 @@ class ProductAdmin(LookupAdmin):
     search_fields = ("name", "code")
 
 
-class LineInline(admin.TabularInline):
+class LineInline(NumberInputsAdmin, admin.TabularInline):
     model = OpportunityLine
     extra = 0
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(SimpleHistoryAdmin):
+class OpportunityAdmin(NumberInputsAdmin, SimpleHistoryAdmin):
     list_display = ("name", "account", "stage", "status", "amount", "probability", "owner")
     list_filter = ("status", "stage", "business_area")
     search_fields = ("name", "account__name")

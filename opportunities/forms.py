@@ -9,7 +9,8 @@ from accounts.models import Contact
 from accounts.widgets import AccountSelect
 from pipeline_crm.choices import DataSelect
 from pipeline_crm.concurrency import VersionedModelForm
-from pipeline_crm.money import ZERO
+from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
+from pipeline_crm.numbers import format_number, number_formfield
 
 from .models import LossReason, Opportunity, OpportunityLine, Product, Stage
 
@@ -69,11 +70,11 @@ class OpportunityForm(VersionedModelForm):
             "expected_close_date": DateInput(),
             "next_action_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
-            "probability": forms.NumberInput(attrs={"min": 0, "max": 100}),
             # The form shows a stage's probability as soon as it is chosen (app.js), as the
             # save will apply it (services).
             "stage": DataSelect(option_data={"probability": "default_probability"}),
         }
+        formfield_callback = number_formfield  # amount, probability: in the user's format
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,15 +183,37 @@ class LineForm(forms.ModelForm):
     def clean_discount_percent(self):
         return self.cleaned_data.get("discount_percent") or ZERO
 
+    def clean(self):
+        cleaned = super().clean()
+        product, quantity = cleaned.get("product"), cleaned.get("quantity")
+        price, cost = cleaned.get("unit_price"), cleaned.get("unit_cost")
+        if product is not None:
+            price = product.list_price if price is None else price
+            cost = product.unit_cost if cost is None else cost
+        if quantity is None or price is None or cost is None:
+            return cleaned
+        line = OpportunityLine(
+            quantity=quantity,
+            unit_price=price,
+            unit_cost=cost,
+            discount_percent=cleaned.get("discount_percent") or ZERO,
+        )
+        # Each number fits its column, their product may not (10 × 999,999,999,999.99).
+        if not (fits_money(line.total) and fits_money(line.margin)):
+            self.add_error(
+                "quantity",
+                forms.ValidationError(
+                    _("This line comes to more than the largest amount, %(largest)s."),
+                    code="too_large",
+                    params={"largest": format_number(MAX_MONEY)},
+                ),
+            )
+        return cleaned
+
     class Meta:
         model = OpportunityLine
         fields = ("product", "quantity", "unit_price", "discount_percent", "unit_cost")
-        widgets = {
-            "quantity": forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
-            "unit_price": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
-            "discount_percent": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}),
-            "unit_cost": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
-        }
+        formfield_callback = number_formfield  # quantity, prices, discount: the user's format
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

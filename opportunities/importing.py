@@ -23,6 +23,7 @@ from accounts.models import Account, BusinessArea
 from pipeline_crm import tabular
 from pipeline_crm.bounds import BoundedDateField
 from pipeline_crm.history import Origin, label_change
+from pipeline_crm.numbers import MACHINE
 from pipeline_crm.tabular import ImportFileError, RowError
 
 from . import services
@@ -65,7 +66,9 @@ COLUMN_HELP = {
     STATUS: gettext_lazy("Required: open, won or lost."),
     OWNER: gettext_lazy("Required. The username of the deal's owner."),
     EXPECTED_CLOSE_DATE: gettext_lazy("Required. A date as YYYY-MM-DD."),
-    AMOUNT: gettext_lazy("A number with a dot before the decimals, such as 125000.50; empty is 0."),
+    AMOUNT: gettext_lazy(
+        "A number such as 125000.50, or written as chosen under “Numbers in the file”; empty is 0."
+    ),
     PROBABILITY: gettext_lazy(
         "A whole number from 0 to 100, kept as set by hand; empty takes the stage's default. "
         "Won deals get 100 and lost deals 0."
@@ -115,6 +118,7 @@ def import_opportunities(
     dry_run: bool,
     create_lookups: bool,
     user=None,
+    number_format: str = MACHINE,
 ) -> ImportResult:
     """Import deals from a CSV file (bytes, a path or a file object) named `filename`.
 
@@ -125,12 +129,15 @@ def import_opportunities(
     loss reason match by exact name, then ignoring case; an unknown one is an error unless
     `create_lookups`, which appends it after the existing ones (a new stage has probability 0).
     A stage gate the old data does not meet is reported as an error of the row. Every deal
-    created is in the history, labelled as an import by `user`.
+    created is in the history, labelled as an import by `user`. Numbers are in the machine
+    format unless `number_format` names a language (`tabular.number`).
     """
     result = ImportResult(dry_run=dry_run)
 
     def write(rows: list[tuple[int, dict[str, str]]]) -> None:
-        _Importer(user=user, create_lookups=create_lookups, result=result).run(rows)
+        _Importer(
+            user=user, create_lookups=create_lookups, result=result, number_format=number_format
+        ).run(rows)
 
     tabular.import_all_or_nothing(result, source, filename, read_rows, write)
     if result.errors:
@@ -186,8 +193,11 @@ class _Deal:
 class _Importer:
     """One import: users, lookups and accounts read once, then each row checked and saved."""
 
-    def __init__(self, *, user, create_lookups: bool, result: ImportResult):
+    def __init__(
+        self, *, user, create_lookups: bool, result: ImportResult, number_format: str = MACHINE
+    ):
         self.user = user
+        self.number_format = number_format
         self.create_lookups = create_lookups
         self.result = result
         self.today = timezone.localdate()
@@ -250,8 +260,8 @@ class _Importer:
         stage = check(STAGE, self.lookup, STAGE, values[STAGE], True)
         area = check(BUSINESS_AREA, self.lookup, BUSINESS_AREA, values[BUSINESS_AREA], False)
         close = check(EXPECTED_CLOSE_DATE, _date, values[EXPECTED_CLOSE_DATE], True)
-        amount = check(AMOUNT, _amount, values[AMOUNT])
-        probability = check(PROBABILITY, _probability, values[PROBABILITY])
+        amount = check(AMOUNT, _amount, values[AMOUNT], self.number_format)
+        probability = check(PROBABILITY, _probability, values[PROBABILITY], self.number_format)
         closed_date = check(CLOSED_DATE, _date, values[CLOSED_DATE], False)
         loss_reason = check(LOSS_REASON, self.lookup, LOSS_REASON, values[LOSS_REASON], False)
         name = check(NAME, _text, values[NAME], Opportunity, "name")
@@ -435,13 +445,15 @@ def _date(text: str, required: bool) -> date | None:
         ) from None
 
 
-def _amount(text: str) -> Decimal:
-    if not text:
+def _amount(text: str, number_format: str) -> Decimal:
+    amount = tabular.number(text, number_format=number_format, places=2, max_digits=14)
+    if amount is None:
         return Decimal("0.00")
-    return _amount_field.clean(text)
+    return _amount_field.clean(amount)
 
 
-def _probability(text: str) -> int | None:
-    if not text:
+def _probability(text: str, number_format: str) -> int | None:
+    probability = tabular.number(text, number_format=number_format, places=0, max_digits=18)
+    if probability is None:
         return None
-    return _probability_field.clean(text)
+    return _probability_field.clean(int(probability))

@@ -144,6 +144,44 @@ def stale_condition(today: date, stale_days: int) -> Q:
     )
 
 
+# --- the named figures of DESIGN.md ("Figures, by name") ---------------------------------------
+# Each is defined once, as a condition here and a queryset method below; every report and page
+# that shows the figure reads it through them (a report summing several figures in one query
+# uses the conditions in its aggregates' filters).
+
+
+def in_forecast_condition() -> Q:
+    """Deals whose forecast category counts in the forecast, or that have none (DESIGN.md,
+    Forecast categories): an Omitted deal is left out of weighted open, forecast, commit and
+    best case. A subquery on the small lookup table, not a join."""
+    return ~Q(forecast_category__in=ForecastCategory.objects.filter(counts_in_forecast=False))
+
+
+def weighted_open_condition(start: date, end: date, *, today: date) -> Q:
+    """The deals of *weighted open* for the period `start`–`end`: open, counting in the
+    forecast, expected to close in the period and not before `today` (those are overdue,
+    shown apart)."""
+    return (
+        Q(status="open")
+        & Q(expected_close_date__gte=max(start, today), expected_close_date__lte=end)
+        & in_forecast_condition()
+    )
+
+
+def overdue_condition(today: date) -> Q:
+    """The deals of *overdue*: open deals whose expected close date is before `today`, every
+    category."""
+    return Q(status="open", expected_close_date__lt=today)
+
+
+def forecast_weighted() -> models.Sum:
+    """*Weighted* of a group of open deals: Σ weighted of those that count in the forecast.
+    The pipeline, funnel, trend, salesperson and effort reports and the dashboard show it for
+    their rows (overdue deals of the rows included); *weighted open* is its figure for a
+    period, overdue deals left out (`weighted_open_condition`)."""
+    return models.Sum("weighted_amount", filter=in_forecast_condition())
+
+
 CO_OWNED_AS_LIST = 200
 
 _TOTALS = {
@@ -162,10 +200,29 @@ LOOKUP_SORTS = {
 
 class OpportunityQuerySet(models.QuerySet):
     def open(self):
+        """Open deals: Σ amount over them is *open pipeline* (every close date and category)."""
         return self.filter(status=Opportunity.Status.OPEN)
 
     def won(self):
         return self.filter(status=Opportunity.Status.WON)
+
+    def in_forecast(self):
+        """Deals that count in the forecast (`in_forecast_condition`)."""
+        return self.filter(in_forecast_condition())
+
+    def weighted_open(self, start: date, end: date, *, today: date):
+        """The deals of *weighted open* for the period (`weighted_open_condition`): Σ their
+        weighted values is the figure."""
+        return self.filter(weighted_open_condition(start, end, today=today))
+
+    def overdue(self, today: date):
+        """The deals of *overdue* (`overdue_condition`): Σ their amounts is the figure."""
+        return self.filter(overdue_condition(today))
+
+    def won_in(self, start: date, end: date):
+        """The deals of *won* for the period: won, with a closed date in it (both inclusive);
+        Σ their amounts is the figure."""
+        return self.won().closed_in(start, end)
 
     def lost(self):
         return self.filter(status=Opportunity.Status.LOST)
@@ -229,15 +286,18 @@ class OpportunityQuerySet(models.QuerySet):
             pk__in=OpportunityLine.objects.filter(product=product).values("opportunity_id")
         )
 
-    def totals(self, *, stale: tuple[date, int] | None = None) -> dict:
+    def totals(self, *, stale: tuple[date, int] | None = None, in_forecast: bool = False) -> dict:
         """Count, amount and weighted value over every deal in the queryset (one query).
 
-        With `stale` (today, stale days), also the number of stale deals among them.
+        With `stale` (today, stale days), also the number of stale deals among them; with
+        `in_forecast`, the weighted value is `forecast_weighted` (only deals that count).
         """
         extra = {}
         if stale is not None:
             extra["stale"] = models.Count("pk", filter=stale_condition(*stale))
-        result = self.order_by().aggregate(**_TOTALS, **extra)
+        if in_forecast:
+            extra["weighted"] = forecast_weighted()
+        result = self.order_by().aggregate(**{**_TOTALS, **extra})
         result["amount"] = round_money(result["amount"] or ZERO)
         result["weighted"] = round_money(result["weighted"] or ZERO)
         return result

@@ -15,7 +15,8 @@ from accounts.models import Account
 from pipeline_crm.concurrency import check_version
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.models import CompanySettings
-from pipeline_crm.money import ZERO
+from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
+from pipeline_crm.numbers import format_number
 
 from .models import LossReason, Opportunity, OpportunityLine, Stage
 
@@ -297,6 +298,12 @@ def recalculate_amount(opportunity: Opportunity, *, user: User | None) -> Opport
     if lines:
         opportunity.amount = sum((line.total for line in lines), ZERO)
         opportunity.margin = sum((line.margin for line in lines), ZERO)
+        if not (fits_money(opportunity.amount) and fits_money(opportunity.margin)):
+            raise RuleError(
+                _("The deal's lines would come to more than the largest amount, %(largest)s.")
+                % {"largest": format_number(MAX_MONEY)},
+                code="too_large",
+            )
     else:
         opportunity.margin = None
     apply_probability_rule(opportunity)

@@ -5,10 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import CompanySettings, GroupRole, LoginFailure
+from .numbers import NumberInputsAdmin
 
 
 @admin.register(CompanySettings)
-class CompanySettingsAdmin(SimpleHistoryAdmin):
+class CompanySettingsAdmin(NumberInputsAdmin, SimpleHistoryAdmin):
     list_display = ("__str__", "currency", "close_date_weeks", "stale_days")
 
     def has_add_permission(self, request) -> bool:

@@ -1,7 +1,9 @@
 from simple_history.admin import SimpleHistoryAdmin
 
+from .numbers import NumberInputsAdmin
 
-class LookupAdmin(SimpleHistoryAdmin):
+
+class LookupAdmin(NumberInputsAdmin, SimpleHistoryAdmin):
     """Lookup tables: ordered, edited in the list, with history; deactivate instead of delete."""
 
     list_display = ("name", "order", "is_active")

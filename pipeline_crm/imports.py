@@ -22,8 +22,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from .numbers import MACHINE
 from .roles import is_manager
-from .tabular import ImportResult
+from .tabular import ImportResult, number_format_choices
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SHOWN_ERRORS = 500  # a file full of errors lists its first ones; the count says how many
@@ -47,11 +48,26 @@ class ImportUploadForm(forms.Form):
         initial=True,
     )
 
+    # The number format of the file's text (figures branch; the rest of the form is the runner's).
+    number_format = forms.ChoiceField(
+        label=_("Numbers in the file"),
+        help_text=_(
+            "How the file writes its numbers. A spreadsheet's own number cells are read "
+            "as numbers whatever is chosen here."
+        ),
+        initial=MACHINE,
+        required=False,
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["number_format"].choices = number_format_choices()
         field = self.fields["file"]
         field.help_text = self.file_help
         field.validators = [*field.validators, FileExtensionValidator(self.extensions)]
+
+    def clean_number_format(self) -> str:
+        return self.cleaned_data["number_format"] or MACHINE
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

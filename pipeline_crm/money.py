@@ -14,3 +14,13 @@ def round_money(value: Decimal | int) -> Decimal:
 def weighted(amount: Decimal, probability: int) -> Decimal:
     """Weighted value of one deal: amount × probability / 100, rounded to 0.01 half up."""
     return round_money(Decimal(amount) * Decimal(probability) / Decimal(100))
+
+
+# The largest amount a money column holds (14 digits, 2 of them decimals).
+MAX_MONEY = Decimal("999999999999.99")
+
+
+def fits_money(value: Decimal) -> bool:
+    """Whether `value` fits a money column (`MAX_MONEY` either way): a product or a sum of
+    amounts that each fit may not, and the database would refuse it."""
+    return abs(value) <= MAX_MONEY

@@ -8,25 +8,28 @@ still count (they are left out, not renumbered).
 
 import csv
 import io
-import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from os import PathLike
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from . import numbers
+from .numbers import MACHINE
+
 _DELIMITERS = (";", ",", "\t")
 _LISTED_NAMES = 15  # an unknown value's error lists the valid names up to this many
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 Source = bytes | str | PathLike | IO[bytes]
 Rows = list[tuple[int, list[str]]]  # (spreadsheet row number, the text of each cell)
@@ -183,12 +186,14 @@ def decode(data: bytes) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as stripped text; a whole float (Excel's numbers) without its “.0”, a date as
-    YYYY-MM-DD."""
+    """A cell as stripped text; a number as a `NumberCell` (a whole float, as Excel stores
+    numbers, without its “.0”), a date as YYYY-MM-DD."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        return NumberCell(int(value))
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return NumberCell(value)
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         return value.date().isoformat()
     if isinstance(value, date):
@@ -196,21 +201,45 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def number_text(text: str) -> str:
-    """Normalise a typed number for Python: “1 920 000,50” and “1,920,000.50” -> “1920000.50”.
+# --- numbers ---------------------------------------------------------------------------------
 
-    Spaces (also non-breaking) group thousands. With both a comma and a dot, the last one is the
-    decimal separator. One comma alone is a decimal comma; a separator that repeats groups
-    thousands.
+
+class NumberCell(str):
+    """The text of a spreadsheet cell that holds a number, not text: written by the
+    spreadsheet in the machine format, whatever format the user declared for the file."""
+
+
+def number_format_choices() -> list[tuple[str, str]]:
+    """The import pages' "Numbers in the file" choices: the contracts' machine format first,
+    then each language of the site, each shown with an example."""
+    choices = [
+        (
+            MACHINE,
+            _("%(example)s (a dot before the decimals, no grouping)")
+            % {"example": numbers.example(locale=MACHINE)},
+        )
+    ]
+    for code, name in settings.LANGUAGES:
+        example = numbers.example(locale=numbers.number_locale(code))
+        choices.append((code, f"{name}: {example}"))
+    return choices
+
+
+def number(
+    text: str, *, number_format: str = MACHINE, places: int, max_digits: int
+) -> Decimal | None:
+    """A number cell of an import file, None when empty; ValidationError for anything else.
+
+    The file's text is read in the contracts' machine format ("1920000.50": a dot before the
+    decimals, no grouping) unless the user declared a language on the import page
+    (`number_format`, a language code), then as `pipeline_crm.numbers` reads that language.
+    A spreadsheet's own number cells (`NumberCell`) are machine format always.
     """
-    text = _SPACES.sub("", text)
-    if "," in text and "." in text:
-        decimal, thousands = (",", ".") if text.rfind(",") > text.rfind(".") else (".", ",")
-        return text.replace(thousands, "").replace(decimal, ".")
-    for separator in (",", "."):
-        if text.count(separator) > 1:
-            return text.replace(separator, "")
-    return text.replace(",", ".")
+    if isinstance(text, NumberCell) or number_format == MACHINE:
+        locale = MACHINE
+    else:
+        locale = numbers.number_locale(number_format)
+    return numbers.parse_number(text, locale=locale, places=places, max_digits=max_digits)
 
 
 def match_header(

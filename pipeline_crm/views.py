@@ -17,7 +17,7 @@ def dashboard(request):
     today = timezone.localdate()
     company = CompanySettings.load()
     mine = Opportunity.objects.open().owned_by(user)
-    pipeline = mine.totals(stale=(today, company.stale_days))
+    pipeline = mine.totals(stale=(today, company.stale_days), in_forecast=True)
     context = {
         "today": today,
         "currency": company.currency,

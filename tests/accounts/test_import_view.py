@@ -63,7 +63,8 @@ def test_row_errors_are_shown_with_row_numbers_and_nothing_is_saved(client_for, 
     response = client_for(manager).post(URL, {"file": upload(BAD)})
 
     assert response.status_code == 200
-    assert '<td class="num">3</td><td>Employees: Enter a whole number.</td>' in response.text
+    error = "Employees: “many” is not a number such as 1920000 (no grouping)."
+    assert f'<td class="num">3</td><td>{error}</td>' in response.text
     assert not Account.objects.exists()
 
 

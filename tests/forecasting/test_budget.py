@@ -152,7 +152,11 @@ def test_budget_report_query_count_is_fixed(
 def test_manager_edits_the_budget_grid_with_history(client_for, manager, east):
     client = client_for(manager)
     name = f"b-{east.pk}-3"
-    response = client.post(reverse("forecasting:budgets"), {"year": "2026", name: "125 000,50"})
+    response = client.post(
+        reverse("forecasting:budgets"),
+        {"year": "2026", name: "125 000,50"},
+        HTTP_ACCEPT_LANGUAGE="sv",
+    )
     assert response.status_code == 302
     budget = Budget.objects.get(business_area=east, month=date(2026, 3, 1))
     assert budget.amount == Decimal("125000.50")

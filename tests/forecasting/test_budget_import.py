@@ -10,6 +10,7 @@ from django.urls import reverse
 from forecasting.budget_import import import_budgets
 from forecasting.models import Budget
 from pipeline_crm.history import Origin
+from pipeline_crm.numbers import MACHINE
 
 from ..factories import BusinessAreaFactory
 
@@ -24,9 +25,13 @@ def csv_bytes(*rows, header=("Business area", "Month", "Amount", "Salesperson"))
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
 
 
-def run(*rows, dry_run=False, user=None, **kwargs):
+def run(*rows, dry_run=False, user=None, number_format=MACHINE, **kwargs):
     return import_budgets(
-        csv_bytes(*rows, **kwargs), filename="budgets.csv", dry_run=dry_run, user=user
+        csv_bytes(*rows, **kwargs),
+        filename="budgets.csv",
+        dry_run=dry_run,
+        user=user,
+        number_format=number_format,
     )
 
 
@@ -56,6 +61,7 @@ def test_rows_create_area_and_salesperson_budgets(north, east, salesperson):
         ["Nord", "2026-01", "1 920 000,50", ""],
         ["Öst", "2026-02", "125000.5", ""],
         ["Nord", "2026-01", "60\u00a0000", "alice"],
+        number_format="sv",
     )
     assert result.errors == []
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
@@ -104,7 +110,7 @@ def test_a_created_budget_is_in_the_history_as_an_import(north, manager):
 
 def test_an_unchanged_budget_is_not_saved_again(north):
     budget = Budget.objects.create(business_area=north, month=JAN, amount=Decimal(100))
-    result = run(["Nord", "2026-01", "100,00", ""])
+    result = run(["Nord", "2026-01", "100.00", ""])
     assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
     assert budget.history.count() == 1
 
@@ -238,7 +244,7 @@ def test_errors_are_listed_with_row_and_column(client_for, manager, north):
     response = client_for(manager).post(URL, {"file": upload(data)})
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<td class="num">3</td><td>Amount</td><td>Enter a number.</td>' in html
+    assert '<td class="num">3</td><td>Amount</td><td>“lots” is not a number such as' in html
     assert not Budget.objects.exists()
 
 
@@ -290,3 +296,49 @@ def test_the_migration_deletes_budgets_of_months_out_of_bounds(north):
         Budget.objects.create(business_area=north, month=month, amount=Decimal("1.00"))
     repair.delete_out_of_bounds(apps, None)
     assert list(Budget.objects.values_list("month", flat=True)) == [JAN]
+
+
+def test_amounts_are_machine_format_unless_the_user_declares_a_language(north):
+    for typed in ("1 920 000,50", "1,920,000.50", "800,000", "12,50", "1e5"):
+        assert errors_of(run(["Nord", "2026-01", typed, ""])) == [(2, "Amount")], typed
+    assert run(["Nord", "2026-01", "1920000.50", ""]).errors == []
+
+
+@pytest.mark.parametrize(
+    ("number_format", "typed"),
+    [
+        ("en", "1,920,000.50"),
+        ("sv", "1 920 000,50"),
+        ("nb", "1 920 000,50"),
+        ("pl", "1 920 000,50"),
+        ("de", "1.920.000,50"),
+    ],
+)
+def test_amounts_in_a_declared_language(north, number_format, typed):
+    assert run(["Nord", "2026-01", typed, ""], number_format=number_format).errors == []
+    assert Budget.objects.get().amount == Decimal("1920000.50")
+
+
+def test_an_ambiguous_amount_in_a_declared_language_is_refused(north):
+    result = run(["Nord", "2026-01", "800,000", ""], number_format="de")
+    assert errors_of(result) == [(2, "Amount")]
+    assert "800.000" in str(result.errors[0])
+
+
+def test_a_deactivated_salesperson_gets_no_budget(north, salesperson):
+    salesperson.is_active = False
+    salesperson.save()
+    result = run(["Nord", "2026-01", "100", "alice"])
+    assert errors_of(result) == [(2, "Salesperson")]
+    assert "deactivated" in str(result.errors[0])
+    assert not Budget.objects.exists()
+
+
+def test_the_page_offers_the_number_format_and_uses_it(client_for, manager, north):
+    client = client_for(manager)
+    page = client.get(URL)
+    assert 'name="number_format"' in page.text and "1920000.00" in page.text
+    upload = SimpleUploadedFile("b.csv", csv_bytes(["Nord", "2026-01", "1.920.000,50", ""]))
+    response = client.post(URL, {"file": upload, "number_format": "de"})
+    assert response.status_code == 302
+    assert Budget.objects.get().amount == Decimal("1920000.50")

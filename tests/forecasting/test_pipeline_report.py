@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from forecasting.periods import Period, parse_pick
@@ -216,3 +216,35 @@ def test_filtered_by_area_links_keep_the_filter(client_for, salesperson, seed_00
     assert report.total.count == 5
     assert client.get(report.total.url).context["totals"]["count"] == 5
     assert client.get(reverse("forecasting:budget"), params).status_code == 200
+
+
+def _cli(area: str) -> list[str]:
+    out = io.StringIO()
+    call_command(
+        "pipeline_report",
+        start="2005-07-01",
+        end="2005-09-30",
+        area=area,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    return out.getvalue().splitlines()
+
+
+def test_cli_area_exact_name_wins_over_another_case(seed_000):
+    lower = BusinessAreaFactory(name="öst", order=9)
+    OpportunityFactory(business_area=lower, amount=Decimal("7.00"), expected_close_date=Q3.start)
+    assert _cli("öst")[-1].startswith("Total,,7.00,")
+    assert _cli("Öst")[-1].startswith("Total,,675000.00,")
+
+
+def test_cli_area_in_another_case_is_refused_when_several_match(seed_000):
+    BusinessAreaFactory(name="öst", order=9)
+    with pytest.raises(CommandError) as error:
+        _cli("ÖST")
+    assert "Öst" in str(error.value) and "öst" in str(error.value)
+
+
+def test_cli_unknown_area_is_an_error(seed_000):
+    with pytest.raises(CommandError, match="Unknown business area"):
+        _cli("Mitt")

@@ -39,13 +39,21 @@ def csv_bytes(*rows: dict, delimiter: str = ",", bom: bool = False) -> bytes:
     return (b"\xef\xbb\xbf" if bom else b"") + text.encode()
 
 
-def run(*rows: dict, dry_run: bool = False, create_lookups: bool = False, user=None, **kwargs):
+def run(
+    *rows: dict,
+    dry_run: bool = False,
+    create_lookups: bool = False,
+    user=None,
+    number_format: str = "machine",
+    **kwargs,
+):
     return import_opportunities(
         csv_bytes(*rows, **kwargs),
         filename="deals.csv",
         dry_run=dry_run,
         create_lookups=create_lookups,
         user=user,
+        number_format=number_format,
     )
 
 
@@ -319,3 +327,18 @@ def test_rows_cost_only_their_own_save(salesperson, area):
 
     # a savepoint, the insert and the savepoint's release
     assert queries(30) - queries(10) <= 3 * 20
+
+
+@pytest.mark.parametrize(
+    ("number_format", "amount"),
+    [("en", "1,920,000.50"), ("sv", "1 920 000,50"), ("de", "1.920.000,50")],
+)
+def test_amounts_in_a_declared_language(salesperson, number_format, amount):
+    result = run({"Amount": amount}, number_format=number_format, delimiter=";")
+    assert result.errors == []
+    assert Opportunity.objects.get().amount == Decimal("1920000.50")
+
+
+@pytest.mark.parametrize("amount", ["1,920,000.50", "1 920 000,50", "800,000", "1e5", "NaN"])
+def test_amounts_are_machine_format_unless_declared(salesperson, amount):
+    assert errors_of(run({"Amount": amount}, delimiter=";")) == [(2, "Amount")]

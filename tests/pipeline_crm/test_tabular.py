@@ -2,22 +2,25 @@
 
 import io
 from datetime import date, datetime
+from decimal import Decimal
 
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import BusinessArea
+from pipeline_crm.numbers import MACHINE
 from pipeline_crm.tabular import (
     ImportFileError,
     LookupIndex,
+    NumberCell,
     RowError,
     UserIndex,
     cell_text,
     decode,
     headerless_errors,
     match_header,
-    number_text,
+    number,
     read_source,
     read_table,
     row_values,
@@ -180,21 +183,48 @@ def test_row_values_fill_short_rows_and_name_headerless_columns():
 
 
 @pytest.mark.parametrize(
-    ("typed", "expected"),
+    ("number_format", "typed", "expected"),
     [
-        ("1 920 000,50", "1920000.50"),
-        ("1\u202f920\u202f000,50", "1920000.50"),
-        ("125000", "125000"),
-        ("125000.5", "125000.5"),
-        ("1,920,000.50", "1920000.50"),
-        ("1.920.000,50", "1920000.50"),
-        ("12,5", "12.5"),
-        ("-1 000,25", "-1000.25"),
-        ("", ""),
+        (MACHINE, "1920000.50", "1920000.50"),
+        (MACHINE, "125000", "125000"),
+        (MACHINE, "", None),
+        ("sv", "1 920 000,50", "1920000.50"),
+        ("sv", "1\u202f920\u202f000,50", "1920000.50"),
+        ("nb", "1 920 000,50", "1920000.50"),
+        ("pl", "1 920 000,50", "1920000.50"),
+        ("en", "1,920,000.50", "1920000.50"),
+        ("de", "1.920.000,50", "1920000.50"),
+        ("de", "12,5", "12.5"),
     ],
 )
-def test_number_text(typed, expected):
-    assert number_text(typed) == expected
+def test_import_numbers_in_the_declared_format(number_format, typed, expected):
+    value = number(typed, number_format=number_format, places=2, max_digits=14)
+    assert value == (Decimal(expected) if expected else None)
+
+
+@pytest.mark.parametrize(
+    ("number_format", "typed"),
+    [
+        (MACHINE, "1 920 000,50"),
+        (MACHINE, "1,920,000.50"),
+        (MACHINE, "12,50"),  # never 1250, never silently 12.50
+        (MACHINE, "1e5"),
+        (MACHINE, "NaN"),
+        ("en", "1.920.000,50"),
+        ("de", "800,000"),
+        ("sv", "1,920,000.50"),
+    ],
+)
+def test_import_numbers_in_another_format_are_refused(number_format, typed):
+    with pytest.raises(ValidationError):
+        number(typed, number_format=number_format, places=2, max_digits=14)
+
+
+def test_a_spreadsheets_number_cells_are_numbers_whatever_the_declared_format():
+    cell = cell_text(1920000.5)
+    assert isinstance(cell, NumberCell)
+    assert number(cell, number_format="de", places=2, max_digits=14) == Decimal("1920000.5")
+    assert number(cell_text(12.0), number_format="sv", places=2, max_digits=14) == 12
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import BusinessArea
 from forecasting.periods import Period
 from forecasting.reports import pipeline_report, pipeline_rows
+from pipeline_crm.tabular import NameIndex
 
 HEADER = ("Business area", "Stage", "Total", "Weighted", "Count")
 
@@ -17,6 +18,21 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"Not a date (YYYY-MM-DD): {value}") from exc
+
+
+def _area(name: str) -> BusinessArea:
+    """The business area named exactly `name`, else the one area named so in another case;
+    a CommandError naming the candidates when several differ only in case (never a guess)."""
+    matches = NameIndex(BusinessArea.objects.order_by("order", "name")).find(name)
+    if not matches:
+        raise CommandError(f"Unknown business area: {name}")
+    if len(matches) > 1:
+        candidates = ", ".join(area.name for area in matches)
+        raise CommandError(
+            f"Several business areas match {name!r} in different case: {candidates}; "
+            "give the exact name."
+        )
+    return matches[0]
 
 
 class Command(BaseCommand):
@@ -35,10 +51,7 @@ class Command(BaseCommand):
             raise CommandError("--start is after --end")
         filters = {}
         if options["area"]:
-            area = BusinessArea.objects.filter(name__iexact=options["area"].strip()).first()
-            if area is None:
-                raise CommandError(f"Unknown business area: {options['area']}")
-            filters["business_area"] = area
+            filters["business_area"] = _area(options["area"].strip())
         if options["owner"]:
             owner = get_user_model().objects.filter(username=options["owner"]).first()
             if owner is None:
