@@ -5,3 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class OpportunitiesConfig(AppConfig):
     name = "opportunities"
     verbose_name = _("Opportunities")
+
+    def ready(self):
+        from django.core import checks
+        from django.db.models.signals import post_migrate, pre_migrate
+
+        from . import checks as totals_checks
+        from . import kept_totals
+
+        checks.register(totals_checks.deal_totals_triggers)
+        checks.register(totals_checks.deal_totals_agree, checks.Tags.database)
+        pre_migrate.connect(
+            kept_totals.off_for_sqlite_migrations, sender=self, dispatch_uid="kept_totals_off"
+        )
+        post_migrate.connect(
+            kept_totals.ensure_installed, sender=self, dispatch_uid="kept_totals_installed"
+        )

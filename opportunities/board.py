@@ -1,6 +1,8 @@
-"""The board: a column per active stage, a card per open deal, drag or keyboard to move."""
+"""The board: a column per active stage (and per retired stage still holding deals), a card
+per open deal, drag or keyboard to move."""
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -53,33 +55,44 @@ def _cards(queryset, request, company):
 def board_context(request, data: QueryDict) -> dict:
     """Columns with their first cards and totals over every matching deal.
 
-    Two queries for the stages and the totals, then one per stage with deals in it.
+    A column per active stage, in order, after one per retired stage that still holds matching
+    deals (marked retired, first, so that its deals are seen and moved on; nothing can be moved
+    into it). Which stages hold deals, and the cards, are read from the deals; the column totals
+    from `DealTotals` where the filters allow (`_stage_totals`), so wrong kept totals could show
+    a wrong figure but never hide a card. Two queries (the stages, each with whether it holds
+    matching deals; the totals), then one per stage holding deals.
     """
     filterset, company = _board_filter(request, data)
     deals = filterset.qs
-    stages = list(Stage.objects.active())
+    stages = list(
+        Stage.objects.annotate(held=Exists(deals.filter(stage=OuterRef("pk"))))
+        .filter(Q(is_active=True) | Q(held=True))
+        .order_by("-is_active", "order", "name")
+    )
     totals = _stage_totals(filterset)
     # A column's first cards, read one stage at a time from the (status, stage, close date)
-    # index: a window over every matching deal would read all of them to show a hundred.
+    # index: a window over every matching deal would read all of them to show a hundred. One
+    # card more than shown says whether there are more.
     ordered = _cards(deals, request, company).order_by(*CARD_ORDER)
     cards = {
-        stage.pk: list(ordered.filter(stage=stage)[:CARDS_PER_COLUMN])
+        stage.pk: list(ordered.filter(stage=stage)[: CARDS_PER_COLUMN + 1])
         for stage in stages
-        if stage.pk in totals
+        if stage.held
     }
     attach_lookups([card for column in cards.values() for card in column], ("owner",), request)
     columns = []
     for stage in stages:
         total = totals.get(stage.pk, {})
-        count = total.get("count", 0)
+        column = cards.get(stage.pk, [])
         columns.append(
             {
                 "stage": stage,
-                "cards": cards.get(stage.pk, []),
-                "count": count,
+                "retired": not stage.is_active,
+                "cards": column[:CARDS_PER_COLUMN],
+                "count": total.get("count", 0),
                 "amount": total.get("amount") or ZERO,
                 "weighted": total.get("weighted") or ZERO,
-                "more": max(0, count - CARDS_PER_COLUMN),
+                "more": len(column) > CARDS_PER_COLUMN,
                 "next_offset": CARDS_PER_COLUMN,
             }
         )
@@ -88,7 +101,7 @@ def board_context(request, data: QueryDict) -> dict:
         "filter": filterset,
         "only_mine": bool(getattr(filterset.form, "cleaned_data", {}).get("mine")),
         "columns": columns,
-        "stages": stages,
+        "stages": [stage for stage in stages if stage.is_active],  # where a card may move
         "board_query": query,
         "grand": {
             "count": sum(c["count"] for c in columns),

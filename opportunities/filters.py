@@ -6,7 +6,9 @@ from django_filters.constants import EMPTY_VALUES
 from accounts.filters import NONE, UserFilter
 from accounts.models import BusinessArea, LeadSource
 from pipeline_crm.bounds import BoundedDateFilter
+from pipeline_crm.lookups import lookup_label
 
+from . import kept_totals
 from .forms import DateInput
 from .models import (
     NO_AREA,
@@ -18,6 +20,23 @@ from .models import (
     Product,
     Stage,
 )
+
+
+class LookupChoiceFilterField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return lookup_label(obj)
+
+
+class LookupFilter(django_filters.ModelChoiceFilter):
+    """A lookup's filter: active rows first, then the retired ones, marked, whose deals are
+    still shown (DESIGN.md, "Retired lookups")."""
+
+    field_class = LookupChoiceFilterField
+
+    def __init__(self, *args, model, **kwargs):
+        kwargs["queryset"] = model.objects.order_by("-is_active", "order", "name")
+        super().__init__(*args, **kwargs)
+
 
 # The filters `DealTotals` has keys for.
 TOTALS_KEYS = ("status", "stage", "owner", "business_area")
@@ -37,25 +56,17 @@ class OpportunityFilter(django_filters.FilterSet):
         widget=forms.Select(choices=[("", _("Everyone's")), ("true", _("Mine"))]),
     )
     status = django_filters.ChoiceFilter(choices=Opportunity.Status.choices, label=_("Status"))
-    stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.all(), label=_("Stage"))
+    stage = LookupFilter(model=Stage, label=_("Stage"))
     owner = UserFilter(label=_("Owner"))
-    business_area = django_filters.ModelChoiceFilter(
-        queryset=BusinessArea.objects.all(), label=_("Business area"), null_label=NONE
-    )
-    deal_type = django_filters.ModelChoiceFilter(
-        queryset=DealType.objects.all(), label=_("Deal type"), null_label=NONE
-    )
-    source = django_filters.ModelChoiceFilter(
-        queryset=LeadSource.objects.all(), label=_("Source"), null_label=NONE
-    )
-    forecast_category = django_filters.ModelChoiceFilter(
-        queryset=ForecastCategory.objects.all(),
+    business_area = LookupFilter(model=BusinessArea, label=_("Business area"), null_label=NONE)
+    deal_type = LookupFilter(model=DealType, label=_("Deal type"), null_label=NONE)
+    source = LookupFilter(model=LeadSource, label=_("Source"), null_label=NONE)
+    forecast_category = LookupFilter(
+        model=ForecastCategory,
         label=_("Forecast category"),
         null_label=NONE,
     )
-    product = django_filters.ModelChoiceFilter(
-        queryset=Product.objects.all(), method="filter_product", label=_("Product")
-    )
+    product = LookupFilter(model=Product, method="filter_product", label=_("Product"))
     close_from = BoundedDateFilter(
         field_name="expected_close_date",
         lookup_expr="gte",
@@ -97,7 +108,7 @@ class OpportunityFilter(django_filters.FilterSet):
         filter is in use, or the filters are invalid.
         `fixed` are keys the queryset itself holds to (the board's status=open).
         """
-        if not self.is_valid():
+        if not kept_totals.enabled() or not self.is_valid():
             return None
         used = {
             name: value

@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
@@ -45,13 +46,26 @@ class DealRows(TableQuerysetData):
         self.request = request
 
     def totals(self) -> dict:
-        """The footer's totals, from `DealTotals` where the filters allow (`totals_source`)."""
-        source = self.data if self.totals_source is None else self.totals_source
+        """The footer's totals: amount and weighted from `DealTotals` where the filters allow
+        (`totals_source`), the count from the deals.
+
+        The count sets the pages, and the counts per lookup value (`counts`) which deals a page
+        sorted by a lookup shows: rows never depend on the kept totals
+        (`opportunities.kept_totals`).
+        """
         sort = self.data.lookup_sort()
+        if self.totals_source is None:
+            if sort is None:
+                return self.data.totals()
+            totals, self.counts = self.data.totals_by(sort[0])
+            return totals
+        deals = self.data.order_by()
         if sort is None:
-            return source.totals()
-        totals, self.counts = source.totals_by(sort[0])
-        return totals
+            count = deals.count()
+        else:
+            self.counts = dict(deals.values_list(sort[0]).annotate(Count("pk")).order_by())
+            count = sum(self.counts.values())
+        return {**self.totals_source.totals(), "count": count}
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
@@ -68,6 +82,8 @@ ROW_LABELS = {
     "not_yours": _("Only its owner, its co-responsible and managers may change this deal."),
     "stale": _("stale"),
     "stale_title": _("Past its close date or long in its stage"),
+    "retired": _("retired"),
+    "retired_title": _("No longer in use: kept for the deals that still carry it."),
 }
 STATUS_BADGES = {"open": "info", "won": "success", "lost": "danger"}
 

@@ -1,11 +1,13 @@
 from contextvars import ContextVar
 from uuid import uuid4
 
+from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connections, models
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -13,6 +15,22 @@ from simple_history.models import HistoricalRecords
 class LookupQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
+
+
+def lookup_label(row: models.Model) -> str:
+    """A lookup row's name as a choice or a heading: marked when it is retired (inactive), as
+    the deals that still carry it are shown everywhere (DESIGN.md, "Retired lookups")."""
+    if getattr(row, "is_active", True):
+        return str(row)
+    return gettext("%(name)s (retired)") % {"name": row}
+
+
+class LookupChoiceField(forms.ModelChoiceField):
+    """A choice of lookup rows, retired ones included and marked (`lookup_label`), for filters
+    of what exists: a retired stage or area still has deals to find."""
+
+    def label_from_instance(self, obj) -> str:
+        return lookup_label(obj)
 
 
 class Lookup(models.Model):

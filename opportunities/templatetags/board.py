@@ -1,9 +1,10 @@
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from pipeline_crm import jinja2
+from pipeline_crm.lookups import lookup_label
 
 register = template.Library()
 
@@ -12,13 +13,20 @@ register = template.Library()
 def stage_options(stages, current) -> str:
     """The `<option>`s of a card's "Move to stage" select, `current` selected.
 
-    Every card of a column shares them, so a column renders them once (`as`), not per card.
+    `stages` are where a card may move (the active ones). A card in a retired stage starts on
+    that stage, named as retired and not to be chosen, so the select (required) asks for a new
+    one instead of offering the first. Every card of a column shares them, so a column renders
+    them once (`as`), not per card.
     """
-    return format_html_join(
+    options = format_html_join(
         "",
         '<option value="{}"{}>{}</option>',
         ((stage.pk, " selected" if stage.pk == current.pk else "", stage.name) for stage in stages),
     )
+    if current.is_active:
+        return options
+    retired = lookup_label(current)
+    return format_html('<option value="" selected disabled>{}</option>{}', retired, options)
 
 
 # The words of a card (jinja/opportunities/board_cards.html).

@@ -1,0 +1,50 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS
+
+from opportunities import kept_totals
+from opportunities.models import DealTotals
+
+
+class Command(BaseCommand):
+    help = (
+        "Reinstall the triggers that keep the deal totals where they are missing or changed, "
+        "recount the totals from the deals and verify them against a second recount. "
+        "With --check, only verify."
+    )
+    # The system check that reports missing triggers must not stop the command that repairs them.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Change nothing: fail if a trigger is out of place or a total is wrong.",
+        )
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="the database alias")
+
+    def handle(self, *args, check: bool, database: str, **options):
+        if check:
+            self._verify(database, kept_totals.out_of_place(database))
+            return
+        reinstalled = kept_totals.rebuild(database)
+        if reinstalled:
+            names = ", ".join(o.name for o in reinstalled)
+            self.stdout.write(f"Reinstalled {names}.")
+        self._verify(database, kept_totals.out_of_place(database))
+
+    def _verify(self, database: str, out_of_place: list) -> None:
+        if out_of_place:
+            names = ", ".join(o.name for o in out_of_place)
+            raise CommandError(f"Missing or changed: {names}. Run without --check to reinstall.")
+        wrong = kept_totals.differences(database)
+        if wrong:
+            raise CommandError(
+                f"{len(wrong)} totals disagree with a recount of the deals, e.g. "
+                f"stage/owner/area/status {'/'.join(map(str, wrong[0].key))}: "
+                f"{wrong[0].count:+d} deals, {wrong[0].amount:+} in amount."
+            )
+        totals = DealTotals.objects.using(database).totals()
+        self.stdout.write(
+            f"Deal totals verified against a recount: {totals['count']} deals, "
+            f"amount {totals['amount']}, weighted {totals['weighted']}."
+        )
