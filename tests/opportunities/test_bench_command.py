@@ -29,3 +29,18 @@ def test_bench_seeds_and_measures_every_page_and_export():
 def test_bench_refuses_zero_runs():
     with pytest.raises(CommandError):
         call_command("bench", deals=30, runs=0, stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_bench_measures_the_pages_without_the_kept_totals_when_asked():
+    out = io.StringIO()
+    call_command(
+        "bench",
+        deals=30,
+        runs=1,
+        only="list: no filter",
+        no_exports=True,
+        without_kept_totals=True,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    assert "without kept totals" in out.getvalue()

@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import BusinessArea
+from opportunities import kept_totals
 from opportunities.models import Opportunity, Product
 from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
 
@@ -121,6 +122,11 @@ class Command(BaseCommand):
             help="measure only the pages whose label contains this text (e.g. 'list', 'board')",
         )
         parser.add_argument("--no-exports", action="store_true", help="skip the exports")
+        parser.add_argument(
+            "--without-kept-totals",
+            action="store_true",
+            help="sum the deals instead of reading the kept totals (KEPT_DEAL_TOTALS = False)",
+        )
 
     def handle(self, *args, **options):
         if options["runs"] < 1 or options["deals"] < 1:
@@ -134,11 +140,14 @@ class Command(BaseCommand):
             )
             seed_seconds = perf_counter() - started
         gc.freeze()  # as gunicorn's post_worker_init does (gunicorn.conf.py)
-        with override_settings(**self._settings()), warnings.catch_warnings():
+        overrides = self._settings()
+        if options["without_kept_totals"]:
+            overrides["KEPT_DEAL_TOTALS"] = False
+        with override_settings(**overrides), warnings.catch_warnings():
             # WhiteNoise warns once that STATIC_ROOT is missing; irrelevant to these pages.
             warnings.filterwarnings("ignore", message="No directory at")
             pages, exports = self._measure(options)
-        self.stdout.write(self._table(pages, exports, options["runs"], seed_seconds))
+            self.stdout.write(self._table(pages, exports, options["runs"], seed_seconds))
 
     def _settings(self) -> dict:
         """Plain HTTP to a test host, no debug query log, static URLs without a manifest."""
@@ -361,9 +370,10 @@ class Command(BaseCommand):
 
     def _table(self, pages, exports, runs: int, seed_seconds: float | None) -> str:
         deals = Opportunity.objects.count()
+        kept = "kept totals" if kept_totals.enabled() else "without kept totals"
         lines = [
             f"Pipeline CRM benchmark: {deals:,} deals, {runs} runs per page, "
-            f"{connection.vendor}, Django test client"
+            f"{connection.vendor}, Django test client, {kept}"
         ]
         if seed_seconds is not None:
             lines.append(f"Seeded in {seed_seconds:.1f} s.")
