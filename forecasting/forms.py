@@ -10,6 +10,7 @@ from accounts.models import BusinessArea, LeadSource
 from opportunities.forms import DateInput
 from opportunities.models import DealType, ForecastCategory, Product
 from pipeline_crm.bounds import BoundedDateField, bounds_message
+from pipeline_crm.lookups import LookupChoiceField
 
 from .analytics import BY_MONTH, BY_QUARTER
 from .models import SavedReport
@@ -86,8 +87,10 @@ class PipelineFilterForm(PeriodForm):
         required=False,
         label=_("Owner"),
     )
-    business_area = forms.ModelChoiceField(
-        queryset=BusinessArea.objects.all(), required=False, label=_("Business area")
+    business_area = LookupChoiceField(
+        queryset=BusinessArea.objects.order_by("-is_active", "order", "name"),
+        required=False,
+        label=_("Business area"),
     )
     product = forms.ModelChoiceField(
         queryset=Product.objects.all(), required=False, label=_("Product")

@@ -1,13 +1,11 @@
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.contrib import admin
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from pipeline_crm.admin_base import LookupAdmin
 from pipeline_crm.numbers import NumberInputsAdmin
 
+from . import preset_admin
 from .models import (
     Competitor,
     DealType,
@@ -19,8 +17,6 @@ from .models import (
     ProductGroup,
     Stage,
 )
-from .presets import PRESETS
-from .stage_presets import load_stage_preset
 
 for lookup in (LossReason, DealType, Competitor, ProductGroup):
     admin.site.register(lookup, LookupAdmin)
@@ -68,26 +64,7 @@ class StageAdmin(LookupAdmin):
         ]
 
     def load_preset_view(self, request):
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        if request.method == "POST" and request.POST.get("preset") in PRESETS:
-            result = load_stage_preset(request.POST["preset"], user=request.user)
-            messages.success(
-                request,
-                _(
-                    "Preset loaded: %(created)d stages created, %(updated)d updated, "
-                    "%(deactivated)d deactivated."
-                )
-                % result,
-            )
-            return redirect("admin:opportunities_stage_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Load a stage preset"),
-            "presets": [(key, label, stages) for key, (label, stages) in PRESETS.items()],
-            "opts": self.model._meta,
-        }
-        return render(request, "admin/opportunities/stage/load_preset.html", context)
+        return preset_admin.load_preset_view(self, request)
 
 
 @admin.register(ForecastCategory)
