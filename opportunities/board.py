@@ -67,7 +67,7 @@ def board_context(request, data: QueryDict) -> dict:
     stages = list(
         Stage.objects.annotate(held=Exists(deals.filter(stage=OuterRef("pk"))))
         .filter(Q(is_active=True) | Q(held=True))
-        .order_by("-is_active", "order", "name")
+        .order_by("is_active", "order", "name")
     )
     totals = _stage_totals(filterset)
     # A column's first cards, read one stage at a time from the (status, stage, close date)

@@ -241,3 +241,11 @@ def test_the_won_stage_is_not_offered_as_a_target(client_for, admin_user, short_
     html = response.content.decode()
     assert "Nowy Prospekt</option>" in html
     assert "Należność 100</option>" not in html
+
+
+def test_retired_columns_come_first_on_the_board(client_for, manager, short_pipeline):
+    load_stage_preset("seed001")
+
+    columns = client_for(manager).get(BOARD, {"mine": ""}).context["columns"]
+
+    assert [c["retired"] for c in columns[:4]] == [True, True, True, False]
