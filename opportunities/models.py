@@ -686,8 +686,10 @@ class DealTotals(models.Model):
     """Count, amount and weighted value of the deals per stage, owner, business area and status.
 
     Kept by the database itself, in the transaction of every insert, update and delete of a
-    deal, whatever the path (triggers, migrations 0006 and 0008), so the list's footer and its
-    per-stage counts read a few hundred rows instead of every deal. The keys are plain ids
+    deal, whatever the path (triggers, migrations 0006, 0008 and 0010), so the list's footer
+    sums and the board's column totals read a few hundred rows instead of every deal; never
+    rows or page counts. `kept_totals` says why they are kept (measured), how `manage.py
+    check` verifies them and `rebuild_deal_totals` repairs them. The keys are plain ids
     (deals without a business area under `NO_AREA`). On PostgreSQL each change adds rows
     (no row is shared between writers, so none waits for another) and now and then they are
     folded into one per key: always read them summed.

@@ -2,10 +2,12 @@
 administrator maps each retired stage to a new one (preview, then the moves through the
 services, with history)."""
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from forecasting.analytics import funnel_report
@@ -249,3 +251,39 @@ def test_retired_columns_come_first_on_the_board(client_for, manager, short_pipe
     columns = client_for(manager).get(BOARD, {"mine": ""}).context["columns"]
 
     assert [c["retired"] for c in columns[:4]] == [True, True, True, False]
+
+
+# --- the command, for more deals than a request should move -----------------------------------
+
+
+def test_the_command_moves_as_mapped_and_the_rest_as_suggested(admin_user, short_pipeline):
+    out = io.StringIO()
+    call_command(
+        "load_stage_preset",
+        "seed001",
+        "--map",
+        "3. Quote sent=Negocjacje",
+        "--suggested",
+        "--user",
+        admin_user.username,
+        stdout=out,
+    )
+
+    assert "4 deals moved, 0 refused" in out.getvalue()
+    quote = Opportunity.objects.get(pk=short_pipeline["quote"].pk)
+    assert quote.stage.name == "Negocjacje" and quote.history.first().history_user == admin_user
+    prospect = Opportunity.objects.get(pk=short_pipeline["prospect"].pk)
+    assert prospect.stage.name == "Rozwój Projektu"
+
+
+def test_the_command_dry_run_changes_nothing(short_pipeline):
+    out = io.StringIO()
+    call_command("load_stage_preset", "seed001", "--suggested", "--dry-run", stdout=out)
+
+    assert "1. Prospect → Rozwój Projektu: 2 open deals, 1500.00" in out.getvalue()
+    assert Stage.objects.get(name="1. Prospect").is_active
+
+
+def test_the_command_refuses_an_unknown_stage(short_pipeline):
+    with pytest.raises(CommandError, match="Nowhere"):
+        call_command("load_stage_preset", "seed001", "--map", "1. Prospect=Nowhere")
