@@ -287,3 +287,15 @@ def test_the_command_dry_run_changes_nothing(short_pipeline):
 def test_the_command_refuses_an_unknown_stage(short_pipeline):
     with pytest.raises(CommandError, match="Nowhere"):
         call_command("load_stage_preset", "seed001", "--map", "1. Prospect=Nowhere")
+
+
+def test_the_preview_points_to_the_command_when_many_deals_move(
+    client_for, admin_user, short_pipeline, monkeypatch
+):
+    monkeypatch.setattr("opportunities.preset_admin.MOVES_PER_REQUEST", 1)
+    prospect = Stage.objects.get(name="1. Prospect")
+    data = {"preset": "seed001", "step": "preview", f"stage_{prospect.pk}": "Firma"}
+
+    response = client_for(admin_user).post(PRESET_URL, data)
+
+    assert "manage.py load_stage_preset seed001" in response.content.decode()
