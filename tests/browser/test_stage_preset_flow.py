@@ -94,6 +94,19 @@ def test_map_preview_and_apply_a_preset_then_the_board_shows_every_deal(
     expect(page.locator("[data-card]")).to_have_count(5)
     screenshot(page, "preset-board-first-columns", full_page=False)
 
+    # The list, the deal page and the funnel show it too, marked retired.
+    retired_stage = Stage.objects.get(name="5. Final negotiation")
+    visit(page, f"{live_server.url}/opportunities/?stage={retired_stage.pk}", "preset-list")
+    expect(page.locator(".filters #id_stage")).to_contain_text("5. Final negotiation (retired)")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody .retired")).to_be_visible()
+    visit(page, f"{live_server.url}{talks.get_absolute_url()}", "preset-deal-page")
+    expect(page.locator("#information .retired")).to_be_visible()
+    visit(page, f"{live_server.url}/reports/funnel/", "preset-funnel")
+    expect(page.locator("#funnel-report")).to_contain_text("5. Final negotiation")
+    expect(page.locator("#funnel-report .retired")).to_be_visible()
+    visit(page, f"{live_server.url}/opportunities/board/?mine=", "preset-board")
+
     # The retired card moves on with its own control to an active stage.
     card = retired.locator(f'[data-card="{talks.pk}"]')
     card.locator("select").select_option(label="Negocjacje 2")
