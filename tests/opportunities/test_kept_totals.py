@@ -176,18 +176,24 @@ def test_rebuild_check_names_a_missing_trigger():
 # --- dumps -----------------------------------------------------------------------------------
 
 
+def _dump(path):
+    call_command("dumpdata", output=str(path), verbosity=0)
+    return json.loads(path.read_text())
+
+
+def _load_into_an_empty_database(path) -> None:
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+    call_command("loaddata", str(path), verbosity=0)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_dump_then_load_into_an_empty_database_counts_each_deal_once(salesperson, tmp_path):
     _deals(salesperson)
     before = _kept_equals_deals()
     dump = tmp_path / "dump.json"
-    call_command("dumpdata", output=str(dump), verbosity=0)
-    assert not [
-        row for row in json.loads(dump.read_text()) if row["model"] == "opportunities.dealtotals"
-    ]
+    assert not [row for row in _dump(dump) if row["model"] == "opportunities.dealtotals"]
 
-    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-    call_command("loaddata", str(dump), verbosity=0)
+    _load_into_an_empty_database(dump)
 
     assert _kept_equals_deals() == before
 
@@ -197,13 +203,10 @@ def test_loading_an_older_dump_with_totals_in_it_does_not_double_them(salesperso
     _deals(salesperson)
     before = _kept_equals_deals()
     dump = tmp_path / "dump.json"
-    call_command("dumpdata", output=str(dump), verbosity=0)
-    rows = json.loads(dump.read_text())
-    rows += json.loads(serializers.serialize("json", DealTotals.objects.all()))
+    rows = _dump(dump) + json.loads(serializers.serialize("json", DealTotals.objects.all()))
     dump.write_text(json.dumps(rows))
 
-    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-    call_command("loaddata", str(dump), verbosity=0)
+    _load_into_an_empty_database(dump)
 
     assert _kept_equals_deals() == before
 
