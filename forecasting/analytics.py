@@ -120,8 +120,7 @@ def funnel_report(
     }
     rows = []
     total = Figures(url=_url(link))
-    # Retired stages (marked on the page) after the active ones, whose order they broke.
-    for stage in Stage.objects.filter(is_won_stage=False).order_by("-is_active", "order", "name"):
+    for stage in Stage.objects.filter(is_won_stage=False).order_by("order", "name"):
         if stage.pk not in grouped and not stage.is_active:
             continue
         figures = _figures(grouped.get(stage.pk), _url(link, stage=stage.pk))

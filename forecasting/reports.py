@@ -141,8 +141,7 @@ def pipeline_report(
     )
     total = Figures(url=deal_list_url(link))
     for block in ordered:
-        # Retired stages (marked on the page) after the active ones, whose order they broke.
-        block.rows.sort(key=lambda r: (not r.stage.is_active, r.stage.order, r.stage.name))
+        block.rows.sort(key=lambda r: (r.stage.order, r.stage.name))
         block.subtotal.url = deal_list_url(
             link, business_area=block.area.pk if block.area else "null"
         )

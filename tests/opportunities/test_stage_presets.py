@@ -129,7 +129,6 @@ def test_the_pipeline_report_and_funnel_keep_and_mark_retired_stages(salesperson
         "3. Quote sent",
         "5. Final negotiation",
     ]
-    assert rows[-3:] == retired  # after the active ones, whose order they broke
 
 
 def test_the_funnel_page_marks_retired_stages(client_for, salesperson, short_pipeline):
