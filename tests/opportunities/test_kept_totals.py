@@ -64,7 +64,7 @@ def _deals(owner, n=3) -> list[Opportunity]:
 
 
 @sqlite_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_table_rebuild_drops_the_triggers_and_migrate_puts_them_back(owner, client):
     stage = _deals(owner)[0].stage
     # What a migration adding a field with a default does on SQLite (the `integrity` branch's
@@ -91,7 +91,7 @@ def test_a_table_rebuild_drops_the_triggers_and_migrate_puts_them_back(owner, cl
 
 
 @sqlite_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_migration_rebuilding_the_totals_table_runs_and_leaves_them_kept(owner):
     """The totals table itself rebuilt: SQLite refuses while triggers name it, so `migrate`
     takes them off first (pre_migrate), and puts them back with the key after."""
@@ -194,7 +194,7 @@ def _load_into_an_empty_database(path) -> None:
     call_command("loaddata", str(path), verbosity=0)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_dump_then_load_into_an_empty_database_counts_each_deal_once(owner, tmp_path):
     _deals(owner)
     before = _kept_equals_deals()
@@ -206,7 +206,7 @@ def test_dump_then_load_into_an_empty_database_counts_each_deal_once(owner, tmp_
     assert _kept_equals_deals() == before
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_loading_an_older_dump_with_totals_in_it_does_not_double_them(owner, tmp_path):
     _deals(owner)
     before = _kept_equals_deals()
