@@ -3,9 +3,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
-from pipeline_crm.admin_base import LookupAdmin
+from pipeline_crm.admin_base import HistoryAdmin, LookupAdmin
 from pipeline_crm.numbers import NumberInputsAdmin
 
 from .models import (
@@ -111,7 +110,7 @@ class LineInline(NumberInputsAdmin, admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(NumberInputsAdmin, SimpleHistoryAdmin):
+class OpportunityAdmin(NumberInputsAdmin, HistoryAdmin):
     list_display = ("name", "account", "stage", "status", "amount", "probability", "owner")
     list_filter = ("status", "stage", "business_area")
     search_fields = ("name", "account__name")
