@@ -45,9 +45,13 @@ LAYOUTS = {
 
 
 def _next_url(request, default: str) -> str:
-    """The `next` the page passed, when it is a local URL; else `default`."""
+    """The `next` the page passed, when it is a path on this site; else `default`.
+
+    Only a path: `redirect()` takes any other word for the name of a view (`next=NaN` was a
+    NoReverseMatch, a 500).
+    """
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
+    if target and target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -156,6 +156,15 @@ def test_the_admin_history_of_a_malformed_id_is_not_found(admin_user, part, valu
     assert client.get(url).status_code in (400, 404)
 
 
+@pytest.mark.parametrize("name", ["activities:done", "activities:delete"])
+@pytest.mark.parametrize("next_url", ["NaN", "²", "-1", "https://evil.example/"])
+def test_a_next_that_is_no_path_on_this_site_is_ignored(client, salesperson, name, next_url):
+    activity = ActivityFactory(owner=salesperson)
+    response = client.post(reverse(name, args=[activity.pk]), {"next": next_url})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/")
+
+
 def test_an_activity_panel_with_a_huge_id_is_not_found(client):
     ActivityFactory()
     response = client.get(reverse("activities:create"), {"panel": f"account:{'9' * 25}"})
