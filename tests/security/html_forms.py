@@ -11,6 +11,14 @@ class HtmlForm:
     action: str
     fields: list = field(default_factory=list)  # (name, value) in document order
     text_fields: list = field(default_factory=list)  # names of text inputs and textareas
+    options: dict = field(default_factory=dict)  # a select's name → [(value, label)]
+
+    def option(self, name: str, label_part: str) -> str:
+        """The value of the option of select `name` whose label holds `label_part`."""
+        for value, label in self.options.get(name, []):
+            if label_part in label:
+                return value
+        raise AssertionError(f"no option with {label_part!r} in {name}: {self.options.get(name)}")
 
     def data(self) -> dict:
         """The values as the test client posts them: a list for a repeated name."""
@@ -79,6 +87,9 @@ class _FormParser(HTMLParser):
             value = option["value"] if option["value"] is not None else option["text"].strip()
             if self._select["first"] is None:
                 self._select["first"] = value
+            self._form.options.setdefault(self._select["name"], []).append(
+                (value, option["text"].strip())
+            )
             if option["selected"]:
                 self._select["chosen"].append(value)
         elif tag == "select" and self._select is not None:
