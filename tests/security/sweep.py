@@ -88,14 +88,20 @@ _SENTINEL = 918273645  # stands for an argument while reversing, then replaced
 def build_url(pattern: Pattern, args: list, *, raw: dict | None = None) -> str:
     """The URL of `pattern` with `args`; `raw` maps an argument's index to a value put in the
     path as it is (percent-encoded), even one the converter would refuse (`²`, a NUL)."""
-    from django.urls import reverse
+    from django.urls import NoReverseMatch, reverse
 
     raw = raw or {}
-    values = [(_SENTINEL + i if i in raw else value) for i, value in enumerate(args)]
-    url = _reverse(pattern, values, reverse)
-    for i, value in raw.items():
-        url = url.replace(str(_SENTINEL + i), quote(str(value), safe=""), 1)
-    return url
+    for shape in ("{}", "sweep-sentinel-{}-sweep"):  # digits, or a token's letters
+        stand_ins = {i: shape.format(_SENTINEL + i) for i in raw}
+        values = [stand_ins.get(i, value) for i, value in enumerate(args)]
+        try:
+            url = _reverse(pattern, values, reverse)
+        except NoReverseMatch:
+            continue
+        for i, value in raw.items():
+            url = url.replace(stand_ins[i], quote(str(value), safe=""), 1)
+        return url
+    raise NoReverseMatch(f"{pattern.key}: no stand-in fits {pattern.route}")
 
 
 def _reverse(pattern: Pattern, values: list, reverse) -> str:
