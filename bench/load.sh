@@ -49,6 +49,6 @@ done
 
 echo "== Locust: $USERS users, $DURATION, $(nproc) cores, load before: $(cut -d" " -f1-3 /proc/loadavg) =="
 "$BIN/locust" -f bench/locustfile.py --headless --only-summary \
-  --users "$USERS" --spawn-rate 5 --run-time "$DURATION" --stop-timeout 10 \
+  --users "$USERS" --spawn-rate 1 --run-time "$DURATION" --stop-timeout 10 \
   --host "http://127.0.0.1:$PORT"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg) =="

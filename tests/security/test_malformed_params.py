@@ -73,6 +73,13 @@ def test_an_id_of_unicode_digits_is_no_id(client, name, params):
     assert client.get(reverse(name), params).status_code == 200
 
 
+@pytest.mark.parametrize("name", ["account", "contact", "opportunity"])
+@pytest.mark.parametrize("value", [UNICODE_DIGITS, "9" * 25, "-1"])
+def test_an_agenda_focused_on_a_malformed_id_is_not_a_500(client, name, value):
+    response = client.get(reverse("activities:agenda"), {name: value})
+    assert response.status_code == 200
+
+
 def test_a_panel_of_unicode_digits_is_not_found(client):
     response = client.get(reverse("activities:create"), {"panel": f"account:{UNICODE_DIGITS}"})
     assert response.status_code == 404
