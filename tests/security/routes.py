@@ -91,6 +91,20 @@ ROUTES: dict[str, Route] = {
     ),
     "password_change": Route(EVERYONE, EVERYONE, data=_nothing),
     "password_change_done": Route(EVERYONE, NOT_ALLOWED),
+    # password reset: anyone, signed in or not; the page says the same whatever the address
+    "password_reset": Route(
+        _row(200, 200),
+        _row(302, 302),
+        fill=lambda world: {"email": world.user("owner").email},
+    ),
+    "password_reset_done": Route(_row(200, 200), _row(405, 405)),
+    "password_reset_confirm": Route(
+        _row(200, 200),  # a link that is no one's: "invalid link"
+        _row(200, 200),
+        args=("=Zm9v", "=bad-token"),
+        data=_nothing,
+    ),
+    "password_reset_complete": Route(_row(200, 200), _row(405, 405)),
     "set_language": Route(
         get=_row(302, 302),
         post=_row(302, 302),
@@ -325,7 +339,7 @@ NOT_SWEPT: dict[str, str] = {}
 ADMIN_KINDS = {
     "changelist": ({200}, {200}),
     "add": ({200, 403}, {200, 403}),
-    "change": ({200}, {200, 302}),
+    "change": ({200}, {200, 302, 403}),  # 403: a read-only ModelAdmin refuses a change
     "delete": ({200, 403}, {200, 403}),
     "history": ({200}, {200}),
     "simple_history": ({200, 404}, {200, 302, 404}),  # 404: rows a migration made have none
@@ -357,7 +371,7 @@ def admin_kind(pattern) -> str | None:
 
 
 # An object that does not exist: the admin says so on its index page, or finds no history.
-ADMIN_MISSING = ({302, 404}, {302, 404})
+ADMIN_MISSING = ({302, 404}, {302, 403, 404})
 
 
 def admin_expectation(pattern, *, exists: bool = True) -> tuple[set, set] | None:
