@@ -47,8 +47,42 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 
+# CPU seconds spent by gunicorn (master and workers) and by the database's backends: what the
+# run cost the server, whatever else the machine was doing at the time.
+cpu_seconds() {
+  "$BIN/python" - "$server" "$(basename "${DATABASE_URL%%\?*}")" <<'PY'
+import os, sys
+server, database = sys.argv[1], sys.argv[2]
+tick = os.sysconf("SC_CLK_TCK")
+def seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+gunicorn = postgres = 0.0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        cmdline = open(f"/proc/{pid}/cmdline").read().replace("\0", " ")
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        continue
+    parent = stat.rsplit(")", 1)[1].split()[1]
+    if pid == server or (parent == server and "gunicorn" in cmdline):
+        gunicorn += seconds(pid)
+    elif cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+        postgres += seconds(pid)
+print(f"{gunicorn:.1f} {postgres:.1f}")
+PY
+}
+
 echo "== Locust: $USERS users, $DURATION, $(nproc) cores, load before: $(cut -d" " -f1-3 /proc/loadavg) =="
+before=$(cpu_seconds)
+status=0
 "$BIN/locust" -f bench/locustfile.py --headless --only-summary \
   --users "$USERS" --spawn-rate 1 --run-time "$DURATION" --stop-timeout 10 \
-  --host "http://127.0.0.1:$PORT"
+  --host "http://127.0.0.1:$PORT" || status=$?  # 1 when a request failed: the table says which
+after=$(cpu_seconds)
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg) =="
+read -r g0 p0 <<<"$before"
+read -r g1 p1 <<<"$after"
+requests=$(grep -c '" [0-9][0-9][0-9] ' bench/gunicorn-load.log || true)
+"$BIN/python" -c "g=$g1-$g0; p=$p1-$p0; n=max($requests, 1); print(f'== server CPU: gunicorn {g:.1f} s, PostgreSQL {p:.1f} s for {n} requests: {1000*(g+p)/n:.0f} ms a request ==')"
+exit "$status"

@@ -38,7 +38,7 @@ class Salesperson(HttpUser):
             "/login/",
             {"username": self.username, "password": PASSWORD},
             headers=self.csrf_header(),
-            name="login",
+            name="login (post)",
         )
         # What a user's browsing reaches, read once (and left out of the pages' figures). Users
         # sharing a login save different deals, as colleagues do: no edit conflicts between them.
