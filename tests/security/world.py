@@ -56,7 +56,7 @@ def _user(username: str, group: str | None = None, **extra):
     return user
 
 
-def build_world(media_root) -> World:
+def build_world() -> World:
     owner = _user("alice", SALESPERSON, first_name="Alice", last_name="Andersson")
     users = {
         "anonymous": None,
