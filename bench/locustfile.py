@@ -14,6 +14,8 @@ import re
 from datetime import date
 
 from locust import HttpUser, between, events, task
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from tests.security.html_forms import main_form
 
@@ -32,6 +34,11 @@ class Salesperson(HttpUser):
     sessions: dict[str, int] = {}  # how many simulated users share each login so far
 
     def on_start(self):
+        # A browser sends a GET again when the kept-alive connection it reused was closed by
+        # the server meanwhile (gunicorn closes idle ones after 2 s; people wait 1-5 s): so do
+        # these users, once. Without it such a race showed as "connection reset" errors.
+        retry_once = Retry(total=1, connect=1, read=1, status=0, allowed_methods={"GET"})
+        self.client.mount("http://", HTTPAdapter(max_retries=retry_once))
         self.username = self.pick_username()
         self.client.get("/login/", name="login")
         self.client.post(
