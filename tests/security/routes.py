@@ -122,6 +122,7 @@ ROUTES: dict[str, Route] = {
     "accounts:options": Route(EVERYONE, EVERYONE, data=_nothing, htmx=True),
     "accounts:detail": Route(EVERYONE, EVERYONE, args=("account",), data=_nothing),
     "accounts:edit": Route(EVERYONE, _row(LOGIN, 302), args=("account",), writers=SIGNED_IN),
+    "accounts:history": Route(EVERYONE, NOT_ALLOWED, args=("account",), data=_nothing),
     "accounts:delete": Route(
         MANAGERS,
         (LOGIN, 403, 403, 403, 403, 409, 409),  # it has deals: protected
@@ -137,6 +138,7 @@ ROUTES: dict[str, Route] = {
     ),
     "contacts:detail": Route(EVERYONE, EVERYONE, args=("contact",), data=_nothing),
     "contacts:edit": Route(EVERYONE, _row(LOGIN, 302), args=("contact",), writers=SIGNED_IN),
+    "contacts:history": Route(EVERYONE, NOT_ALLOWED, args=("contact",), data=_nothing),
     "contacts:delete": Route(
         MANAGERS,
         (LOGIN, 403, 403, 403, 403, 302, 302),
@@ -176,6 +178,7 @@ ROUTES: dict[str, Route] = {
     "opportunities:edit": Route(
         DEAL_EDITORS, (LOGIN, 302, 302, 403, 403, 302, 302), args=("deal",), writers=EDITORS
     ),
+    "opportunities:history": Route(EVERYONE, NOT_ALLOWED, args=("deal",), data=_nothing),
     "opportunities:delete": Route(
         MANAGERS,
         (LOGIN, 403, 403, 403, 403, 302, 302),
@@ -256,6 +259,7 @@ ROUTES: dict[str, Route] = {
     "activities:reschedule": Route(
         DEAL_EDITORS, (LOGIN, 302, 302, 403, 403, 302, 302), args=("activity",), writers=EDITORS
     ),
+    "activities:history": Route(EVERYONE, NOT_ALLOWED, args=("activity",), data=_nothing),
     "activities:delete": Route(
         DEAL_EDITORS,
         (LOGIN, 302, 302, 403, 403, 302, 302),
