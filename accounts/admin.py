@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from pipeline_crm.admin_base import LookupAdmin
+from pipeline_crm.admin_base import HistoryAdmin, LookupAdmin
 from pipeline_crm.numbers import NumberInputsAdmin
 
 from .models import (
@@ -26,7 +25,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(NumberInputsAdmin, SimpleHistoryAdmin):
+class AccountAdmin(NumberInputsAdmin, HistoryAdmin):
     list_display = (
         "name",
         "org_number",
@@ -45,7 +44,7 @@ class AccountAdmin(NumberInputsAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(HistoryAdmin):
     list_display = ("__str__", "account", "title", "role", "email", "is_active")
     list_filter = ("is_active", "role")
     search_fields = ("first_name", "last_name", "email", "account__name")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from pipeline_crm.bounds import parse_id
 from pipeline_crm.concurrency import EditConflict, versioned_save
 from pipeline_crm.history import (
     HistoryPage,
@@ -208,9 +209,9 @@ def contact_history(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def contact_create(request):
     initial = {}
-    account_pk = request.GET.get("account")
-    if account_pk and account_pk.isdigit():
-        initial["account"] = get_account(int(account_pk))
+    account_pk = parse_id(request.GET.get("account"))
+    if account_pk is not None:
+        initial["account"] = get_account(account_pk)
     form = ContactForm(request.POST or None, initial=initial)
     return _form_page(
         request,
@@ -254,9 +255,9 @@ def account_options(request):
     and selected.
     """
     text = request.GET.get("q", "").strip()
-    chosen_id = request.GET.get(request.GET.get("field", "account"), "")
+    chosen_id = parse_id(request.GET.get(request.GET.get("field", "account")))
     accounts = Account.objects.only("pk", "name").order_by("name", "pk")
-    chosen = list(accounts.filter(pk=chosen_id)) if chosen_id.isdigit() else []
+    chosen = list(accounts.filter(pk=chosen_id)) if chosen_id else []
     matching = accounts.filter(name__icontains=text) if text else accounts
     matching = matching.exclude(pk__in=[account.pk for account in chosen])
     return render(

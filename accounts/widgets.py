@@ -1,6 +1,8 @@
 from django import forms
 from django.urls import reverse
 
+from pipeline_crm.bounds import parse_id
+
 
 class AccountSelect(forms.Select):
     """An account select that holds a first page of accounts and finds the others by name.
@@ -25,7 +27,7 @@ class AccountSelect(forms.Select):
         queryset = getattr(choices, "queryset", None)
         if queryset is None:
             return super().optgroups(name, value, attrs)
-        chosen = [v for v in value if str(v).isdigit()]
+        chosen = [pk for pk in map(parse_id, value) if pk is not None]
         accounts = list(queryset.order_by("name", "pk")[: self.limit])
         shown = {account.pk for account in accounts}
         if chosen:

@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from pipeline_crm.admin_base import LookupAdmin
+from pipeline_crm.admin_base import HistoryAdmin, LookupAdmin
 
 from . import services
 from .models import Activity, ActivityType, Document
@@ -15,7 +14,7 @@ class ActivityTypeAdmin(LookupAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(HistoryAdmin):
     list_display = ("subject", "type", "start", "due_date", "owner", "account", "is_done")
     list_filter = ("is_done", "type")
     search_fields = ("subject", "account__name")
@@ -28,7 +27,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(SimpleHistoryAdmin):
+class DocumentAdmin(HistoryAdmin):
     """Documents are uploaded through the checked upload view only; here they are read."""
 
     list_display = ("original_name", "account", "opportunity", "size", "uploaded_by", "uploaded_at")

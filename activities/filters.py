@@ -7,12 +7,28 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import UserFilter
 from opportunities.forms import DateInput
-from pipeline_crm.bounds import BoundedDateFilter
+from pipeline_crm.bounds import ID_MAX, BoundedDateFilter
 
 from .agenda import day_start
 from .models import Activity, ActivityType
 
 DONE_CHOICES = (("no", _("Not done")), ("yes", _("Done")))
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id in the query string: a whole number from 1 to the largest bigint.
+
+    django-filter's NumberFilter reads a Decimal, and a Decimal past 64 bits reached SQLite
+    as an OverflowError (`?account=9999999999999999999999999`, a 500); anything else is the
+    filter form's error, and the filter is left out.
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(*args, **kwargs)
 
 
 class AgendaFilter(django_filters.FilterSet):
@@ -32,9 +48,9 @@ class AgendaFilter(django_filters.FilterSet):
     )
     date_from = BoundedDateFilter(method="filter_from", label=_("From"), widget=DateInput())
     date_to = BoundedDateFilter(method="filter_to", label=_("To"), widget=DateInput())
-    account = django_filters.NumberFilter(field_name="account_id", widget=forms.HiddenInput)
-    contact = django_filters.NumberFilter(field_name="contact_id", widget=forms.HiddenInput)
-    opportunity = django_filters.NumberFilter(field_name="opportunity_id", widget=forms.HiddenInput)
+    account = IdFilter(field_name="account_id", widget=forms.HiddenInput)
+    contact = IdFilter(field_name="contact_id", widget=forms.HiddenInput)
+    opportunity = IdFilter(field_name="opportunity_id", widget=forms.HiddenInput)
 
     class Meta:
         model = Activity

@@ -8,7 +8,7 @@ from accounts.models import Contact
 from accounts.widgets import AccountSelect
 from opportunities.forms import DateInput
 from opportunities.models import Opportunity
-from pipeline_crm.bounds import BoundedDateField, BoundedDateTimeField
+from pipeline_crm.bounds import BoundedDateField, BoundedDateTimeField, parse_id
 from pipeline_crm.choices import DataSelect
 
 from .agenda import company_tz
@@ -88,7 +88,7 @@ class ActivityForm(forms.ModelForm):
                 ActivityType.objects.active().values_list("pk", flat=True).first()
             )
         account_id = self._value("account") or instance.account_id
-        account_id = account_id if account_id and str(account_id).isdigit() else None
+        account_id = parse_id(account_id)
         self.fields["account"].queryset = self.fields["account"].queryset.only("pk", "name")
         self.fields["contact"].queryset = Contact.objects.filter(account_id=account_id).only(
             "pk", "first_name", "last_name", "account_id"

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Account, Contact
 from opportunities.models import Opportunity
+from pipeline_crm.bounds import parse_id
 from pipeline_crm.lookups import attach_lookups
 
 from .agenda import Bucket, bucket_counts, company_today
@@ -38,7 +39,8 @@ def panel_object(key: str):
     """The object named by `panel_key`; Http404 for anything else."""
     kind, _sep, pk = (key or "").partition(":")
     model = _KINDS.get(kind)
-    if model is None or not pk.isdigit():
+    pk = parse_id(pk)
+    if model is None or pk is None:
         raise Http404("No such panel")
     queryset = model.objects.all()
     if model is not Account:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Account, Contact
 from opportunities.models import Opportunity
+from pipeline_crm.bounds import parse_id
 from pipeline_crm.history import HistorySource, history_page, render_history
 
 from . import services
@@ -44,10 +45,18 @@ LAYOUTS = {
 
 
 def _next_url(request, default: str) -> str:
-    """The `next` the page passed, when it is a local URL; else `default`."""
+    """The `next` the page passed, when it is a path on this site; else `default`.
+
+    Only a path: `redirect()` takes any other word for the name of a view (`next=NaN` was a
+    NoReverseMatch, a 500).
+    """
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default
@@ -138,18 +147,18 @@ def _preselection(request) -> dict:
     """The links `?account=`, `?contact=` or `?opportunity=` choose for a new activity."""
     source = request.POST if request.method == "POST" else request.GET
     initial: dict = {}
-    opportunity_pk = source.get("opportunity", "")
-    contact_pk = source.get("contact", "")
-    account_pk = source.get("account", "")
-    if opportunity_pk.isdigit():
+    opportunity_pk = parse_id(source.get("opportunity"))
+    contact_pk = parse_id(source.get("contact"))
+    account_pk = parse_id(source.get("account"))
+    if opportunity_pk:
         opportunity = Opportunity.objects.select_related("account").filter(pk=opportunity_pk)
         if opportunity := opportunity.first():
             initial.update(opportunity=opportunity, account=opportunity.account)
-    if contact_pk.isdigit():
+    if contact_pk:
         contact = Contact.objects.select_related("account").filter(pk=contact_pk).first()
         if contact and initial.get("account", contact.account) == contact.account:
             initial.update(contact=contact, account=contact.account)
-    if "account" not in initial and account_pk.isdigit():
+    if "account" not in initial and account_pk:
         account = Account.objects.filter(pk=account_pk).first()
         if account:
             initial["account"] = account

@@ -1,8 +1,7 @@
 from django.contrib import admin
 from django.urls import path
-from simple_history.admin import SimpleHistoryAdmin
 
-from pipeline_crm.admin_base import LookupAdmin
+from pipeline_crm.admin_base import HistoryAdmin, LookupAdmin
 from pipeline_crm.numbers import NumberInputsAdmin
 
 from . import preset_admin
@@ -88,7 +87,7 @@ class LineInline(NumberInputsAdmin, admin.TabularInline):
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(NumberInputsAdmin, SimpleHistoryAdmin):
+class OpportunityAdmin(NumberInputsAdmin, HistoryAdmin):
     list_display = ("name", "account", "stage", "status", "amount", "probability", "owner")
     list_filter = ("status", "stage", "business_area")
     search_fields = ("name", "account__name")

@@ -2,6 +2,7 @@
 per open deal, drag or keyboard to move."""
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pipeline_crm.bounds import is_ascii_int, parse_id, parse_int
 from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.history import Origin
 from pipeline_crm.lookups import attach_lookups
@@ -23,6 +25,7 @@ from .filters import BoardFilter
 from .models import Opportunity, Stage
 
 CARDS_PER_COLUMN = 20
+MAX_OFFSET = 1_000_000  # past every deal a column can hold: "show more" never asks further
 CARD_ORDER = ("expected_close_date", "pk")
 
 
@@ -130,7 +133,9 @@ def board_column(request, stage_pk: int):
     """The next cards of one column ("show more")."""
     stage = get_object_or_404(Stage, pk=stage_pk)
     filterset, company = _board_filter(request, request.GET)
-    offset = int(request.GET.get("offset", "0") or 0)
+    offset = parse_int(
+        request.GET.get("offset"), default=0, minimum=0, maximum=MAX_OFFSET, name="offset"
+    )
     deals = _cards(filterset.qs.filter(stage=stage), request, company).order_by(*CARD_ORDER)
     page = list(deals[offset : offset + CARDS_PER_COLUMN + 1])
     attach_lookups(page, ("owner",), request)
@@ -152,7 +157,10 @@ def board_column(request, stage_pk: int):
 def move(request, pk: int):
     """Move a deal to another stage: the board's drop and the card's keyboard control."""
     opportunity = get_opportunity_for_edit(request, pk)
-    stage = get_object_or_404(Stage, pk=request.POST.get("stage"))
+    stage_pk = parse_id(request.POST.get("stage"))
+    if stage_pk is None:
+        raise BadRequest(_("Choose the stage to move the deal to."))
+    stage = get_object_or_404(Stage, pk=stage_pk)
     version = request.POST.get("version")
     error = None
     try:
@@ -161,7 +169,7 @@ def move(request, pk: int):
             stage,
             user=request.user,
             origin=Origin.BOARD,
-            seen_version=int(version) if version and version.isdigit() else None,
+            seen_version=int(version) if is_ascii_int(version or "") else None,
         )
     except (services.RuleError, EditConflict) as exc:
         error = f"{opportunity}: {exc}"

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import UserChoiceField, active_users
 from accounts.models import Contact
 from accounts.widgets import AccountSelect
-from pipeline_crm.choices import DataSelect
+from pipeline_crm.bounds import parse_id
+from pipeline_crm.choices import DataSelect, IdsChoiceField
 from pipeline_crm.concurrency import VersionedModelForm
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
 from pipeline_crm.numbers import format_number, number_formfield
@@ -26,7 +27,7 @@ def _active_or_current(field, current_pk):
     field.queryset = field.queryset.filter(is_active=True) | field.queryset.filter(pk=current_pk)
 
 
-class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+class UserMultipleChoiceField(IdsChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.username
 
@@ -65,6 +66,7 @@ class OpportunityForm(VersionedModelForm):
             "competitor",
             "description",
         )
+        field_classes = {"contacts": IdsChoiceField}
         widgets = {
             "account": AccountSelect,
             "expected_close_date": DateInput(),
@@ -86,9 +88,9 @@ class OpportunityForm(VersionedModelForm):
             stages = stages.filter(is_won_stage=False)
         self.fields["stage"].queryset = stages | Stage.objects.filter(pk=instance.stage_id)
         account_id = self.data.get("account") or self.initial.get("account") or instance.account_id
-        account_id = getattr(account_id, "pk", account_id)
+        account_id = parse_id(getattr(account_id, "pk", account_id))
         contacts = Contact.objects.none()
-        if account_id and str(account_id).isdigit():
+        if account_id is not None:
             contacts = Contact.objects.filter(account_id=account_id)
         self.fields["contacts"].queryset = contacts
         self.fields["contacts"].help_text = _("Contacts at the deal's account.")
@@ -239,7 +241,7 @@ class BulkActionForm(forms.Form):
     ACTIONS = (("stage", _("Change stage")), ("owner", _("Change owner")))
 
     action = forms.ChoiceField(choices=ACTIONS, label=_("Action"))
-    selected = forms.ModelMultipleChoiceField(
+    selected = IdsChoiceField(
         queryset=Opportunity.objects.all(),
         widget=forms.MultipleHiddenInput,
         error_messages={"required": _("Select at least one deal.")},

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from accounts.models import Account, Contact
+from pipeline_crm.bounds import is_ascii_int, parse_id
 from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.exports import FORMATS, export_rows
 from pipeline_crm.history import HistoryPage, HistorySource, Origin, history_page, render_history
-from pipeline_crm.listing import PER_PAGE
+from pipeline_crm.listing import PER_PAGE, BoundedPaginator
 from pipeline_crm.lookups import attach_lookups, lookup_rows, lookups_by_pk
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.roles import is_manager
@@ -47,16 +47,14 @@ from .tables import DealRows, OpportunityTable
 User = get_user_model()
 
 
-class CountedPaginator(Paginator):
+class CountedPaginator(BoundedPaginator):
     """A paginator told its count, so the footer's one aggregate query also serves the pages.
 
     `?per_page=` is honoured up to MAX_PER_PAGE: a page's ids are read into one query.
     """
 
-    MAX_PER_PAGE = 200
-
     def __init__(self, object_list, per_page, *args, count: int | None = None, **kwargs):
-        super().__init__(object_list, min(int(per_page), self.MAX_PER_PAGE), *args, **kwargs)
+        super().__init__(object_list, per_page, *args, **kwargs)
         if count is not None:
             self.count = count
 
@@ -277,8 +275,8 @@ def _save_form(request, form, *, previous_stage):
 @require_http_methods(["GET", "POST"])
 def opportunity_create(request):
     account = None
-    account_pk = request.GET.get("account") or request.POST.get("account")
-    if account_pk and str(account_pk).isdigit():
+    account_pk = parse_id(request.GET.get("account") or request.POST.get("account"))
+    if account_pk is not None:
         account = Account.objects.filter(pk=account_pk).first()
     draft = services.new_opportunity(user=request.user, account=account)
     initial = {
@@ -335,7 +333,7 @@ def reset_probability(request, pk: int):
 
 
 def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    return int(value) if is_ascii_int(str(value or "")) else None
 
 
 def _close_view(request, pk: int, form_class, action, template_title, done_message):
@@ -465,8 +463,8 @@ def contact_options(request):
     A new deal's form also sends its name, business area and source: those still empty come
     back filled in from the account, swapped in out of band.
     """
-    account_pk = request.GET.get("account", "")
-    account = Account.objects.filter(pk=account_pk).first() if account_pk.isdigit() else None
+    account_pk = parse_id(request.GET.get("account"))
+    account = Account.objects.filter(pk=account_pk).first() if account_pk else None
     contacts = Contact.objects.filter(account=account) if account else []
     defaults = []
     empty = [name for name in ACCOUNT_DEFAULTS if request.GET.get(name) == ""]

@@ -2,14 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_base import HistoryAdmin
 from .models import CompanySettings, GroupRole, LoginFailure
 from .numbers import NumberInputsAdmin
 
 
 @admin.register(CompanySettings)
-class CompanySettingsAdmin(NumberInputsAdmin, SimpleHistoryAdmin):
+class CompanySettingsAdmin(NumberInputsAdmin, HistoryAdmin):
     list_display = ("__str__", "currency", "close_date_weeks", "stale_days")
 
     def has_add_permission(self, request) -> bool:

@@ -60,12 +60,14 @@ def parse_int(
         return default
     negative = text.startswith("-")
     digits = text[1:] if negative else text
-    if not is_ascii_int(digits):
+    if not digits or not set(digits) <= _ASCII_DIGITS:
         raise BadRequest(
             _("“%(name)s” must be a whole number, not “%(value)s”.")
             % {"name": name or _("value"), "value": text[:40]}
         )
-    number = -int(digits) if negative else int(digits)
+    # Past 19 digits a number is beyond any bound (and int() of thousands of digits is slow).
+    number = int(digits) if is_ascii_int(digits) else ID_MAX + 1
+    number = -number if negative else number
     if minimum <= number <= maximum:
         return number
     if clamp:

@@ -1,12 +1,31 @@
 """The list-page pattern: a FilterSet feeds a Table; the export reuses its queryset."""
 
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django_tables2 import RequestConfig
 
+from .bounds import parse_int
 from .exports import FORMATS, export_table
 
 PER_PAGE = 50
+
+
+class BoundedPaginator(Paginator):
+    """A paginator whose page holds 1 to MAX_PER_PAGE rows, whatever `?per_page=` asks.
+
+    django-tables2 hands on `int(request.GET["per_page"])`: -1 made every list a 500 and
+    10**24 put every row on one page. A page asked shorter than one row or longer than the
+    maximum gets the nearest bound.
+    """
+
+    MAX_PER_PAGE = 200
+
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        per_page = parse_int(
+            per_page, default=PER_PAGE, minimum=1, maximum=self.MAX_PER_PAGE, clamp=True
+        )
+        super().__init__(object_list, per_page, *args, **kwargs)
 
 
 def table_page(request, *, filterset, table, template: str, export_name: str, extra=None):
@@ -19,7 +38,8 @@ def table_page(request, *, filterset, table, template: str, export_name: str, ex
     if fmt in FORMATS:
         RequestConfig(request, paginate=False).configure(table)
         return export_table(table, fmt, export_name)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    paginate = {"per_page": PER_PAGE, "paginator_class": BoundedPaginator}
+    RequestConfig(request, paginate=paginate).configure(table)
     context = {"filter": filterset, "table": table, **(extra or {})}
     if request.htmx:
         response = render(request, "partials/table.html", context)

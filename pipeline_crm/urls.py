@@ -49,4 +49,5 @@ urlpatterns = [
     path("reports/", include("forecasting.urls")),
 ]
 
+handler400 = "pipeline_crm.views.bad_request"
 handler403 = "pipeline_crm.views.permission_denied"

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
@@ -8,7 +9,7 @@ from opportunities.models import Opportunity
 
 from .models import CompanySettings
 
-__all__ = ["dashboard", "login_not_required", "permission_denied"]
+__all__ = ["bad_request", "dashboard", "login_not_required", "permission_denied"]
 
 
 def dashboard(request):
@@ -42,3 +43,11 @@ def dashboard(request):
 def permission_denied(request, exception=None):
     message = str(exception) if exception and str(exception) else ""
     return render(request, "403.html", {"message": message}, status=403)
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    """The 400 page. A `BadRequest` our parsers raise (pipeline_crm.bounds) says what was wrong
+    with which value; Django's own (a bad host, too many fields) keep their details to the log."""
+    message = str(exception) if isinstance(exception, BadRequest) else ""
+    return render(request, "400.html", {"message": message}, status=400)

@@ -23,10 +23,17 @@ def test_parse_id_reads_ascii_digits():
     assert parse_id(" 42 ") == 42
 
 
-@pytest.mark.parametrize("raw", ["abc", "²", "9" * 25, "-", "1e3", "\x00"])
+@pytest.mark.parametrize("raw", ["abc", "²", "9" * 25, "-", "1e3", "\x00", "--1", "-²"])
 def test_parse_int_refuses_garbage_with_a_400(raw):
     with pytest.raises(BadRequest):
         parse_int(raw, default=0, minimum=0, maximum=100, name="offset")
+
+
+def test_parse_int_takes_a_number_of_any_length_as_beyond_the_bounds():
+    with pytest.raises(BadRequest, match="between"):
+        parse_int("9" * 25, default=0, minimum=0, maximum=100, name="offset")
+    assert parse_int("9" * 5000, default=0, minimum=1, maximum=200, clamp=True) == 200
+    assert parse_int("-" + "9" * 25, default=0, minimum=1, maximum=200, clamp=True) == 1
 
 
 def test_parse_int_bounds_and_default():
