@@ -14,6 +14,7 @@ from pipeline_crm.imports import (
     csv_download,
     import_page,
 )
+from pipeline_crm.roles import is_admin
 
 from .importing import COLUMN_HELP, HEADERS, ImportResult, import_opportunities
 
@@ -22,11 +23,26 @@ class OpportunityImportForm(ImportUploadForm):
     create_lookups = forms.BooleanField(
         label=gettext_lazy("Create missing stages, areas and loss reasons"),
         help_text=gettext_lazy(
-            "Named as in the file and added after the existing ones; a new stage has "
-            "probability 0 until an administrator sets it."
+            "Administrators only. Named as in the file and added after the existing ones; a "
+            "new stage has probability 0 until an administrator sets it."
         ),
         required=False,
     )
+
+    def clean_create_lookups(self) -> bool:
+        """Lookup tables are the administrators' (DESIGN.md, Roles): a manager's import names
+        existing stages, areas and loss reasons only."""
+        create = self.cleaned_data["create_lookups"]
+        if create and not is_admin(self.user):
+            raise forms.ValidationError(
+                gettext_lazy(
+                    "Only an administrator can create stages, business areas and loss "
+                    "reasons. Untick this box and use the existing names, or ask an "
+                    "administrator to add the missing ones."
+                ),
+                code="admin_only",
+            )
+        return create
 
 
 def _summary(result: ImportResult) -> list[SummaryItem]:

@@ -34,7 +34,7 @@ class ImportUploadForm(forms.Form):
     """A file of at most 5 MB with one of `extensions`, and a dry run, ticked at first.
 
     A subclass sets `extensions` and `file_help`; any field it adds is passed to the service
-    as a keyword argument.
+    as a keyword argument. `user` is who uploads, for the checks that depend on their role.
     """
 
     extensions: tuple[str, ...] = ("csv",)
@@ -59,8 +59,9 @@ class ImportUploadForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["number_format"].choices = number_format_choices()
         field = self.fields["file"]
         field.help_text = self.file_help
@@ -123,7 +124,7 @@ def import_page(request: HttpRequest, page: ImportPage) -> HttpResponse:
         return page.example(request)
     result = None
     if request.method == "POST":
-        form = page.form_class(request.POST, request.FILES)
+        form = page.form_class(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             dry_run = form.cleaned_data["dry_run"]
@@ -138,7 +139,7 @@ def import_page(request: HttpRequest, page: ImportPage) -> HttpResponse:
                 messages.success(request, _done_message(page.summary(result)))
                 return redirect(page.done_url)
     else:
-        form = page.form_class()
+        form = page.form_class(user=request.user)
     return render(
         request,
         page.template_name,

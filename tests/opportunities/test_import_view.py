@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, Stage
 
 from .test_import_opportunities import csv_bytes
 
@@ -35,15 +35,33 @@ def test_manager_imports_through_the_page(client_for, manager, salesperson):
     assert Opportunity.objects.get(name="Won").history.first().history_user == manager
 
 
-def test_dry_run_shows_the_summary_and_saves_nothing(client_for, manager, salesperson):
+def test_dry_run_shows_the_summary_and_saves_nothing(client_for, admin_user, salesperson):
     data = csv_bytes({"Stage": "Discovery"})
-    response = client_for(manager).post(
+    response = client_for(admin_user).post(
         URL, {"file": upload(data), "dry_run": "on", "create_lookups": "on"}
     )
     assert response.status_code == 200
     assert response.context["result"].created == 1
     assert "Discovery" in response.content.decode()
     assert Opportunity.objects.count() == 0
+
+
+def test_a_manager_may_not_create_lookups(client_for, manager, salesperson):
+    data = csv_bytes({"Stage": "Discovery"})
+    response = client_for(manager).post(URL, {"file": upload(data), "create_lookups": "on"})
+    assert response.status_code == 200
+    assert response.context["result"] is None
+    assert response.context["form"].has_error("create_lookups", "admin_only")
+    assert "Only an administrator can create stages" in response.content.decode()
+    assert not Stage.objects.filter(name="Discovery").exists()
+    assert Opportunity.objects.count() == 0
+
+
+def test_an_administrator_creates_lookups(client_for, admin_user, salesperson):
+    data = csv_bytes({"Stage": "Discovery"})
+    response = client_for(admin_user).post(URL, {"file": upload(data), "create_lookups": "on"})
+    assert response.status_code == 302
+    assert Stage.objects.get(name="Discovery").default_probability == 0
 
 
 def test_errors_are_listed_with_row_numbers(client_for, manager, salesperson):
