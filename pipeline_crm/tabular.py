@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from . import numbers
+from .formulas import unprotect
 from .numbers import MACHINE
 
 _DELIMITERS = (";", ",", "\t")
@@ -37,11 +38,19 @@ Key = TypeVar("Key", bound=Hashable)
 
 
 class ImportFileError(Exception):
-    """The file as a whole cannot be imported: unreadable, empty, or a bad header row."""
+    """The file as a whole cannot be imported: unreadable, empty, too big, a bad header row,
+    or cells no row may hold. Each problem is a message for the file, or a RowError."""
 
-    def __init__(self, messages: list[str]):
+    def __init__(self, messages: "list[str | RowError]"):
         self.messages = messages
-        super().__init__("; ".join(messages))
+        super().__init__("; ".join(str(message) for message in messages))
+
+    @property
+    def errors(self) -> "list[RowError]":
+        return [
+            message if isinstance(message, RowError) else RowError(None, "", message)
+            for message in self.messages
+        ]
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,7 @@ def import_all_or_nothing(
     try:
         rows = read_rows(read_source(source), filename)
     except ImportFileError as error:
-        result.errors = [RowError(None, "", message) for message in error.messages]
+        result.errors = error.errors
         return result
     with transaction.atomic():
         write(rows)
@@ -142,7 +151,7 @@ def read_csv(data: bytes) -> list[list[str]]:
         raise ImportFileError(
             [_("The file could not be read as CSV: %(error)s") % {"error": error}]
         ) from None
-    return [[cell.strip() for cell in line] for line in lines]
+    return [[_cell_text(cell) for cell in line] for line in lines]
 
 
 def read_xlsx(data: bytes) -> list[list[str]]:
@@ -165,10 +174,29 @@ def read_xlsx(data: bytes) -> list[list[str]]:
 def _header_and_rows(table: list[list[str]]) -> tuple[list[str], Rows]:
     if not table:
         raise ImportFileError([_("The file is empty.")])
+    header = table[0]
     rows = [(number, cells) for number, cells in enumerate(table[1:], start=2) if any(cells)]
     if not rows:
         raise ImportFileError([_("The file has no rows below the header.")])
-    return table[0], rows
+    nul_errors = _nul_errors(header, [(1, header), *rows])
+    if nul_errors:
+        raise ImportFileError(nul_errors)
+    return header, rows
+
+
+def _nul_errors(header: list[str], rows: Rows) -> list["RowError"]:
+    """An error for each cell holding a NUL character: no text column can store one
+    (PostgreSQL refuses it), and no spreadsheet writes one into a cell."""
+    return [
+        RowError(
+            number,
+            header[index] if index < len(header) and number != 1 else "",
+            _("The cell holds a NUL character (\\0); remove it from the file."),
+        )
+        for number, cells in rows
+        for index, text in enumerate(cells)
+        if "\x00" in text
+    ]
 
 
 def decode(data: bytes) -> str:
@@ -198,7 +226,13 @@ def cell_text(value: Any) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    return _cell_text(str(value))
+
+
+def _cell_text(text: str) -> str:
+    """A text cell stripped, without the apostrophe an export put before formula-like text
+    (see pipeline_crm.formulas), so that an export imports back as the values it shows."""
+    return unprotect(text.strip()).strip()
 
 
 # --- numbers ---------------------------------------------------------------------------------

@@ -109,3 +109,14 @@ def test_example_file_imports_as_it_is(client_for, manager):
     result = import_accounts(response.content, filename="example.csv", dry_run=True)
     assert result.errors == []
     assert (result.created_accounts, result.created_contacts) == (1, 1)
+
+
+def test_a_nul_character_in_a_cell_is_a_row_error(client_for, manager):
+    response = client_for(manager).post(
+        URL, {"file": upload("Name;City\r\nAcme AB;Oslo\r\nEvil\x00AB;Bergen\r\n")}
+    )
+    assert response.status_code == 200
+    assert [str(error) for error in response.context["result"].errors] == [
+        "Row 3, Name: The cell holds a NUL character (\\0); remove it from the file."
+    ]
+    assert not Account.objects.exists()

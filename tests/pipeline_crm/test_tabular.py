@@ -294,3 +294,21 @@ def test_user_index_finds_a_username_in_any_case():
     assert UserIndex().get("ALICE") == alice
     with pytest.raises(ValidationError, match="No user has the username “bob”."):
         UserIndex().get("bob")
+
+
+def test_a_nul_character_in_a_cell_is_an_error_of_its_row_and_column():
+    data = b"Name,City\r\nAcme,Oslo\r\nEvil\x00AB,Bergen\r\n"
+    assert file_messages(data) == [
+        RowError(3, "Name", "The cell holds a NUL character (\\0); remove it from the file.")
+    ]
+
+
+def test_the_apostrophe_an_export_puts_before_a_formula_is_dropped():
+    data = "Name,City\r\n'=1+1,'@home\r\n'tis,＝x\r\n".encode()
+    assert read_table(data, "file.csv", allow_xlsx=False)[1] == [
+        (2, ["=1+1", "@home"]),
+        (3, ["'tis", "＝x"]),
+    ]
+    assert read_table(xlsx_bytes(["Name"], ["'-5"]), "file.xlsx", allow_xlsx=True)[1] == [
+        (2, ["-5"])
+    ]
