@@ -60,7 +60,12 @@ COLUMNS = (
     ),
     Column("Contact phone", "phone", _("Phone number."), is_contact=True),
 )
-_BY_HEADER = {column.header.lower(): column for column in COLUMNS}
+# Columns of the account list's export that the import reads past, so that an export imports
+# back as it is: the contact count is the list's own figure.
+IGNORED_COLUMNS = (
+    Column("Contacts", "", _("Ignored: the account list's export has it, the import skips it.")),
+)
+_BY_HEADER = {column.header.lower(): column for column in (*COLUMNS, *IGNORED_COLUMNS)}
 
 
 @dataclass
@@ -88,6 +93,7 @@ def read_rows(data: bytes, filename: str) -> list[SourceRow]:
         values, headerless = tabular.row_values(columns, cells)
         row = SourceRow(number=number, headerless=headerless)
         for column, text in values.items():
-            (row.contact if column.is_contact else row.account)[column.key] = text
+            if column not in IGNORED_COLUMNS:
+                (row.contact if column.is_contact else row.account)[column.key] = text
         rows.append(row)
     return rows

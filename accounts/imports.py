@@ -13,7 +13,7 @@ from pipeline_crm.imports import (
     import_page,
 )
 
-from .importing import COLUMNS, EXTENSIONS
+from .importing import COLUMNS, EXTENSIONS, IGNORED_COLUMNS
 from .models import BusinessArea, ContactRole, CustomerType, Industry, LeadSource, Segment
 from .services import ImportResult, import_accounts
 
@@ -82,7 +82,7 @@ PAGE = ImportPage(
     done_url=reverse_lazy("accounts:list"),
     summary=_summary,
     example=_example,
-    columns=[(column.header, column.help) for column in COLUMNS],
+    columns=[(column.header, column.help) for column in (*COLUMNS, *IGNORED_COLUMNS)],
     form_class=AccountImportForm,
 )
 

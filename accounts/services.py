@@ -1,5 +1,6 @@
 """Writes on accounts and contacts that carry a rule or touch several rows."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,7 @@ class _Importer:
         self.accounts: dict[str, list[Account]] = {}
         self.lookups: dict[type[models.Model], dict[str, models.Model]] = {}
         self.owners: dict[str, Any] = {}
+        self.full_names: dict[str, list[Any]] | None = None
         self.created: dict[type[models.Model], set[int]] = {Account: set(), Contact: set()}
         self.updated: dict[type[models.Model], set[int]] = {Account: set(), Contact: set()}
 
@@ -235,16 +237,26 @@ class _Importer:
         return row.pk
 
     def owner(self, text: str) -> int:
+        """The active user with the username `text` or, as the account list's export shows
+        owners, the one active user with that full name."""
         if text not in self.owners:
             users = list(get_user_model().objects.filter(is_active=True, username__iexact=text))
             exact = [u for u in users if u.username == text]
-            self.owners[text] = (exact or users or [None])[0]
+            self.owners[text] = (exact or users or self.named(text) or [None])[0]
         user = self.owners[text]
         if user is None:
             raise ValidationError(
                 _("No active user has the username “%(value)s”.") % {"value": text}
             )
         return user.pk
+
+    def named(self, text: str) -> list[Any]:
+        if self.full_names is None:
+            self.full_names = defaultdict(list)
+            for user in get_user_model().objects.filter(is_active=True):
+                self.full_names[user.get_full_name().lower()].append(user)
+        users = self.full_names.get(text.lower(), [])
+        return users if len(users) == 1 else []
 
     def accounts_named(self, name: str) -> list[Account]:
         key = name.strip().lower()

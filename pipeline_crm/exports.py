@@ -11,24 +11,23 @@ import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
+from .formulas import is_formula_like, protect
+
 FORMATS = ("csv", "xlsx")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number_or_date(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal, datetime.date)) and not isinstance(value, bool)
 
 
 def safe_cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (CSV/formula injection).
-
-    Numbers and dates stay what they are; text starting with = + - @ or a tab/CR gets a
-    leading apostrophe.
-    """
+    """A value as a CSV cell: numbers and dates as they are, text protected from running as a
+    formula (see `pipeline_crm.formulas`)."""
     if value is None:
         return ""
-    if isinstance(value, (int, float, Decimal, datetime.date)) and not isinstance(value, bool):
+    if _is_number_or_date(value):
         return value
-    text = str(value)
-    if text.startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
+    return protect(str(value))
 
 
 class _Echo:
@@ -75,16 +74,23 @@ def _write_xlsx(target, rows: Iterable[Iterable[Any]], sheet_name: str) -> None:
         datetime.date: workbook.add_format({"num_format": "yyyy-mm-dd"}),
         Decimal: workbook.add_format({"num_format": "#,##0.00"}),  # money, as the pages show it
     }
+    # A string cell is text whatever it starts with; Excel's quote prefix keeps it text when a
+    # user edits it, and shows no apostrophe (see pipeline_crm.formulas).
+    text = workbook.add_format({"quote_prefix": True})
     for row_number, row in enumerate(rows):
         for column, value in enumerate(row):
-            value = safe_cell(value)
+            if value is None or value == "":
+                continue
             if isinstance(value, datetime.date):  # a datetime is a date too
                 sheet.write_datetime(row_number, column, value, formats[type(value)])
-            elif isinstance(value, (int, float, Decimal)):
+            elif _is_number_or_date(value):
                 # Two decimal places of up to 14 digits survive a double exactly.
                 sheet.write_number(row_number, column, float(value), formats.get(type(value)))
-            elif value != "":
-                sheet.write_string(row_number, column, value)
+            else:
+                value = str(value)
+                sheet.write_string(
+                    row_number, column, value, text if is_formula_like(value) else None
+                )
     workbook.close()
 
 

@@ -24,7 +24,7 @@ def test_xlsx_keeps_money_dates_and_neutralises_formulas():
     cells = _cells(export_rows(rows, "xlsx", "deals"))
 
     assert cells[0] == ["Name", "Amount", "Close", "Logged"]
-    assert cells[1][0] == "'=cmd|evil"
+    assert cells[1][0] == "=cmd|evil"  # a text cell, shown without an apostrophe
     assert Decimal(str(cells[1][1])) == Decimal("123456789012.34")
     assert cells[1][2] == datetime.datetime(2026, 11, 23)
     assert cells[1][3] is None

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import BusinessArea
 from forecasting.periods import Period
 from forecasting.reports import pipeline_report, pipeline_rows
+from pipeline_crm.formulas import protect
 from pipeline_crm.tabular import NameIndex
 
 HEADER = ("Business area", "Stage", "Total", "Weighted", "Count")
@@ -65,7 +66,9 @@ class Command(BaseCommand):
         if options["format"] == "csv":
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(HEADER)
-            writer.writerows(rows)
+            writer.writerows(
+                (protect(area), protect(stage), *figures) for area, stage, *figures in rows
+            )
         else:
             widths = [max(len(str(r[i])) for r in [HEADER, *rows]) for i in range(len(HEADER))]
             for row in [HEADER, *rows]:

@@ -1,0 +1,225 @@
+"""Formula payloads in every export: each list and report export, CSV and XLSX, and the
+commands whose output is data. A spreadsheet must run none of them, and must show each as the
+text it is (no apostrophe in an XLSX cell)."""
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+
+from forecasting.models import Budget
+from opportunities import services
+from opportunities.models import Competitor, LossReason
+from pipeline_crm.formulas import FORMULA_STARTS, is_formula_like, protect, unprotect
+
+from ..factories import (
+    AccountFactory,
+    ActivityFactory,
+    BusinessAreaFactory,
+    ContactFactory,
+    OpportunityFactory,
+    SegmentFactory,
+    StageFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# One payload per kind of formula start: ASCII, full-width, small forms, leading controls.
+PAYLOADS = {
+    "account": "=1+1+cmd|' /C calc'!A0",
+    "city": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "contact": '＝HYPERLINK("http://evil.example")',
+    "deal": "+1+cmd|' /C calc'!A0",
+    "area": "－2+3",
+    "stage": "＋9",
+    "segment": "﹦1+1",
+    "reason": "＠SUM(1)",
+    "competitor": "-2+cmd|' /C calc'!A0",
+    "owner": "=HYPERLINK(1)",
+    "subject": "\n=1+1",
+}
+
+
+def today() -> date:
+    return date.today()
+
+
+def pick() -> str:
+    return f"{today().year}-Q{(today().month - 1) // 3 + 1}"
+
+
+@pytest.fixture
+def payloads(salesperson, manager):
+    """Accounts, contacts, deals, lookups and people named with formula payloads."""
+    owner = UserFactory(username="evil", first_name=PAYLOADS["owner"], last_name="")
+    area = BusinessAreaFactory(name=PAYLOADS["area"])
+    stage = StageFactory(name=PAYLOADS["stage"], order=1, default_probability=50)
+    segment = SegmentFactory(name=PAYLOADS["segment"])
+    account = AccountFactory(
+        name=PAYLOADS["account"], city=PAYLOADS["city"], business_area=area, segment=segment
+    )
+    ContactFactory(account=account, first_name=PAYLOADS["contact"])
+    competitor = Competitor.objects.create(name=PAYLOADS["competitor"])
+    reason = LossReason.objects.create(name=PAYLOADS["reason"], order=99)
+    OpportunityFactory(
+        name=PAYLOADS["deal"],
+        account=account,
+        owner=owner,
+        stage=stage,
+        expected_close_date=today(),
+        next_action_date=today(),
+        competitor=competitor,
+    )
+    lost = OpportunityFactory(
+        name=PAYLOADS["deal"] + " lost",
+        account=account,
+        owner=owner,
+        stage=stage,
+        expected_close_date=today(),
+        competitor=competitor,
+    )
+    services.close_lost(lost, user=None, loss_reason=reason, closed_date=today())
+    Budget.objects.create(
+        business_area=area, month=today().replace(day=1), amount=Decimal("1000.00")
+    )
+    start = datetime.combine(today(), datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+    ActivityFactory(
+        account=account,
+        owner=owner,
+        subject=PAYLOADS["subject"],
+        start=start,
+        end=start + timedelta(hours=1),
+        is_done=True,
+    )
+    return owner
+
+
+def _quarter_bounds() -> dict:
+    first_month = (today().month - 1) // 3 * 3 + 1
+    start = date(today().year, first_month, 1)
+    end = (
+        date(today().year + 1, 1, 1)
+        if first_month == 10
+        else date(today().year, first_month + 3, 1)
+    ) - timedelta(days=1)
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+# Every export of the UI: (url name, its parameters). `test_every_export_is_covered` checks the
+# list against the code.
+EXPORTS = [
+    ("accounts:list", {}),
+    ("contacts:list", {}),
+    ("opportunities:list", {"scope": "all", "status": ""}),
+    ("forecasting:pipeline", {"pick": "QUARTER"}),
+    ("forecasting:budget", {"pick": "QUARTER"}),
+    ("forecasting:funnel", {}),
+    ("forecasting:salespeople", {"pick": "QUARTER"}),
+    ("forecasting:winloss", {"pick": "QUARTER"}),
+    ("forecasting:trend", {"pick": "QUARTER"}),  # periods and figures only: no user's text
+    ("forecasting:effort", {"BOUNDS": True}),
+]
+EXPORT_NAMES = {
+    "accounts",
+    "contacts",
+    "opportunities",
+    "pipeline",
+    "budget",
+    "funnel",
+    "salespeople",
+    "winloss",
+    "trend",
+    "effort",
+}
+
+
+def test_every_export_is_covered():
+    """The export names the code passes to export_rows / table_page are the ones tested here."""
+    root = Path(settings.BASE_DIR)
+    found = set()
+    for path in root.glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        text = path.read_text()
+        found |= set(re.findall(r'export_rows\([^()]*(?:\([^()]*\))?[^()]*, fmt, "(\w+)"\)', text))
+        found |= set(re.findall(r'export_name="(\w+)"', text))
+    assert found == EXPORT_NAMES
+
+
+def _params(params: dict) -> dict:
+    params = dict(params)
+    if params.pop("BOUNDS", False):
+        params.update(_quarter_bounds())
+    if params.get("pick") == "QUARTER":
+        params["pick"] = pick()
+    return params
+
+
+def _csv_cells(response) -> list[str]:
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return [cell for row in csv.reader(io.StringIO(body, newline="")) for cell in row]
+
+
+def _xlsx_cells(response):
+    data = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    return [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+
+
+@pytest.mark.parametrize(("name", "params"), EXPORTS, ids=[name for name, _ in EXPORTS])
+def test_csv_export_protects_every_formula_cell(client_for, manager, payloads, name, params):
+    response = client_for(manager).get(reverse(name), {**_params(params), "export": "csv"})
+    assert response.status_code == 200
+    cells = _csv_cells(response)
+    assert not [cell for cell in cells if is_formula_like(cell)]
+    protected = {unprotect(cell) for cell in cells if cell != unprotect(cell)}
+    if name != "forecasting:trend":
+        assert protected & set(PAYLOADS.values()), f"no payload in the {name} export: {cells}"
+
+
+@pytest.mark.parametrize(("name", "params"), EXPORTS, ids=[name for name, _ in EXPORTS])
+def test_xlsx_export_writes_formula_text_as_text(client_for, manager, payloads, name, params):
+    response = client_for(manager).get(reverse(name), {**_params(params), "export": "xlsx"})
+    assert response.status_code == 200
+    cells = _xlsx_cells(response)
+    assert all(cell.data_type != "f" for cell in cells)
+    texts = [cell for cell in cells if isinstance(cell.value, str)]
+    risky = [cell for cell in texts if is_formula_like(cell.value)]
+    assert risky or name == "forecasting:trend", f"no payload in the {name} export"
+    assert all(cell.quotePrefix for cell in risky)
+    assert not [cell.value for cell in texts if cell.value != unprotect(cell.value)]
+
+
+def test_pipeline_report_command_protects_formula_names(payloads):
+    out, err = io.StringIO(), io.StringIO()
+    bounds = _quarter_bounds()
+    call_command(
+        "pipeline_report",
+        "--start",
+        bounds["start"],
+        "--end",
+        bounds["end"],
+        stdout=out,
+        stderr=err,
+    )
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    cells = [cell for row in rows for cell in row]
+    assert protect(PAYLOADS["area"]) in cells and protect(PAYLOADS["stage"]) in cells
+    assert not [cell for cell in cells if is_formula_like(cell)]
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_protection_round_trips(start):
+    text = f"{start}1+1"
+    assert is_formula_like(text)
+    assert unprotect(protect(text)) == text
+    assert unprotect("'tis") == "'tis" and protect("'tis") == "'tis"
