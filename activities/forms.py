@@ -10,6 +10,7 @@ from opportunities.forms import DateInput
 from opportunities.models import Opportunity
 from pipeline_crm.bounds import BoundedDateField, BoundedDateTimeField, parse_id
 from pipeline_crm.choices import DataSelect
+from pipeline_crm.storage import UploadField
 
 from .agenda import company_tz
 from .models import Activity, ActivityType
@@ -184,4 +185,4 @@ class RescheduleForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label=_("File"))
+    file = UploadField(label=_("File"))

@@ -17,6 +17,7 @@ from opportunities.models import Opportunity
 from pipeline_crm.bounds import validate_date_bounds
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.roles import is_manager
+from pipeline_crm.storage import StorageFull
 
 from .models import Activity, CalendarToken, Document, new_token
 from .uploads import display_name, inspect_upload
@@ -167,7 +168,10 @@ def add_document(target: Account | Opportunity, upload: UploadedFile, *, user) -
     )
     upload.seek(0)
     # The storage name comes from document_path: a new uuid with the detected type's extension.
-    document.file.save(f"upload{kind.extension}", upload, save=False)
+    try:
+        document.file.save(f"upload{kind.extension}", upload, save=False)
+    except StorageFull as error:  # the storage removed its partial file
+        raise ValidationError(error.message, code="storage_full") from error
     stored = document.file.name
     try:
         with transaction.atomic():

@@ -10,10 +10,16 @@ from typing import Any
 import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .formulas import is_formula_like, protect
+from .storage import StorageFull, is_storage_full
 
 FORMATS = ("csv", "xlsx")
+XLSX_STORAGE_FULL = _(
+    "The Excel file could not be written because the server's storage is full. The CSV "
+    "export needs no storage on the server: use it, or ask an administrator to free some space."
+)
 
 
 def _is_number_or_date(value: Any) -> bool:
@@ -55,19 +61,37 @@ def export_rows(rows: Iterable[Iterable[Any]], fmt: str, basename: str):
         response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    spool = tempfile.TemporaryFile()
-    _write_xlsx(spool, rows, basename[:31])
-    spool.seek(0)
     return FileResponse(
-        spool,
+        xlsx_file(rows, basename[:31]),
         as_attachment=True,
         filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 
-def _write_xlsx(target, rows: Iterable[Iterable[Any]], sheet_name: str) -> None:
-    workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "remove_timezone": True})
+def xlsx_file(rows: Iterable[Iterable[Any]], sheet_name: str):
+    """`rows` as an XLSX workbook in an anonymous temporary file, at its start.
+
+    XlsxWriter keeps the rows in a temporary file of its own until it zips them; both go when
+    the writing fails (a full disk raises StorageFull saying why), not when the process ends.
+    """
+    spool = tempfile.TemporaryFile()
+    try:
+        with tempfile.TemporaryDirectory(prefix="xlsx-") as scratch:
+            _write_xlsx(spool, rows, sheet_name, scratch)
+    except BaseException as error:
+        spool.close()
+        if is_storage_full(error):
+            raise StorageFull(XLSX_STORAGE_FULL) from error
+        raise
+    spool.seek(0)
+    return spool
+
+
+def _write_xlsx(target, rows: Iterable[Iterable[Any]], sheet_name: str, scratch: str) -> None:
+    workbook = xlsxwriter.Workbook(
+        target, {"constant_memory": True, "remove_timezone": True, "tmpdir": scratch}
+    )
     sheet = workbook.add_worksheet(sheet_name)
     formats = {
         datetime.datetime: workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
@@ -77,6 +101,24 @@ def _write_xlsx(target, rows: Iterable[Iterable[Any]], sheet_name: str) -> None:
     # A string cell is text whatever it starts with; Excel's quote prefix keeps it text when a
     # user edits it, and shows no apostrophe (see pipeline_crm.formulas).
     text = workbook.add_format({"quote_prefix": True})
+    try:
+        _write_sheet(sheet, rows, formats, text)
+        workbook.close()
+    except BaseException:
+        # An unlinked file still holds its disk space while it is open: close XlsxWriter's
+        # row file (it opens one per sheet in constant-memory mode and closes it only when
+        # the workbook is assembled).
+        for worksheet in workbook.worksheets():
+            handle = getattr(worksheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                try:
+                    handle.close()
+                except OSError:
+                    pass
+        raise
+
+
+def _write_sheet(sheet, rows: Iterable[Iterable[Any]], formats: dict, text) -> None:
     for row_number, row in enumerate(rows):
         for column, value in enumerate(row):
             if value is None or value == "":
@@ -91,7 +133,6 @@ def _write_xlsx(target, rows: Iterable[Iterable[Any]], sheet_name: str) -> None:
                 sheet.write_string(
                     row_number, column, value, text if is_formula_like(value) else None
                 )
-    workbook.close()
 
 
 def export_table(table, fmt: str, basename: str):

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from .numbers import MACHINE
 from .roles import is_manager
+from .storage import UploadField
 from .tabular import ImportResult, number_format_choices
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -40,7 +41,7 @@ class ImportUploadForm(forms.Form):
     extensions: tuple[str, ...] = ("csv",)
     file_help = _("CSV (comma or semicolon separated, UTF-8), at most 5 MB.")
 
-    file = forms.FileField(label=_("File"))
+    file = UploadField(label=_("File"))
     dry_run = forms.BooleanField(
         label=_("Dry run"),
         help_text=_("Check the file and show what would change; save nothing."),

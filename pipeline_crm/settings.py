@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "pipeline_crm.request_guard.RefuseNulMiddleware",
+    "pipeline_crm.storage.StorageFullMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -237,7 +238,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "pipeline_crm.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -316,6 +317,11 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "data-table"}
 # Uploads: documents up to this many bytes (issue: 20 MB by default).
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Django's handlers, with a temporary file that a full disk removes at once (pipeline_crm.storage).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "pipeline_crm.storage.UploadTemporaryFileHandler",
+]
 
 LOGGING = {
     "version": 1,
