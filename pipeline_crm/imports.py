@@ -22,12 +22,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from . import tabular
 from .numbers import MACHINE
 from .roles import is_manager
 from .storage import UploadField
 from .tabular import ImportResult, number_format_choices
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = tabular.MAX_BYTES
 SHOWN_ERRORS = 500  # a file full of errors lists its first ones; the count says how many
 
 

@@ -1,6 +1,9 @@
 """The shared reading layer of the importers: bytes, text, header and numbered rows."""
 
 import io
+import re
+import time
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -11,12 +14,14 @@ from django.core.exceptions import ValidationError
 from accounts.models import BusinessArea
 from pipeline_crm.numbers import MACHINE
 from pipeline_crm.tabular import (
+    MAX_BYTES,
     ImportFileError,
     LookupIndex,
     NumberCell,
     RowError,
     UserIndex,
     cell_text,
+    count_rows,
     decode,
     headerless_errors,
     match_header,
@@ -116,7 +121,7 @@ def test_xlsx_is_read_with_excel_numbers_and_dates_as_text():
     )
     assert read_table(data, "FILE.XLSX", allow_xlsx=True) == (
         ["Name", "Employees", "Revenue", "Founded"],
-        [(2, ["Acme AB", "45", "1920000.5", "1999-05-01"]), (4, ["Beta AB", "3", "", ""])],
+        [(2, ["Acme AB", "45", "1920000.5", "1999-05-01"]), (4, ["Beta AB", "3"])],
     )
 
 
@@ -312,3 +317,77 @@ def test_the_apostrophe_an_export_puts_before_a_formula_is_dropped():
     assert read_table(xlsx_bytes(["Name"], ["'-5"]), "file.xlsx", allow_xlsx=True)[1] == [
         (2, ["-5"])
     ]
+
+
+# --- what is too big is refused before its rows are parsed ----------------------------------
+
+
+def declared_xlsx(dimension: str) -> bytes:
+    """A small workbook (two filled rows) whose sheet declares the `dimension` it is given,
+    as a crafted file can."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes(["Name", "City"], ["Acme", "Oslo"])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(
+                    rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), data
+                )
+                assert dimension.encode() in data
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def test_a_sheet_declaring_two_million_rows_is_refused_before_reading_them():
+    data = declared_xlsx("A1:Z2000000")
+    assert len(data) < 20_000
+    started = time.perf_counter()
+    messages = file_messages(data, "big.xlsx")
+    assert time.perf_counter() - started < 2
+    assert messages == ["The file has more than 100,000 rows; split it into smaller files."]
+    assert count_rows(data, "big.xlsx") == 2_000_000
+
+
+def test_a_sheet_declaring_too_many_columns_is_refused():
+    assert file_messages(declared_xlsx("A1:XFD3"), "wide.xlsx") == [
+        "The file has 16,384 columns; an import reads at most 200."
+    ]
+
+
+def test_a_sheet_that_declares_only_its_first_cell_is_read_whole(monkeypatch):
+    data = xlsx_bytes(["Name"], ["Acme"], ["Beta"])
+    import openpyxl.worksheet._read_only as read_only
+
+    monkeypatch.setattr(read_only.ReadOnlyWorksheet, "_get_size", lambda self: None)
+    assert read_table(data, "file.xlsx", allow_xlsx=True)[1] == [(2, ["Acme"]), (3, ["Beta"])]
+
+
+def test_a_csv_with_too_many_lines_is_refused(monkeypatch):
+    monkeypatch.setattr("pipeline_crm.tabular.MAX_ROWS", 3)
+    assert read_table(b"Name\n" + b"x\n" * 3, "file.csv", allow_xlsx=False)[1][-1] == (4, ["x"])
+    assert file_messages(b"Name\n" + b"\n" * 4) == [
+        "The file has more than 3 rows; split it into smaller files."
+    ]
+
+
+def test_a_file_over_the_byte_limit_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"Name\n" + b"x" * MAX_BYTES)
+    with pytest.raises(ImportFileError) as raised:
+        read_source(path)
+    assert raised.value.messages == [
+        "The file is larger than 5.0\xa0MB; split it into smaller files."
+    ]
+
+
+def test_a_zip_bomb_is_refused_by_its_unpacked_size(monkeypatch):
+    monkeypatch.setattr("pipeline_crm.tabular.MAX_UNPACKED_BYTES", 1000)
+    assert file_messages(xlsx_bytes(["Name"], ["Acme"]), "bomb.xlsx") == [
+        "The workbook unpacks to more than 1000\xa0bytes; split it into smaller files."
+    ]
+
+
+def test_count_rows_counts_csv_lines_and_declared_xlsx_rows():
+    assert count_rows(b"Name\r\nA\r\nB", "f.csv") == 3
+    assert count_rows(xlsx_bytes(["Name"], ["A"], ["B"]), "f.xlsx") == 3
