@@ -75,6 +75,7 @@ def _example(request: HttpRequest) -> HttpResponse:
 
 
 PAGE = ImportPage(
+    name="accounts.imports.PAGE",
     title=gettext_lazy("Import accounts"),
     run=import_accounts,
     template_name="accounts/account_import.html",

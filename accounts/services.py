@@ -55,6 +55,7 @@ def import_accounts(
     dry_run: bool,
     user: AbstractBaseUser | None = None,
     number_format: str = MACHINE,
+    progress: tabular.Progress | None = None,
 ) -> ImportResult:
     """Import accounts and their contacts from a CSV or XLSX file (bytes, path or file object).
 
@@ -76,6 +77,7 @@ def import_accounts(
         filename,
         importing.read_rows,
         lambda rows: _Importer(user, number_format).run(rows, result),
+        progress,
     )
 
 

@@ -72,6 +72,7 @@ def import_budgets(
     dry_run: bool,
     user=None,
     number_format: str = MACHINE,
+    progress: tabular.Progress | None = None,
 ) -> ImportResult:
     """Import budgets from a CSV file (bytes, a path or a file object) named `filename`.
 
@@ -90,6 +91,7 @@ def import_budgets(
         filename,
         read_rows,
         lambda rows: _Importer(user, result, number_format).run(rows),
+        progress,
     )
 
 
@@ -245,6 +247,7 @@ def _example(request: HttpRequest) -> HttpResponse:
 
 
 PAGE = ImportPage(
+    name="forecasting.budget_import.PAGE",
     title=gettext_lazy("Import budgets"),
     run=import_budgets,
     template_name="forecasting/budget_import.html",

@@ -119,6 +119,7 @@ def import_opportunities(
     create_lookups: bool,
     user=None,
     number_format: str = MACHINE,
+    progress: tabular.Progress | None = None,
 ) -> ImportResult:
     """Import deals from a CSV file (bytes, a path or a file object) named `filename`.
 
@@ -139,7 +140,7 @@ def import_opportunities(
             user=user, create_lookups=create_lookups, result=result, number_format=number_format
         ).run(rows)
 
-    tabular.import_all_or_nothing(result, source, filename, read_rows, write)
+    tabular.import_all_or_nothing(result, source, filename, read_rows, write, progress)
     if result.errors:
         result.created = result.created_accounts = 0
         result.created_lookups = []

@@ -62,6 +62,7 @@ def _example(request: HttpRequest) -> HttpResponse:
 
 
 PAGE = ImportPage(
+    name="opportunities.imports.PAGE",
     title=gettext_lazy("Import deals"),
     run=import_opportunities,
     template_name="opportunities/opportunity_import.html",

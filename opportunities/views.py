@@ -15,7 +15,7 @@ from django_tables2 import RequestConfig
 from accounts.models import Account, Contact
 from pipeline_crm.bounds import is_ascii_int, parse_id
 from pipeline_crm.concurrency import EditConflict
-from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.exports import FORMATS, export_in_background, export_rows
 from pipeline_crm.history import HistoryPage, HistorySource, Origin, history_page, render_history
 from pipeline_crm.listing import PER_PAGE, BoundedPaginator
 from pipeline_crm.lookups import attach_lookups, lookup_rows, lookups_by_pk
@@ -75,6 +75,9 @@ def opportunity_list(request):
     filterset, company = _filtered(request)
     fmt = request.GET.get("export")
     if fmt in FORMATS:
+        in_background = export_in_background(request, filterset.qs.count(), _("deals"))
+        if in_background is not None:
+            return in_background
         table = _list_table(request, filterset.qs)
         ordered = table.data.data  # the queryset in the table's sort order
         return export_rows(opportunity_export_rows(ordered), fmt, "opportunities")

@@ -1,4 +1,9 @@
-"""Streaming CSV and XLSX exports of a django-tables2 table: the same columns as the page."""
+"""Streaming CSV and XLSX exports of a django-tables2 table: the same columns as the page.
+
+A list export of more than JOB_ROWS rows is written by a background job instead of the
+request (`export_in_background`): the job replays the export request as its user and keeps
+the file for the job's page.
+"""
 
 import csv
 import datetime
@@ -6,16 +11,25 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import xlsxwriter
-from django.http import FileResponse, StreamingHttpResponse
+from django.core.files import File
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import resolve
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from jobs.models import Job
+from jobs.services import start_job
 
 from .formulas import is_formula_like, protect
 from .storage import StorageFull, is_storage_full
 
 FORMATS = ("csv", "xlsx")
+JOB_ROWS = 5_000  # a list export of more rows is written by a background job
 XLSX_STORAGE_FULL = _(
     "The Excel file could not be written because the server's storage is full. The CSV "
     "export needs no storage on the server: use it, or ask an administrator to free some space."
@@ -138,3 +152,49 @@ def _write_sheet(sheet, rows: Iterable[Iterable[Any]], formats: dict, text) -> N
 def export_table(table, fmt: str, basename: str):
     """Export every row of a django-tables2 `table` (not only the page) with its columns."""
     return export_rows(table.as_values(), fmt, basename)
+
+
+def export_in_background(request: HttpRequest, rows: int, title: str) -> HttpResponse | None:
+    """For an export of more than JOB_ROWS `rows`: start a job writing it, and redirect to the
+    job's page. None for a smaller export, or inside the job itself."""
+    if rows <= JOB_ROWS or getattr(request, "job", None) is not None:
+        return None
+    fmt = request.GET.get("export", "")
+    job = start_job(
+        "pipeline_crm.exports.run_export_job",
+        name=gettext("Export: %(title)s (%(format)s)") % {"title": title, "format": fmt.upper()},
+        owner=request.user,
+        params={"path": request.path, "query": request.GET.urlencode(), "rows": rows},
+    )
+    return redirect(job)
+
+
+def run_export_job(job: Job, progress) -> dict:
+    """Replay the job's export request as its owner and keep the file it answers."""
+    query = QueryDict(job.params["query"], mutable=True)
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = job.params["path"]
+    request.GET = query
+    request.META["QUERY_STRING"] = urlencode(query, doseq=True)
+    request.user = job.owner
+    request.job = job
+    match = resolve(request.path_info)
+    request.resolver_match = match
+    response = match.func(request, *match.args, **match.kwargs)
+    filename = response.headers["Content-Disposition"].split('filename="', 1)[1].rstrip('"')
+    progress(0, job.params["rows"])
+    with tempfile.TemporaryFile() as spool:
+        try:
+            for chunk in response.streaming_content:
+                spool.write(chunk)
+            spool.seek(0)
+        except OSError as error:
+            if is_storage_full(error):
+                raise StorageFull() from error
+            raise
+        finally:
+            response.close()
+        job.output_file.save(filename, File(spool), save=False)
+    progress(job.params["rows"], job.params["rows"])
+    return {"kind": "export", "filename": filename, "rows": job.params["rows"]}

@@ -6,7 +6,7 @@ from django.utils.cache import patch_vary_headers
 from django_tables2 import RequestConfig
 
 from .bounds import parse_int
-from .exports import FORMATS, export_table
+from .exports import FORMATS, export_in_background, export_table
 
 PER_PAGE = 50
 
@@ -36,6 +36,11 @@ def table_page(request, *, filterset, table, template: str, export_name: str, ex
     """
     fmt = request.GET.get("export")
     if fmt in FORMATS:
+        in_background = export_in_background(
+            request, filterset.qs.count(), str(filterset.qs.model._meta.verbose_name_plural)
+        )
+        if in_background is not None:
+            return in_background
         RequestConfig(request, paginate=False).configure(table)
         return export_table(table, fmt, export_name)
     paginate = {"per_page": PER_PAGE, "paginator_class": BoundedPaginator}

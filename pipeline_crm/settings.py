@@ -77,11 +77,14 @@ INSTALLED_APPS = [
     "django_countries",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "pipeline_crm",
     "accounts",
     "opportunities",
     "activities",
     "forecasting",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +185,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite has no covering indexes: it builds those indexes without their INCLUDE columns.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (big imports and exports, reminders) go through Django's tasks interface
+# into the database; `manage.py worker` runs them. Tests run them at once (tests/conftest.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTHENTICATION_BACKENDS = [

@@ -47,6 +47,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("activities/", include("activities.urls")),
     path("reports/", include("forecasting.urls")),
+    path("jobs/", include("jobs.urls")),
 ]
 
 handler400 = "pipeline_crm.views.bad_request"

@@ -24,6 +24,11 @@ class Command(BaseCommand):
             "--date", dest="day", help="the day to remind of (YYYY-MM-DD; default today)"
         )
         parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue the sending as a background job for the worker (manage.py worker)",
+        )
+        parser.add_argument(
             "--base-url",
             default=getattr(settings, "SITE_URL", "") or "http://127.0.0.1:8000",
             help="the CRM's address, for the links in the e-mails",
@@ -31,6 +36,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool, day: str | None, base_url: str, **options):
         today = self._day(day)
+        if options["background"]:
+            self._queue(dry_run=dry_run, today=today, base_url=base_url)
+            return
         connection = None if dry_run else get_connection()
         sent = skipped = failed = 0
         for user, reminders in daily_reminders(today=today):
@@ -70,6 +78,20 @@ class Command(BaseCommand):
         )
         if failed:
             raise CommandError(f"{failed} reminder e-mails failed; see the log.")
+
+    def _queue(self, *, dry_run: bool, today: date, base_url: str) -> None:
+        from jobs.services import start_job
+
+        args = ["--date", today.isoformat(), "--base-url", base_url]
+        job = start_job(
+            "jobs.runners.run_command",
+            name=f"send_reminders {' '.join(args)}{' --dry-run' if dry_run else ''}",
+            params={
+                "command": "send_reminders",
+                "args": [*args, *(["--dry-run"] if dry_run else [])],
+            },
+        )
+        self.stdout.write(f"Queued job {job.pk}: reminders for {today.isoformat()}.")
 
     def _day(self, value: str | None) -> date:
         if not value:
