@@ -129,7 +129,8 @@ def _finish(job: Job, status: str, result: dict[str, Any]) -> None:
 
 def requeue_stale(*, now=None) -> list[Job]:
     """Queue again the running jobs whose worker has not been heard of for STALE_AFTER: it
-    stopped (restarted, killed, its machine lost). Each gets a new attempt; return them."""
+    stopped (restarted, killed, its machine lost); return them. Running them again is a new
+    attempt, and the old one, should it still finish, rolls back (see `run`)."""
     from .tasks import run_job
 
     now = now or timezone.now()
@@ -137,7 +138,7 @@ def requeue_stale(*, now=None) -> list[Job]:
     for job in Job.objects.stale(now - STALE_AFTER).exclude(pk__in=Progress.running_here()):
         updated = Job.objects.filter(
             pk=job.pk, attempt=job.attempt, status=Job.Status.RUNNING
-        ).update(status=Job.Status.QUEUED, attempt=job.attempt + 1, done=0, total=0)
+        ).update(status=Job.Status.QUEUED, done=0, total=0)
         if not updated:
             continue
         _give_up_task(job.task_id)

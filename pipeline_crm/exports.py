@@ -194,7 +194,10 @@ def run_export_job(job: Job, progress) -> dict:
                 raise StorageFull() from error
             raise
         finally:
-            response.close()
+            # Not response.close(): it signals the end of a request, which closes the job's
+            # database connection in the middle of its transaction.
+            if getattr(response, "file_to_stream", None) is not None:
+                response.file_to_stream.close()
         job.output_file.save(filename, File(spool), save=False)
     progress(job.params["rows"], job.params["rows"])
     return {"kind": "export", "filename": filename, "rows": job.params["rows"]}

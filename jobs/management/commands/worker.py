@@ -19,6 +19,7 @@ class Command(db_worker.Command):
     )
 
     def handle(self, *args, **options):
+        self.sweep()  # before the first task: a restarted worker takes back its own jobs
         stopped = threading.Event()
         janitor = threading.Thread(target=self.janitor, args=(stopped,), daemon=True)
         janitor.start()
@@ -29,12 +30,13 @@ class Command(db_worker.Command):
 
     def janitor(self, stopped: threading.Event) -> None:
         try:
-            while True:
-                try:
-                    services.requeue_stale()
-                except DatabaseError:  # e.g. SQLite locked by a running import: next time
-                    logger.warning("Could not look for stopped jobs", exc_info=True)
-                if stopped.wait(services.STALE_AFTER.total_seconds()):
-                    return
+            while not stopped.wait(services.STALE_AFTER.total_seconds()):
+                self.sweep()
         finally:
             connection.close()
+
+    def sweep(self) -> None:
+        try:
+            services.requeue_stale()
+        except DatabaseError:  # e.g. SQLite locked by a running import: next time
+            logger.warning("Could not look for stopped jobs", exc_info=True)
