@@ -32,7 +32,11 @@ run: $(STAMP) compilemessages
 	@echo "    magnus              sales manager"
 	@echo "    admin               administrator"
 	@echo ""
-	DJANGO_SECRET_KEY="$$(cat .secret_key)" $(BIN)/gunicorn -c gunicorn.conf.py pipeline_crm.wsgi
+	@# The background-job worker runs beside gunicorn and stops with it.
+	export DJANGO_SECRET_KEY="$$(cat .secret_key)"; \
+	$(BIN)/python manage.py worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn -c gunicorn.conf.py pipeline_crm.wsgi
 
 test: $(STAMP) compilemessages
 	$(BIN)/python -m pytest
