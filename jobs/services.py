@@ -21,6 +21,8 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from pipeline_crm.storage import StorageFull, is_storage_full
+
 from .models import Job
 
 logger = logging.getLogger(__name__)
@@ -100,8 +102,6 @@ def run(job_id: int) -> None:
 def failure_message(error: Exception) -> str:
     """What a failed job's page says: a full disk by name, anything else in general terms
     (the details are in the worker's log)."""
-    from pipeline_crm.storage import StorageFull, is_storage_full
-
     if isinstance(error, StorageFull):
         return str(error.message)
     if is_storage_full(error):

@@ -172,6 +172,7 @@ def import_page(request: HttpRequest, page: ImportPage) -> HttpResponse:
         {
             "page": page,
             "form": form,
+            "job_rows": f"{JOB_ROWS:,}",
             "result": result,
             "shown_errors": result.errors[:SHOWN_ERRORS] if result else [],
             "summary": page.summary(result) if result and not result.errors else [],
