@@ -75,8 +75,7 @@ class FileSystemStorage(storage.FileSystemStorage):
         return str(name).replace("\\", "/")
 
     def _write(self, handle, content) -> None:
-        content.seek(0)
-        for chunk in content.chunks():
+        for chunk in content.chunks():  # from the start: File.chunks() seeks to 0
             handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
 
 
@@ -96,8 +95,14 @@ class UploadTemporaryFileHandler(TemporaryFileUploadHandler):
     and the rest of the upload is read past, so the form can say that storage is full."""
 
     def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
         self.failed = False
+        self.file = None
+        try:
+            super().new_file(*args, **kwargs)
+        except OSError as error:  # not even an empty file could be made
+            if not is_storage_full(error):
+                raise
+            self.failed = True
 
     def receive_data_chunk(self, raw_data, start):
         if self.failed:
@@ -113,6 +118,8 @@ class UploadTemporaryFileHandler(TemporaryFileUploadHandler):
 
     def discard(self) -> None:
         """Close and remove the temporary file; closing flushes, which may fail again."""
+        if self.file is None:
+            return
         path = self.file.temporary_file_path()
         try:
             self.file.close()

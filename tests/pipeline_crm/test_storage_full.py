@@ -153,3 +153,17 @@ def test_the_export_spool_is_removed_when_the_disk_fills(monkeypatch, tmp_path):
     with pytest.raises(StorageFull):
         export_rows(failing_rows(), "xlsx", "accounts")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_upload_whose_temporary_file_cannot_even_be_made_says_so(
+    client_for, manager, settings, monkeypatch
+):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+
+    def no_file(*args, **kwargs):
+        raise disk_full()
+
+    monkeypatch.setattr("django.core.files.uploadedfile.tempfile.NamedTemporaryFile", no_file)
+    upload = SimpleUploadedFile("accounts.csv", b"Name\r\nAcme AB\r\n")
+    response = client_for(manager).post(reverse("accounts:import"), {"file": upload})
+    assert response.context["form"].has_error("file", "storage_full")
