@@ -155,3 +155,17 @@ def test_send_reminders_runs_as_a_job(salesperson, capsys):
     job = Job.objects.get()
     assert job.owner is None and job.status == Job.Status.DONE
     assert "Would send 0 reminder e-mails for 2026-03-02" in job.result["output"]
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_the_job_list_runs_the_same_queries_for_5_and_50_jobs(
+    client_for, manager, django_assert_max_num_queries, count
+):
+    Job.objects.bulk_create(
+        Job(owner=manager, name=f"Job {n}", runner="x", status=Job.Status.DONE)
+        for n in range(count)
+    )
+    client = client_for(manager)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("jobs:list"))
+    assert response.text.count('href="/jobs/') == count
