@@ -8,6 +8,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from activities.services import calendar_token
 from forecasting.models import SavedReport
+from jobs.models import Job
 
 from ..factories import (
     ActivityFactory,
@@ -52,6 +53,7 @@ def sample(salesperson):
         "stage_pk": StageFactory().pk,
         "ical": calendar_token(salesperson).token,
         "kind": "account",
+        "jobs": Job.objects.create(owner=salesperson, name="Import", runner="x").pk,
     }
 
 
