@@ -67,7 +67,7 @@ def test_a_deal_import_job_keeps_the_page_options(client_for, admin_user, salesp
         follow=True,
     )
     job = Job.objects.get()
-    assert job.params["options"] == {"create_lookups": True}
+    assert job.params["options"] == {"create_lookups": True, "number_format": "machine"}
     assert job.status == Job.Status.DONE and not job.result["errors"]
     assert "Brand new" in response.text
 
