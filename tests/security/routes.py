@@ -288,6 +288,14 @@ ROUTES: dict[str, Route] = {
         data=_upload,
     ),
     "activities:document_download": Route(EVERYONE, NOT_ALLOWED, args=("document",), data=_nothing),
+    # Jobs: each user sees only their own (a superuser too); a queued job has no file yet.
+    "jobs:list": Route(EVERYONE, NOT_ALLOWED, data=_nothing),
+    "jobs:detail": Route(
+        (LOGIN, 200, 403, 403, 403, 403, 403), NOT_ALLOWED, args=("job",), data=_nothing
+    ),
+    "jobs:download": Route(
+        (LOGIN, 404, 403, 403, 403, 403, 403), NOT_ALLOWED, args=("job",), data=_nothing
+    ),
     "activities:document_delete": Route(
         DEAL_EDITORS,
         (LOGIN, 302, 302, 403, 403, 302, 302),
@@ -375,7 +383,9 @@ def admin_kind(pattern) -> str | None:
 
 
 # An object that does not exist: the admin says so on its index page, or finds no history.
-ADMIN_MISSING = ({302, 404}, {302, 403, 404})
+# 403: an admin that refuses the action (django-tasks-db's read-only task results) says so
+# before it looks the row up.
+ADMIN_MISSING = ({302, 403, 404}, {302, 403, 404})
 
 
 def admin_expectation(pattern, *, exists: bool = True) -> tuple[set, set] | None:

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from activities.models import CalendarToken
 from activities.services import add_document
 from forecasting.models import Budget, SavedReport
+from jobs.models import Job
 from opportunities import services as deal_services
 from opportunities.models import Competitor, OpportunityLine, Stage
 from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
@@ -101,6 +102,7 @@ def build_world() -> World:
     stage = Stage.objects.get(pk=deal.stage_id)
     next_stage = Stage.objects.active().filter(is_won_stage=False, order__gt=stage.order).first()
     competitor = Competitor.objects.create(name="Rival AB")
+    job = Job.objects.create(owner=owner, name="Import accounts: a.csv", runner="x")
     ids = {
         "account": account.pk,
         "contact": contact.pk,
@@ -114,6 +116,7 @@ def build_world() -> World:
         "document": document.pk,
         "account_document": account_document.pk,
         "saved_report": report.pk,
+        "job": job.pk,
         "user": owner.pk,
         "loss_reason": lost_reason.pk,
         "product": product.pk,
