@@ -17,4 +17,6 @@ USER crm
 # declare (DJANGO_TRUSTED_PROXIES): the image believes no X-Forwarded-* header by itself.
 ENV GUNICORN_BIND=0.0.0.0:8000 DJANGO_MEDIA_ROOT=/app/media
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn -c gunicorn.conf.py pipeline_crm.wsgi"]
+# The image serves; it never migrates on start (containers starting together would race):
+# run `python manage.py migrate` once per release (docker-compose.yml's `migrate` service).
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "pipeline_crm.wsgi"]

@@ -116,7 +116,7 @@ def test_the_image_believes_no_proxy_by_itself_and_runs_gunicorn_unprivileged():
     assert user not in ("root", "0")
     assert names.index("USER") < names.index("CMD")
     (cmd,) = [args for name, args in instructions if name == "CMD"]
-    assert "gunicorn -c gunicorn.conf.py pipeline_crm.wsgi" in cmd
+    assert cmd == '["gunicorn", "-c", "gunicorn.conf.py", "pipeline_crm.wsgi"]'
 
 
 def test_the_image_leaves_the_local_secret_key_and_venv_out():
@@ -165,3 +165,20 @@ def test_a_request_through_the_proxy_is_https_and_a_direct_one_is_redirected(
 
     assert through_proxy.status_code == 200
     assert direct.status_code == 301 and direct["Location"].startswith("https://")
+
+
+def test_migrations_run_once_as_their_own_step_before_the_app_starts(services):
+    migrate = services["migrate"]
+    assert migrate["command"] == ["python", "manage.py", "migrate", "--no-input"]
+    assert migrate.get("restart", "no") == "no"
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    assert migrate["environment"]["DATABASE_URL"] == services["web"]["environment"]["DATABASE_URL"]
+    for name in ("web", "worker"):
+        assert services[name]["depends_on"] == {
+            "migrate": {"condition": "service_completed_successfully"}
+        }
+    # No other service, and not the image on start, applies migrations.
+    (cmd,) = [args for name, args in dockerfile() if name == "CMD"]
+    assert "migrate" not in cmd
+    others = [name for name, service in services.items() if name != "migrate"]
+    assert not any("migrate" in str(services[name].get("command", "")) for name in others)
