@@ -173,12 +173,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
     if not options["options"]:
         del options["options"]
-    # A page runs the same dozen statements for every deal: prepared on a connection's second
-    # use, they are planned once instead of on every request (planning cost as much as running
-    # them). Prepared statements need server-side binding; DJANGO_PG_PREPARE="" turns both off
-    # (PgBouncer in transaction mode before 1.24, or without max_prepared_statements). A
-    # migration that changes a column's type retires them: see `pipeline_crm.db`.
-    if os.environ.get("DJANGO_PG_PREPARE", "2").strip():
+    # Server-side prepared statements are opt-in, as in Django: DJANGO_PG_PREPARE=N prepares a
+    # statement on its Nth run on a connection (with server-side binding). They save planning
+    # time, but behind PgBouncer in transaction mode (before 1.24, or without
+    # max_prepared_statements) they break, and from a statement's sixth run PostgreSQL may
+    # switch to a generic plan that ignores the parameters' values (issue 20 measured the
+    # win/loss report going from 1.7 s to 2.8 s that way at 1,000,000 deals). A migration
+    # that changes a column's type retires prepared statements: see `pipeline_crm.db`.
+    if os.environ.get("DJANGO_PG_PREPARE", "").strip():
         options.setdefault("server_side_binding", True)
         options.setdefault("prepare_threshold", env_int("DJANGO_PG_PREPARE", 2))
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -42,3 +42,17 @@ def test_deploy_check_passes_with_production_settings():
         text=True,
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+PG = "postgres://postgres@127.0.0.1:5432/pipeline_crm"
+
+
+def test_prepared_statements_are_off_unless_asked_for():
+    from .environment import read_settings
+
+    off = read_settings({"DATABASE_URL": PG}, "DATABASES", drop=("DJANGO_PG_PREPARE",))
+    assert off.returncode == 0, off.stderr
+    assert "prepare_threshold" not in off.stdout and "server_side_binding" not in off.stdout
+    on = read_settings({"DATABASE_URL": PG, "DJANGO_PG_PREPARE": "3"}, "DATABASES")
+    assert on.returncode == 0, on.stderr
+    assert "'prepare_threshold': 3" in on.stdout and "'server_side_binding': True" in on.stdout
