@@ -344,3 +344,28 @@ class CalendarToken(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("activities:ical", args=[self.token])
+
+
+class ReminderDelivery(models.Model):
+    """A user's daily reminder e-mail, sent for `day`.
+
+    `send_reminders` records each e-mail it sent, so a run started again for the same day (a
+    worker restarted mid-run, a job re-queued, a second cron) sends only to whom it has not
+    sent yet: a user gets each day's reminder once.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
+    )
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reminder e-mail sent")
+        verbose_name_plural = _("reminder e-mails sent")
+        constraints = [
+            models.UniqueConstraint(fields=("user", "day"), name="one_reminder_per_user_and_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.day.isoformat()}"

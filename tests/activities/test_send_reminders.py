@@ -7,6 +7,8 @@ from django.core import mail
 from django.core.mail.backends import locmem
 from django.core.management import CommandError, call_command
 
+from activities.models import ReminderDelivery
+
 from ..factories import ActivityFactory, OpportunityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +147,43 @@ def test_one_failing_user_does_not_stop_the_others(settings, salesperson, other_
 def test_a_date_out_of_bounds_is_an_error(day):
     with pytest.raises(CommandError, match="between"):
         call_command("send_reminders", "--date", day, stdout=StringIO())
+
+
+def test_a_day_is_sent_once_even_when_the_run_starts_again(salesperson, other_salesperson):
+    ActivityFactory(owner=salesperson, subject="Prepare quote", task=True, due_date=TODAY)
+    ActivityFactory(owner=other_salesperson, subject="Call back", task=True, due_date=TODAY)
+
+    run()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [salesperson.email, other_salesperson.email]
+    )
+    assert ReminderDelivery.objects.filter(day=TODAY).count() == 2
+
+    mail.outbox.clear()
+    output = run()  # a worker restarted, a second cron: nobody gets the day twice
+    assert mail.outbox == []
+    assert "2 already had it" in output
+
+    mail.outbox.clear()
+    run("--again")
+    assert len(mail.outbox) == 2
+    assert ReminderDelivery.objects.filter(day=TODAY).count() == 2
+
+
+def test_a_run_cut_short_sends_the_rest_when_started_again(salesperson, other_salesperson):
+    ActivityFactory(owner=salesperson, subject="Prepare quote", task=True, due_date=TODAY)
+    ActivityFactory(owner=other_salesperson, subject="Call back", task=True, due_date=TODAY)
+    # The first run reached only the salesperson before the worker stopped.
+    ReminderDelivery.objects.create(user=salesperson, day=TODAY)
+
+    run()
+
+    assert [m.to for m in mail.outbox] == [[other_salesperson.email]]
+
+
+def test_a_dry_run_records_nothing(salesperson):
+    ActivityFactory(owner=salesperson, subject="Prepare quote", task=True, due_date=TODAY)
+    run("--dry-run")
+    assert not ReminderDelivery.objects.exists()
+    run()
+    assert len(mail.outbox) == 1

@@ -13,7 +13,9 @@ def test_compose_runs_the_worker_as_its_own_service():
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     worker = services["worker"]
     assert worker["command"][:3] == ["python", "manage.py", "worker"]
-    assert worker["depends_on"]["db"] == {"condition": "service_healthy"}
+    # It starts once the one-off `migrate` service has migrated the (healthy) database.
+    assert worker["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
+    assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
     assert worker["environment"]["DATABASE_URL"] == services["web"]["environment"]["DATABASE_URL"]
     assert "media:/app/media" in [volume.split(" ")[0] for volume in worker["volumes"]]
     assert "ports" not in worker
