@@ -1,6 +1,5 @@
 import django_tables2 as tables
 from django.db.models import Count
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
 
@@ -149,13 +148,11 @@ class OpportunityTable(tables.Table):
 
     def row_context(self) -> dict:
         """What the rows' template (`jinja_rows`) needs beside the deals: words translated
-        once, not per row, and the pages' addresses (`<prefix><pk>/`, as `get_absolute_url`)."""
+        once, not per row."""
         return {
             "labels": jinja2.translated(ROW_LABELS),
             "statuses": {
                 value: (str(label), STATUS_BADGES[value])
                 for value, label in Opportunity.Status.choices
             },
-            "deal_url": reverse("opportunities:list"),
-            "account_url": reverse("accounts:list"),
         }

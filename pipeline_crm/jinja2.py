@@ -2,11 +2,13 @@
 
 Those templates hold no words of their own: their labels come from Python (`gettext` there, so
 `makemessages` finds them), and figures and dates go through the same filters as elsewhere, so
-they follow the active locale.
+they follow the active locale. Addresses come from `url()` (Django's `reverse`), the CSRF field
+from Django's own `csrf_input` (given the request).
 """
 
 from django.template import engines
 from django.template.defaultfilters import date
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import Environment
 
@@ -16,15 +18,40 @@ def environment(**options) -> Environment:
 
     env = Environment(**options)  # Django's backend passes autoescape=True
     env.filters.update(money=money, date=date)
+    env.globals["url"] = url
     return env
 
 
-def render(template_name: str, context: dict) -> SafeString:
+def url(name: str, *args) -> str:
+    """`{{ url("opportunities:detail", deal.pk) }}`: the `{% url %}` of Django templates.
+
+    A route taking one id is reversed once per process (and script prefix), with a marker id
+    that is then replaced by each row's: fifty rows of two links each would otherwise cost a
+    hundred `reverse` calls, 3–4 ms of the list's budget. The address still comes from the
+    URLconf alone; anything else is reversed as it is.
+    """
+    if len(args) == 1 and isinstance(args[0], int):
+        key = (name, get_script_prefix())
+        parts = _ID_ROUTES.get(key)
+        if parts is None:
+            parts = _ID_ROUTES[key] = reverse(name, args=[_MARKER]).split(str(_MARKER))
+        if len(parts) == 2:
+            return f"{parts[0]}{args[0]}{parts[1]}"
+    return reverse(name, args=args)
+
+
+_MARKER = 987654321987654321  # an id no route's pattern holds elsewhere
+_ID_ROUTES: dict[tuple[str, str], list[str]] = {}
+
+
+def render(template_name: str, context: dict, request=None) -> SafeString:
     """`template_name` (jinja/) rendered with `context`, for a Django template to print.
 
+    With the `request`, Django's backend adds `csrf_input` and `csrf_token` to the context.
     The template escapes everything it prints (autoescape), so its output is safe HTML.
     """
-    return mark_safe(engines["jinja2"].get_template(template_name).render(context))
+    template = engines["jinja2"].get_template(template_name)
+    return mark_safe(template.render(context, request))
 
 
 def translated(labels: dict) -> dict:

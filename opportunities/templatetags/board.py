@@ -1,5 +1,4 @@
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +41,7 @@ def board_cards(context, column, move_options) -> str:
             "cards": column["cards"],
             "move_options": move_options,
             "board_query": context.get("board_query", ""),
-            "csrf_token": str(context.get("csrf_token", "")),
-            "deal_url": reverse("opportunities:list"),
             "labels": jinja2.translated(CARD_LABELS),
         },
+        context.get("request"),
     )
