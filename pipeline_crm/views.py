@@ -5,18 +5,22 @@ from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
 from accounts.models import Account, Contact
+from forecasting.dashboard import budget_status, team_attention, team_pipeline
 from opportunities.models import Opportunity
 
 from .models import CompanySettings
+from .roles import is_manager
 
 __all__ = ["bad_request", "dashboard", "login_not_required", "permission_denied"]
 
 
 def dashboard(request):
-    """The user's own figures and what needs doing; later capabilities add their panels."""
+    """A salesperson's own figures and what needs doing; a manager's, the team's."""
     user = request.user
     today = timezone.localdate()
     company = CompanySettings.load()
+    if is_manager(user):
+        return _manager_dashboard(request, today=today, company=company)
     mine = Opportunity.objects.open().owned_by(user)
     pipeline = mine.totals(stale=(today, company.stale_days), in_forecast=True)
     context = {
@@ -37,6 +41,21 @@ def dashboard(request):
         .order_by("-updated_at")[:6],
     }
     return render(request, "dashboard.html", context)
+
+
+def _manager_dashboard(request, *, today, company):
+    """The team at a glance: budget status of this month and quarter per business area, the
+    open pipeline per stage, and the deals that need attention, per salesperson."""
+    pipeline = team_pipeline(today)
+    attention = team_attention(today, company.stale_days)
+    context = {
+        "today": today,
+        "currency": company.currency,
+        "budgets": budget_status(today),
+        "pipeline": pipeline,
+        "attention": attention,
+    }
+    return render(request, "dashboard_manager.html", context)
 
 
 @requires_csrf_token

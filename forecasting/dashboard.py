@@ -1,0 +1,211 @@
+"""The sales manager's dashboard: the team's answers to seed 000's questions at a glance.
+
+Will we reach budget (this month and this quarter, per business area)? Where is the team's open
+pipeline, and what of it is weighted open (DESIGN.md's named figures)? Which deals need
+attention (stale and overdue, per salesperson)? Each figure links to the deals behind it, and
+each panel is one or two aggregate queries, whatever the number of deals.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Sum
+
+from opportunities.models import (
+    Opportunity,
+    Stage,
+    overdue_condition,
+    stale_condition,
+    weighted_open_condition,
+)
+from pipeline_crm.money import ZERO, round_money
+
+from .periods import Period, quarter_of
+from .reports import BudgetReport, BudgetRow, budget_report, deal_list_url
+
+
+@dataclass
+class BudgetStatus:
+    """One period's budget comparison, cut to the business areas with a budget.
+
+    Won deals of areas without a budget stay out of the total and its verdict (an area that was
+    given no budget cannot be on or over it); `unbudgeted_won` shows them apart.
+    """
+
+    label: str
+    pick: str
+    report: BudgetReport
+    rows: list[BudgetRow]
+    total: BudgetRow
+    unbudgeted_won: Decimal
+
+
+def budget_status(today: date) -> list[BudgetStatus]:
+    """The budget comparison of the current month and the current quarter."""
+    month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    periods = [
+        ("month", f"{today:%Y-%m}", Period(today.replace(day=1), month_end)),
+        ("quarter", f"{today.year}-Q{(today.month - 1) // 3 + 1}", quarter_of(today)),
+    ]
+    result = []
+    for label, pick, period in periods:
+        report = budget_report(period, {}, today=today)
+        rows = [row for row in report.rows if row.budget]
+        total = BudgetRow(area=None)
+        for row in rows:
+            total.add(row)
+        unbudgeted = sum((row.won for row in report.rows if not row.budget), ZERO)
+        result.append(BudgetStatus(label, pick, report, rows, total, unbudgeted))
+    return result
+
+
+@dataclass
+class StageLine:
+    """A stage's open deals: count, open pipeline, weighted open of the quarter, overdue."""
+
+    stage: Stage | None
+    count: int = 0
+    pipeline: Decimal = ZERO
+    weighted_open: Decimal = ZERO
+    overdue: Decimal = ZERO
+    url: str = ""
+    weighted_url: str = ""
+    overdue_url: str = ""
+
+    def add(self, other: "StageLine") -> None:
+        self.count += other.count
+        self.pipeline += other.pipeline
+        self.weighted_open += other.weighted_open
+        self.overdue += other.overdue
+
+
+@dataclass
+class TeamPipeline:
+    quarter: Period
+    rows: list[StageLine]
+    total: StageLine
+
+
+def team_pipeline(today: date) -> TeamPipeline:
+    """Every open deal of the team per stage (one query): the total of each column is the sum
+    of its rows. Weighted open is the current quarter's; overdue deals are shown apart."""
+    quarter = quarter_of(today)
+    grouped = {
+        row["stage"]: row
+        for row in Opportunity.objects.open()
+        .order_by()
+        .values("stage")
+        .annotate(
+            count=Count("pk"),
+            pipeline=Sum("amount"),
+            weighted_open=Sum(
+                "weighted_amount",
+                filter=weighted_open_condition(quarter.start, quarter.end, today=today),
+            ),
+            overdue=Sum("amount", filter=overdue_condition(today)),
+        )
+    }
+    weighted_dates = {
+        "close_from": max(quarter.start, today).isoformat(),
+        "close_to": quarter.end.isoformat(),
+    }
+    overdue_dates = {"close_to": (today - timedelta(days=1)).isoformat()}
+    rows = []
+    for stage in Stage.objects.order_by("order", "name"):
+        figures = grouped.get(stage.pk)
+        if figures is None and not (stage.is_active and not stage.is_won_stage):
+            continue
+        figures = figures or {}
+        rows.append(
+            StageLine(
+                stage=stage,
+                count=figures.get("count", 0),
+                pipeline=round_money(figures.get("pipeline") or ZERO),
+                weighted_open=round_money(figures.get("weighted_open") or ZERO),
+                overdue=round_money(figures.get("overdue") or ZERO),
+                url=deal_list_url(status="open", stage=stage.pk),
+                weighted_url=deal_list_url(status="open", stage=stage.pk, **weighted_dates),
+                overdue_url=deal_list_url(status="open", stage=stage.pk, **overdue_dates),
+            )
+        )
+    total = StageLine(
+        stage=None,
+        url=deal_list_url(status="open"),
+        weighted_url=deal_list_url(status="open", **weighted_dates),
+        overdue_url=deal_list_url(status="open", **overdue_dates),
+    )
+    for row in rows:
+        total.add(row)
+    return TeamPipeline(quarter=quarter, rows=rows, total=total)
+
+
+@dataclass
+class OwnerLine:
+    """A salesperson's open deals and those among them that need attention."""
+
+    owner: object
+    open: int = 0
+    stale: int = 0
+    overdue: int = 0
+    urls: dict = field(default_factory=dict)
+
+
+@dataclass
+class TeamAttention:
+    rows: list[OwnerLine]
+    total: OwnerLine
+    oldest_stale: list[Opportunity]
+
+
+def team_attention(today: date, stale_days: int, *, listed: int = 8) -> TeamAttention:
+    """Open, stale and overdue deals per owner (one query), and the stale deals that have
+    waited longest (one query). Owners with no open deal are left out."""
+    stale = stale_condition(today, stale_days)
+    counts = (
+        Opportunity.objects.open()
+        .order_by()
+        .values("owner")
+        .annotate(
+            open=Count("pk"),
+            stale=Count("pk", filter=stale),
+            overdue=Count("pk", filter=overdue_condition(today)),
+        )
+    )
+    counts = {row["owner"]: row for row in counts}
+    owners = get_user_model().objects.filter(pk__in=counts).order_by("first_name", "username")
+    rows = []
+    for owner in owners:
+        row = counts[owner.pk]
+        rows.append(
+            OwnerLine(
+                owner=owner,
+                open=row["open"],
+                stale=row["stale"],
+                overdue=row["overdue"],
+                urls=_attention_urls(today, owner=owner.pk),
+            )
+        )
+    rows.sort(key=lambda line: (-line.stale, -line.overdue))
+    total = OwnerLine(owner=None, urls=_attention_urls(today))
+    for row in rows:
+        total.open += row.open
+        total.stale += row.stale
+        total.overdue += row.overdue
+    oldest = list(
+        Opportunity.objects.filter(stale)
+        .select_related("account", "stage", "owner")
+        .order_by("expected_close_date", "stage_date", "pk")[:listed]
+    )
+    return TeamAttention(rows=rows, total=total, oldest_stale=oldest)
+
+
+def _attention_urls(today: date, **filters) -> dict:
+    return {
+        "open": deal_list_url(status="open", **filters),
+        "stale": deal_list_url(status="open", stale="true", **filters),
+        "overdue": deal_list_url(
+            status="open", close_to=(today - timedelta(days=1)).isoformat(), **filters
+        ),
+    }
