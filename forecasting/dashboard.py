@@ -61,6 +61,40 @@ def budget_status(today: date) -> list[BudgetStatus]:
     return result
 
 
+def open_groups(today: date, stale_days: int) -> list[dict]:
+    """Every open deal of the team summed per (stage, owner), in one scan: the figures of
+    both the pipeline and the attention panel are sums of these groups."""
+    quarter = quarter_of(today)
+    overdue = overdue_condition(today)
+    return list(
+        Opportunity.objects.open()
+        .order_by()
+        .values("stage", "owner")
+        .annotate(
+            count=Count("pk"),
+            pipeline=Sum("amount"),
+            weighted_open=Sum(
+                "weighted_amount",
+                filter=weighted_open_condition(quarter.start, quarter.end, today=today),
+            ),
+            overdue=Sum("amount", filter=overdue),
+            overdue_count=Count("pk", filter=overdue),
+            stale_count=Count("pk", filter=stale_condition(today, stale_days)),
+        )
+    )
+
+
+def _summed(groups: list[dict], key: str) -> dict:
+    """The groups added up per value of `key` (their numbers summed)."""
+    result: dict = {}
+    for group in groups:
+        into = result.setdefault(group[key], {})
+        for name, value in group.items():
+            if name not in ("stage", "owner"):
+                into[name] = into.get(name, 0) + (value or 0)
+    return result
+
+
 @dataclass
 class StageLine:
     """A stage's open deals: count, open pipeline, weighted open of the quarter, overdue."""
@@ -88,25 +122,11 @@ class TeamPipeline:
     total: StageLine
 
 
-def team_pipeline(today: date) -> TeamPipeline:
-    """Every open deal of the team per stage (one query): the total of each column is the sum
-    of its rows. Weighted open is the current quarter's; overdue deals are shown apart."""
+def team_pipeline(today: date, groups: list[dict]) -> TeamPipeline:
+    """Every open deal of the team per stage (`open_groups`): the total of each column is the
+    sum of its rows. Weighted open is the current quarter's; overdue deals are shown apart."""
     quarter = quarter_of(today)
-    grouped = {
-        row["stage"]: row
-        for row in Opportunity.objects.open()
-        .order_by()
-        .values("stage")
-        .annotate(
-            count=Count("pk"),
-            pipeline=Sum("amount"),
-            weighted_open=Sum(
-                "weighted_amount",
-                filter=weighted_open_condition(quarter.start, quarter.end, today=today),
-            ),
-            overdue=Sum("amount", filter=overdue_condition(today)),
-        )
-    }
+    grouped = _summed(groups, "stage")
     weighted_dates = {
         "close_from": max(quarter.start, today).isoformat(),
         "close_to": quarter.end.isoformat(),
@@ -159,21 +179,12 @@ class TeamAttention:
     oldest_stale: list[Opportunity]
 
 
-def team_attention(today: date, stale_days: int, *, listed: int = 8) -> TeamAttention:
-    """Open, stale and overdue deals per owner (one query), and the stale deals that have
+def team_attention(
+    today: date, stale_days: int, groups: list[dict], *, listed: int = 8
+) -> TeamAttention:
+    """Open, stale and overdue deals per owner (`open_groups`), and the stale deals that have
     waited longest (one query). Owners with no open deal are left out."""
-    stale = stale_condition(today, stale_days)
-    counts = (
-        Opportunity.objects.open()
-        .order_by()
-        .values("owner")
-        .annotate(
-            open=Count("pk"),
-            stale=Count("pk", filter=stale),
-            overdue=Count("pk", filter=overdue_condition(today)),
-        )
-    )
-    counts = {row["owner"]: row for row in counts}
+    counts = _summed(groups, "owner")
     owners = get_user_model().objects.filter(pk__in=counts).order_by("first_name", "username")
     rows = []
     for owner in owners:
@@ -181,9 +192,9 @@ def team_attention(today: date, stale_days: int, *, listed: int = 8) -> TeamAtte
         rows.append(
             OwnerLine(
                 owner=owner,
-                open=row["open"],
-                stale=row["stale"],
-                overdue=row["overdue"],
+                open=row["count"],
+                stale=row["stale_count"],
+                overdue=row["overdue_count"],
                 urls=_attention_urls(today, owner=owner.pk),
             )
         )
@@ -194,7 +205,7 @@ def team_attention(today: date, stale_days: int, *, listed: int = 8) -> TeamAtte
         total.stale += row.stale
         total.overdue += row.overdue
     oldest = list(
-        Opportunity.objects.filter(stale)
+        Opportunity.objects.filter(stale_condition(today, stale_days))
         .select_related("account", "stage", "owner")
         .order_by("expected_close_date", "stage_date", "pk")[:listed]
     )

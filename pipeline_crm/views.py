@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
 from accounts.models import Account, Contact
-from forecasting.dashboard import budget_status, team_attention, team_pipeline
+from forecasting.dashboard import budget_status, open_groups, team_attention, team_pipeline
 from opportunities.models import Opportunity
 
 from .models import CompanySettings
@@ -46,8 +46,9 @@ def dashboard(request):
 def _manager_dashboard(request, *, today, company):
     """The team at a glance: budget status of this month and quarter per business area, the
     open pipeline per stage, and the deals that need attention, per salesperson."""
-    pipeline = team_pipeline(today)
-    attention = team_attention(today, company.stale_days)
+    groups = open_groups(today, company.stale_days)
+    pipeline = team_pipeline(today, groups)
+    attention = team_attention(today, company.stale_days, groups)
     context = {
         "today": today,
         "currency": company.currency,

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from forecasting.dashboard import budget_status, team_attention, team_pipeline
+from forecasting.dashboard import budget_status, open_groups, team_attention, team_pipeline
 from forecasting.models import Budget
 from opportunities import services
 from opportunities.models import ForecastCategory, Opportunity, Stage
@@ -68,7 +68,7 @@ def team(areas, salesperson, other_salesperson):
 
 
 def test_team_pipeline_per_stage_adds_up_and_names_its_figures(team):
-    pipeline = team_pipeline(TODAY)
+    pipeline = team_pipeline(TODAY, open_groups(TODAY, 30))
     (prospect,) = [row for row in pipeline.rows if row.count]
     assert prospect.count == 4
     assert prospect.pipeline == Decimal("240000.00")  # open pipeline: every open deal
@@ -102,7 +102,7 @@ def test_budget_status_keeps_areas_without_a_budget_out_of_the_verdict(team):
 def test_team_attention_counts_stale_and_overdue_per_salesperson(
     team, salesperson, other_salesperson
 ):
-    attention = team_attention(TODAY, stale_days=30)
+    attention = team_attention(TODAY, 30, open_groups(TODAY, 30))
     by_owner = {row.owner: row for row in attention.rows}
     assert (by_owner[salesperson].open, by_owner[salesperson].overdue) == (3, 1)
     assert by_owner[salesperson].stale >= 1

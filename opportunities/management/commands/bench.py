@@ -40,6 +40,7 @@ from opportunities.models import Opportunity, Product
 from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
 
 LIST_P95_MS, DETAIL_P95_MS, BOARD_P95_MS = 60, 40, 150
+DASHBOARD_P95_MS = 100
 EXPORT_SECONDS, EXPORT_MB = 30, 150
 HOST = "testserver"
 
@@ -272,6 +273,9 @@ class Command(BaseCommand):
                 BOARD_P95_MS,
                 b"data-card=",
             ),
+            # The first page of the day: a salesperson's own, a manager's team figures.
+            ("dashboard: salesperson", as_salesperson, salesperson, "/", DASHBOARD_P95_MS, None),
+            ("dashboard: manager", as_manager, manager, "/", DASHBOARD_P95_MS, b"team-pipeline"),
         ]
         pages = []
         # A page with no deal on it: this machine's floor (session, middleware, base template),
