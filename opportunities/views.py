@@ -102,7 +102,7 @@ def opportunity_list(request):
         "filter": filterset,
         "table": table,
         "totals": totals,
-        "bulk_form": BulkActionForm(),
+        "bulk_form": BulkActionForm(auto_id="bulk_%s"),  # ids apart from the filters'
     }
     template = "partials/table.html" if request.htmx else "opportunities/opportunity_list.html"
     response = render(request, template, context)
