@@ -14,7 +14,7 @@ from pipeline_crm.lookups import LookupChoiceField
 
 from .analytics import BY_MONTH, BY_QUARTER
 from .models import SavedReport
-from .periods import PERIOD_ERROR, Period, is_pick, parse_pick, pick_choices
+from .periods import PERIOD_ERROR, Period, is_pick, parse_pick, pick_choices, pick_for
 
 # The longest period a report covers, in the calendar months it touches. Issue 15.2: the
 # salesperson grid from 0001-01-01 ran 67-100 s and made a 57 MB page, the trend 26 s; a period
@@ -38,6 +38,16 @@ class PeriodForm(forms.Form):
         # Offer the usual periods; any year, quarter (2026-Q3) or month (2026-07) is accepted.
         choices = [("", _("Custom dates"))] + pick_choices()
         pick = self.data.get("pick", "")
+        if not pick and self.is_bound:
+            # Dates that make exactly a month, quarter or year show as that period.
+            try:
+                start = date.fromisoformat(self.data.get("start", ""))
+                end = date.fromisoformat(self.data.get("end", ""))
+            except ValueError:
+                start = end = None
+            if start and end and (pick := pick_for(start, end)):
+                self.data = self.data.copy()
+                self.data["pick"] = pick
         if pick and pick not in dict(choices) and parse_pick(pick):
             choices.append((pick, pick))
         self.fields["pick"].widget = forms.Select(choices=choices)

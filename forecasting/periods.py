@@ -89,6 +89,15 @@ def parse_pick(value: str) -> Period | None:
     return Period(date(year, 1, 1), date(year, 12, 31))
 
 
+def pick_for(start: date, end: date) -> str:
+    """The pick naming exactly `start`–`end` (`2026`, `2026-Q3`, `2026-07`), else ""."""
+    for pick in (f"{start.year}", f"{start.year}-Q{(start.month - 1) // 3 + 1}", f"{start:%Y-%m}"):
+        period = parse_pick(pick)
+        if period is not None and (period.start, period.end) == (start, end):
+            return pick
+    return ""
+
+
 def pick_choices(today: date | None = None) -> list[tuple[str, str]]:
     """The picker's options: this and neighbouring years, their quarters, and the months."""
     today = today or timezone.localdate()
