@@ -1,8 +1,7 @@
 from django.urls import path
 
-from activities.reports import effort_report
-
 from . import analytics_views, budget_import, views
+from .effort import effort_report
 
 app_name = "forecasting"
 urlpatterns = [

@@ -11,8 +11,8 @@ import pytest
 from django.db.models import Sum
 from django.urls import reverse
 
-from activities.reports import effort_figures
 from forecasting.analytics import funnel_report, salespeople_report, trend_report
+from forecasting.effort import effort_figures
 from forecasting.periods import Period
 from forecasting.reports import budget_report, pipeline_report
 from opportunities import services

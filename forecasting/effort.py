@@ -20,15 +20,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Segment
-from forecasting.forms import PeriodForm, SaveReportForm
-from forecasting.models import SavedReport
-from forecasting.periods import Period, current_quarter
+from activities.models import Activity
 from opportunities.models import Opportunity, forecast_weighted
 from pipeline_crm.exports import FORMATS, export_rows
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, round_money
 
-from .models import Activity
+from .forms import PeriodForm, SaveReportForm
+from .models import SavedReport
+from .periods import Period, current_quarter
 
 TOP_ACCOUNTS = 25
 HOUR = Decimal("0.1")
@@ -246,7 +246,7 @@ def effort_report(request):
         context["report"] = report
     return render(
         request,
-        "activities/effort_report.html",
+        "forecasting/effort.html",
         context,
         status=200 if form.is_valid() else 400,
     )

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from activities.reports import effort_figures
+from forecasting.effort import effort_figures
 from forecasting.periods import Period, current_quarter
 
 from ..factories import AccountFactory, ActivityFactory, OpportunityFactory, SegmentFactory
