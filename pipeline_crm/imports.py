@@ -30,7 +30,7 @@ from jobs.models import Job
 from jobs.services import start_job
 
 from . import tabular
-from .numbers import MACHINE
+from .numbers import MACHINE, format_number
 from .roles import is_manager
 from .storage import StorageFull, UploadField
 from .tabular import ImportResult, number_format_choices
@@ -172,7 +172,7 @@ def import_page(request: HttpRequest, page: ImportPage) -> HttpResponse:
         {
             "page": page,
             "form": form,
-            "job_rows": f"{JOB_ROWS:,}",
+            "job_rows": format_number(JOB_ROWS, places=0),
             "result": result,
             "shown_errors": result.errors[:SHOWN_ERRORS] if result else [],
             "summary": page.summary(result) if result and not result.errors else [],

@@ -34,7 +34,7 @@ from openpyxl import load_workbook
 
 from . import numbers
 from .formulas import unprotect
-from .numbers import MACHINE
+from .numbers import MACHINE, format_number
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # an XLSX file's parts, unzipped
@@ -170,7 +170,7 @@ def _too_many_rows() -> ImportFileError:
     return ImportFileError(
         [
             _("The file has more than %(limit)s rows; split it into smaller files.")
-            % {"limit": f"{MAX_ROWS:,}"}
+            % {"limit": format_number(MAX_ROWS, places=0)}
         ]
     )
 
@@ -179,7 +179,7 @@ def _too_many_columns(count: int) -> ImportFileError:
     return ImportFileError(
         [
             _("The file has %(count)s columns; an import reads at most %(limit)s.")
-            % {"count": f"{count:,}", "limit": MAX_COLUMNS}
+            % {"count": format_number(count, places=0), "limit": MAX_COLUMNS}
         ]
     )
 
