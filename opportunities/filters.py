@@ -124,14 +124,15 @@ class OpportunityFilter(django_filters.FilterSet):
                 keys[name], deal_keys[f"{name}__isnull"] = NO_AREA, True  # "(none)"
             else:
                 keys[name] = deal_keys[name] = getattr(value, "pk", value)
-        shared = None
+        shared = deals = None
         if mine:
             user = self.request.user
             keys["owner"] = user.pk
             shared = Opportunity.objects.filter(co_responsible=user, **deal_keys).exclude(
                 owner=user
             )
-        return KeptTotals(DealTotals.objects.filter(**keys), shared)
+            deals = [Opportunity.objects.filter(owner=user, **deal_keys), shared]
+        return KeptTotals(DealTotals.objects.filter(**keys), shared, deals=deals)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

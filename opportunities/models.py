@@ -643,8 +643,11 @@ class KeptTotals:
     a key cannot select and that are not among them (`shared`: the deals shared with a user,
     for "mine"), with `OpportunityQuerySet`'s reading methods."""
 
-    def __init__(self, kept: DealTotalsQuerySet, shared=None):
+    def __init__(self, kept: DealTotalsQuerySet, shared=None, *, deals: list | None = None):
         self.parts = [kept] if shared is None else [kept, shared]
+        # The filtered deals themselves as disjoint querysets each an index can answer (for
+        # "mine": owned, and shared but not owned), for counts that must come from the deals.
+        self.deals = deals
 
     def totals(self) -> dict:
         return _added(part.totals() for part in self.parts)
