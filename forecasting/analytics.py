@@ -111,13 +111,17 @@ def funnel_report(
     if period is not None:
         deals = deals.in_period(period.start, period.end)
         link.update(close_from=period.start.isoformat(), close_to=period.end.isoformat())
+    parts = [deals]
     if mine is not None:
-        deals = deals.owned_by(mine)
+        parts = deals.owned_by_parts(mine)
         link["mine"] = "true"
-    grouped = {
-        row["stage"]: row
-        for row in _narrow(deals, filters).order_by().values("stage").annotate(**_open_sums())
-    }
+    grouped: dict = {}
+    for part in parts:
+        for row in _narrow(part, filters).order_by().values("stage").annotate(**_open_sums()):
+            into = grouped.setdefault(row["stage"], {"total": None, "weighted": None, "count": 0})
+            for name in ("total", "weighted", "count"):
+                if row[name] is not None:
+                    into[name] = (into[name] or 0) + row[name]
     rows = []
     total = Figures(url=_url(link))
     for stage in Stage.objects.filter(is_won_stage=False).order_by("order", "name"):

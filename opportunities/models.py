@@ -241,6 +241,16 @@ class OpportunityQuerySet(models.QuerySet):
             return self.filter(owner=user)
         return self.filter(Q(owner=user) | Q(pk__in=co if len(co) <= CO_OWNED_AS_LIST else shared))
 
+    def owned_by_parts(self, user) -> list:
+        """`owned_by(user)` as two disjoint querysets, the owned deals and the shared ones the
+        user does not own: summed or counted part by part, each part reads one index, where
+        the OR of the two reads every deal of the status (a salesperson's dashboard at 100,000
+        deals: 198 ms for one grouped sum)."""
+        shared = Opportunity.co_responsible.through.objects.filter(user=user).values(
+            "opportunity_id"
+        )
+        return [self.filter(owner=user), self.filter(pk__in=shared).exclude(owner=user)]
+
     def matching(self, text: str):
         """Deals whose name or account's name contains `text` (case-insensitive)."""
         # The matching accounts' ids as a list, for the same reason as in `owned_by`; each side

@@ -22,7 +22,12 @@ def dashboard(request):
     if is_manager(user):
         return _manager_dashboard(request, today=today, company=company)
     mine = Opportunity.objects.open().owned_by(user)
-    pipeline = mine.totals(stale=(today, company.stale_days), in_forecast=True)
+    # Summed part by part (owned, shared): each part reads one index (`owned_by_parts`).
+    pipeline = {"count": 0, "amount": 0, "weighted": 0, "stale": 0}
+    for part in Opportunity.objects.open().owned_by_parts(user):
+        figures = part.totals(stale=(today, company.stale_days), in_forecast=True)
+        for name in pipeline:
+            pipeline[name] += figures[name]
     context = {
         "today": today,
         "currency": company.currency,
