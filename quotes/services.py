@@ -1,0 +1,306 @@
+"""Writes on quotes that carry a rule: every page, command and the seed go through these.
+
+- totals: line total = quantity × unit price × (1 − discount/100), rounded half up per line;
+  the quote's amount is the sum of its lines, VAT on that sum (`quote_totals`);
+- freezing: only a draft changes; a change to a sent quote is a new version (`revise`);
+- numbering: a sent quote's number comes from its year's locked counter (`assign_number`);
+- status changes go through `_set_status`, so each is in the history with who and when.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opportunities.models import Opportunity
+from opportunities.services import RuleError
+from pipeline_crm.history import Origin, label_change
+from pipeline_crm.models import CompanySettings
+from pipeline_crm.money import MAX_MONEY, ZERO, fits_money, round_money
+from pipeline_crm.numbers import format_number
+
+from .models import Quote, QuoteLine, QuoteNumberCounter, QuoteSettings
+
+__all__ = ["RuleError"]
+
+
+# --- totals ------------------------------------------------------------------------------------
+
+
+def quote_totals(lines: Iterable[QuoteLine], vat_percent: Decimal) -> dict[str, Decimal]:
+    """amount = Σ line totals (each rounded), margin = Σ line margins, VAT on the amount."""
+    lines = list(lines)
+    amount = sum((line.total for line in lines), ZERO)
+    margin = sum((line.margin for line in lines), ZERO)
+    vat = round_money(amount * vat_percent / Decimal(100))
+    return {"amount": amount, "margin": margin, "vat_amount": vat}
+
+
+def _recalculate(quote: Quote) -> Quote:
+    totals = quote_totals(quote.lines.all(), quote.vat_percent)
+    if not all(fits_money(value) for value in totals.values()):
+        raise RuleError(
+            _("The quote's lines would come to more than the largest amount, %(largest)s.")
+            % {"largest": format_number(MAX_MONEY)},
+            code="too_large",
+        )
+    for name, value in totals.items():
+        setattr(quote, name, value)
+    return quote
+
+
+def _save(quote: Quote, *, user: User | None, origin: Origin | str = Origin.FORM) -> Quote:
+    label_change(quote, origin)
+    if user is not None:
+        quote._history_user = user
+    quote.save()
+    return quote
+
+
+def _locked(quote: Quote) -> Quote:
+    """The quote re-read under a row lock: two tabs never both send or accept it."""
+    return Quote.objects.select_for_update().get(pk=quote.pk)
+
+
+def _refuse_frozen(quote: Quote) -> None:
+    if not quote.is_editable:
+        raise RuleError(
+            _("%(quote)s is %(status)s and can no longer change: make a new version instead.")
+            % {"quote": quote, "status": quote.get_status_display().lower()},
+            code="frozen",
+        )
+
+
+def _refuse_closed_deal(opportunity: Opportunity) -> None:
+    if not opportunity.is_open:
+        raise RuleError(
+            _("“%(name)s” is closed: reopen it to quote it again.") % {"name": opportunity},
+            code="closed",
+        )
+
+
+# --- create, edit and revise ---------------------------------------------------------------------
+
+
+def _next_version(opportunity: Opportunity) -> int:
+    return (opportunity.quotes.aggregate(last=Max("version"))["last"] or 0) + 1
+
+
+@transaction.atomic
+def create_quote(
+    opportunity: Opportunity, *, user: User | None, origin: Origin | str = Origin.FORM
+) -> Quote:
+    """A new draft of the open deal: its lines copied (product, description, quantity, unit
+    price, discount, unit cost), its first contact, the company's payment terms and VAT.
+
+    The version is the deal's next (v1, v2, …); the deal's row is locked while it is chosen.
+    """
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    _refuse_closed_deal(opportunity)
+    company = QuoteSettings.load()
+    quote = Quote(
+        opportunity=opportunity,
+        version=_next_version(opportunity),
+        contact=opportunity.contacts.order_by("pk").first(),
+        payment_terms=company.payment_terms,
+        currency=CompanySettings.load().currency,
+        vat_percent=company.vat_percent if company.uses_vat else ZERO,
+        created_by=user,
+    )
+    _save(quote, user=user, origin=origin)
+    lines = [
+        QuoteLine(
+            quote=quote,
+            position=position,
+            product_id=line.product_id,
+            description=line.product.name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            unit_cost=line.unit_cost,
+        )
+        for position, line in enumerate(opportunity.lines.select_related("product"), start=1)
+    ]
+    QuoteLine.objects.bulk_create(lines)
+    _recalculate(quote)
+    return _save(quote, user=user, origin=origin)
+
+
+@transaction.atomic
+def save_quote(quote: Quote, *, user: User | None) -> Quote:
+    """Save a draft's header (contact, payment terms, texts) filled in by a form."""
+    if Quote.objects.filter(pk=quote.pk).exclude(status__in=Quote.EDITABLE).exists():
+        _refuse_frozen(_locked(quote))
+    if quote.contact is not None and quote.contact.account_id != quote.opportunity.account_id:
+        raise RuleError(_("Choose a contact of the deal's account."), code="contact")
+    return _save(quote, user=user)
+
+
+@transaction.atomic
+def add_line(quote: Quote, line: QuoteLine, *, user: User | None) -> QuoteLine:
+    """Add a line to a draft; the unit price and cost default to the product's."""
+    quote = _locked(quote)
+    _refuse_frozen(quote)
+    line.quote = quote
+    if line.unit_price is None:
+        line.unit_price = line.product.list_price
+    if line.unit_cost is None:
+        line.unit_cost = line.product.unit_cost
+    if not line.description:
+        line.description = line.product.name
+    line.position = (quote.lines.aggregate(last=Max("position"))["last"] or 0) + 1
+    label_change(line, Origin.FORM)
+    line._history_user = user
+    line.save()
+    _save(_recalculate(quote), user=user)
+    return line
+
+
+@transaction.atomic
+def update_line(line: QuoteLine, *, user: User | None) -> QuoteLine:
+    """Save a changed line of a draft."""
+    quote = _locked(line.quote)
+    _refuse_frozen(quote)
+    label_change(line, Origin.FORM)
+    line._history_user = user
+    line.save()
+    _save(_recalculate(quote), user=user)
+    return line
+
+
+@transaction.atomic
+def remove_line(line: QuoteLine, *, user: User | None) -> Quote:
+    quote = _locked(line.quote)
+    _refuse_frozen(quote)
+    label_change(line, Origin.FORM)
+    line._history_user = user
+    line.delete()
+    return _save(_recalculate(quote), user=user)
+
+
+@transaction.atomic
+def revise(quote: Quote, *, user: User | None) -> Quote:
+    """A new draft version of `quote` with its texts and lines: how a sent quote changes.
+
+    The sent version stays as it was sent; the new one gets the deal's next version number.
+    """
+    source = _locked(quote)
+    opportunity = Opportunity.objects.select_for_update().get(pk=source.opportunity_id)
+    _refuse_closed_deal(opportunity)
+    company = QuoteSettings.load()
+    copy = Quote(
+        opportunity=opportunity,
+        version=_next_version(opportunity),
+        contact=source.contact,
+        payment_terms=source.payment_terms,
+        introduction=source.introduction,
+        closing_text=source.closing_text,
+        currency=source.currency,
+        vat_percent=company.vat_percent if company.uses_vat else ZERO,
+        created_by=user,
+    )
+    _save(copy, user=user)
+    QuoteLine.objects.bulk_create(
+        QuoteLine(
+            quote=copy,
+            position=line.position,
+            product_id=line.product_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            unit_cost=line.unit_cost,
+        )
+        for line in source.lines.all()
+    )
+    return _save(_recalculate(copy), user=user)
+
+
+# --- numbering -----------------------------------------------------------------------------------
+
+
+def format_quote_number(prefix: str, year: int, sequence: int) -> str:
+    return f"{prefix}{year}-{sequence:04d}"
+
+
+def assign_number(quote: Quote, *, today: date) -> Quote:
+    """Give `quote` the next number of `today`'s year: prefix, year, running number.
+
+    Called inside the send's transaction: the year's counter row stays locked until the send
+    commits, so two sends never share a number, and a send that fails rolls its number back
+    with it, so none is skipped (gap-free per year).
+    """
+    year = today.year
+    QuoteNumberCounter.objects.get_or_create(year=year)
+    counter = QuoteNumberCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    quote.number_year = year
+    quote.number_sequence = counter.last
+    quote.number = format_quote_number(QuoteSettings.load().number_prefix, year, counter.last)
+    return quote
+
+
+# --- status --------------------------------------------------------------------------------------
+
+
+def _set_status(
+    quote: Quote,
+    status: Quote.Status,
+    *,
+    user: User | None,
+    comment: str = "",
+    origin: Origin | str = Origin.FORM,
+) -> Quote:
+    quote.status = status
+    quote.status_comment = comment
+    return _save(quote, user=user, origin=origin)
+
+
+def default_valid_until(today: date) -> date:
+    return today + timedelta(days=QuoteSettings.load().valid_days)
+
+
+def quote_language(quote: Quote) -> str:
+    """The contact's language, else the company's default quote language."""
+    contact_language = getattr(quote.contact, "language", "") if quote.contact_id else ""
+    return contact_language or QuoteSettings.load().language
+
+
+@transaction.atomic
+def mark_sent(quote: Quote, *, user: User | None, today: date | None = None) -> Quote:
+    """Freeze a draft (or an approved quote) as sent: its number, valid-until date and
+    language are set now. `send.send_quote` calls this; the PDF and e-mail follow."""
+    today = today or timezone.localdate()
+    quote = _locked(quote)
+    if quote.status not in (Quote.Status.DRAFT, Quote.Status.APPROVED):
+        raise RuleError(
+            _("%(quote)s is %(status)s: only a draft or an approved quote can be sent.")
+            % {"quote": quote, "status": quote.get_status_display().lower()},
+            code="not_sendable",
+        )
+    if not quote.lines.exists():
+        raise RuleError(_("A quote needs at least one line before it is sent."), code="empty")
+    assign_number(quote, today=today)
+    quote.valid_until = default_valid_until(today)
+    quote.language = quote_language(quote)
+    quote.sent_at = timezone.now()
+    quote.sent_by = user
+    return _set_status(quote, Quote.Status.SENT, user=user)
+
+
+@transaction.atomic
+def expire_quotes(*, today: date, user: User | None = None) -> int:
+    """Mark every sent quote whose valid-until date has passed as expired (the daily job).
+
+    Returns how many expired."""
+    expired = 0
+    for quote in Quote.objects.expiring(today).select_for_update().order_by("pk"):
+        _set_status(quote, Quote.Status.EXPIRED, user=user, origin=Origin.SYSTEM)
+        expired += 1
+    return expired
