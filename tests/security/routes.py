@@ -230,6 +230,51 @@ ROUTES: dict[str, Route] = {
         writers=EDITORS,
         data=_nothing,
     ),
+    # quotes: everyone sees them (and their PDFs); the deal's editors change them
+    "quotes:list": Route(EVERYONE, EVERYONE, data=_nothing),
+    "quotes:create": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("deal",),
+        writers=EDITORS,
+        data=_nothing,
+    ),
+    "quotes:detail": Route(EVERYONE, NOT_ALLOWED, args=("quote",), data=_nothing),
+    "quotes:edit": Route(
+        DEAL_EDITORS, (LOGIN, 302, 302, 403, 403, 302, 302), args=("quote",), writers=EDITORS
+    ),
+    "quotes:history": Route(EVERYONE, NOT_ALLOWED, args=("quote",), data=_nothing),
+    "quotes:pdf": Route(EVERYONE, NOT_ALLOWED, args=("quote",), data=_nothing),
+    "quotes:send": Route(
+        DEAL_EDITORS, (LOGIN, 302, 302, 403, 403, 302, 302), args=("quote",), writers=EDITORS
+    ),
+    "quotes:revise": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("sent_quote",),
+        writers=EDITORS,
+        data=_nothing,
+    ),
+    "quotes:line_add": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("quote",),
+        writers=EDITORS,
+        data=lambda world: {"product": world.ids["product"], "quantity": "1"},
+    ),
+    "quotes:line_edit": Route(
+        DEAL_EDITORS,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("quote", "quote_line"),
+        writers=EDITORS,
+    ),
+    "quotes:line_remove": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("quote", "quote_line"),
+        writers=EDITORS,
+        data=_nothing,
+    ),
     # activities: everyone sees them; the owner, the deal's editors and managers change them
     "activities:agenda": Route(EVERYONE, EVERYONE, data=_nothing),
     "activities:create": Route(
