@@ -7,8 +7,11 @@ class QuotesConfig(AppConfig):
     verbose_name = _("Quotes")
 
     def ready(self):
+        from activities import reminder_sources
         from pipeline_crm import slots
 
+        from . import reminders
         from . import slots as quote_slots
 
         slots.register("deal", quote_slots.deal_quotes)
+        reminder_sources.register(reminders.quotes_expiring_soon)

@@ -30,7 +30,8 @@ class QuoteForm(forms.ModelForm):
 
 
 class QuoteLineForm(forms.ModelForm):
-    """A line of a draft; unit price and cost default to the product's when left empty."""
+    """A line of a draft; left empty, the unit price comes from the account's price list (or
+    the default list, or the product) and the cost from the product (`services`)."""
 
     class Meta:
         model = QuoteLine
@@ -62,11 +63,11 @@ class QuoteLineForm(forms.ModelForm):
         cleaned = super().clean()
         product, quantity = cleaned.get("product"), cleaned.get("quantity")
         price, cost = cleaned.get("unit_price"), cleaned.get("unit_cost")
-        if product is not None:
+        if cost is None:  # left empty or omitted: the product's cost, not the column's default
+            self.instance.unit_cost = None
+        if product is not None:  # for the size check: the service fills them in from lists
             price = product.list_price if price is None else price
             cost = product.unit_cost if cost is None else cost
-            cleaned["unit_price"], cleaned["unit_cost"] = price, cost
-            self.instance.unit_price, self.instance.unit_cost = price, cost
         if quantity is None or price is None or cost is None:
             return cleaned
         line = QuoteLine(

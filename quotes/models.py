@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.models import Contact
-from opportunities.models import Opportunity, Product
+from accounts.models import Account, Contact
+from opportunities.models import Opportunity, Product, ProductGroup
 from pipeline_crm.bounds import bounds_condition, validate_date_bounds
 from pipeline_crm.money import ZERO, round_money
 
@@ -102,6 +102,9 @@ class QuoteNumberCounter(models.Model):
 
 
 class QuoteQuerySet(models.QuerySet):
+    def awaiting_approval(self):
+        return self.filter(status=Quote.Status.AWAITING_APPROVAL)
+
     def outstanding(self):
         """Sent and not yet answered (accepted, declined) or expired."""
         return self.filter(status=Quote.Status.SENT)
@@ -216,6 +219,9 @@ class Quote(models.Model):
         verbose_name=_("sent PDF"),
     )
     status_comment = models.TextField(_("comment"), blank=True, editable=False)
+    has_margin_warning = models.BooleanField(
+        _("lines under the minimum margin"), default=False, editable=False
+    )
     history = HistoricalRecords()
 
     objects = QuoteQuerySet.as_manager()
@@ -335,5 +341,89 @@ class QuoteLine(models.Model):
         return self.net_unit_price < self.unit_cost
 
     @property
+    def margin_percent(self) -> Decimal | None:
+        """(net unit price − unit cost) / net unit price, in %, rounded to 0.01."""
+        net = self.net_unit_price
+        if not net:
+            return None
+        return round_money((net - self.unit_cost) * 100 / net)
+
+    @property
     def label(self) -> str:
         return self.description or self.product.name
+
+
+# --- price lists and the margin guard ------------------------------------------------------------
+
+
+class PriceList(models.Model):
+    """Prices of products: the company's default list, or an account's own list."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_default = models.BooleanField(
+        _("default list"), default=False, help_text=_("Used for accounts without a list.")
+    )
+    account = models.OneToOneField(
+        Account,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="price_list",
+        verbose_name=_("account"),
+        help_text=_("The account whose own list this is; empty for a general list."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("price list")
+        verbose_name_plural = _("price lists")
+        ordering = ("-is_default", "name")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_price_list"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriceListItem(models.Model):
+    price_list = models.ForeignKey(
+        PriceList, on_delete=models.CASCADE, related_name="items", verbose_name=_("price list")
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, verbose_name=_("product"))
+    price = models.DecimalField(_("price"), validators=[MinValueValidator(0)], **MONEY)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("price")
+        verbose_name_plural = _("prices")
+        constraints = [
+            models.UniqueConstraint(fields=["price_list", "product"], name="one_price_per_list")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.price}"
+
+
+class MinimumMargin(models.Model):
+    """A product group's minimum margin %: a quote line under it needs a manager's approval."""
+
+    group = models.OneToOneField(
+        ProductGroup,
+        on_delete=models.CASCADE,
+        related_name="minimum_margin",
+        verbose_name=_("product group"),
+    )
+    percent = models.DecimalField(_("minimum margin (%)"), validators=PERCENT_VALIDATORS, **PERCENT)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("minimum margin")
+        verbose_name_plural = _("minimum margins")
+        ordering = ("group__name",)
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.percent} %"

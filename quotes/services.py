@@ -13,18 +13,27 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
-from opportunities.models import Opportunity
+from opportunities import services as deal_services
+from opportunities.models import LossReason, Opportunity, OpportunityLine
 from opportunities.services import RuleError
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money, round_money
 from pipeline_crm.numbers import format_number
 
-from .models import Quote, QuoteLine, QuoteNumberCounter, QuoteSettings
+from .models import (
+    MinimumMargin,
+    PriceListItem,
+    Quote,
+    QuoteLine,
+    QuoteNumberCounter,
+    QuoteSettings,
+)
 
 __all__ = ["RuleError"]
 
@@ -41,8 +50,52 @@ def quote_totals(lines: Iterable[QuoteLine], vat_percent: Decimal) -> dict[str, 
     return {"amount": amount, "margin": margin, "vat_amount": vat}
 
 
+# --- price lists and the margin guard ------------------------------------------------------------
+
+
+def list_price(product, account) -> Decimal:
+    """The product's price for `account`: from the account's own price list, else from the
+    default list, else the product's list price."""
+    items = PriceListItem.objects.filter(product=product, price_list__is_active=True).filter(
+        Q(price_list__account=account) | Q(price_list__is_default=True)
+    )
+    prices = {
+        bool(account_id): price
+        for account_id, price in items.values_list("price_list__account", "price")
+    }
+    if True in prices:
+        return prices[True]
+    if False in prices:
+        return prices[False]
+    return product.list_price
+
+
+def flag_lines(lines: Iterable[QuoteLine]) -> list[QuoteLine]:
+    """Mark each line under cost (`is_under_cost`) or under its product group's minimum margin
+    (`is_under_minimum`, with `minimum_margin`): the margin guard. One query for the minimums;
+    the lines' products must be loaded."""
+    lines = list(lines)
+    minimums = dict(MinimumMargin.objects.values_list("group_id", "percent"))
+    for line in lines:
+        minimum = minimums.get(line.product.group_id)
+        percent = line.margin_percent
+        line.minimum_margin = minimum
+        line.is_under_minimum = (
+            minimum is not None and (percent is None or percent < minimum)
+        ) or line.is_under_cost
+    return lines
+
+
+def needs_approval(quote: Quote) -> bool:
+    """Whether sending `quote` needs a manager's approval first: a draft with a line under
+    cost or under its group's minimum margin. An approved quote does not (it is frozen)."""
+    return quote.status == Quote.Status.DRAFT and quote.has_margin_warning
+
+
 def _recalculate(quote: Quote) -> Quote:
-    totals = quote_totals(quote.lines.all(), quote.vat_percent)
+    lines = flag_lines(quote.lines.select_related("product"))
+    quote.has_margin_warning = any(line.is_under_minimum for line in lines)
+    totals = quote_totals(lines, quote.vat_percent)
     if not all(fits_money(value) for value in totals.values()):
         raise RuleError(
             _("The quote's lines would come to more than the largest amount, %(largest)s.")
@@ -52,6 +105,15 @@ def _recalculate(quote: Quote) -> Quote:
     for name, value in totals.items():
         setattr(quote, name, value)
     return quote
+
+
+@transaction.atomic
+def recalculate(quote: Quote, *, user: User | None = None) -> Quote:
+    """Recompute a draft's stored totals and margin flag from its lines (after lines were
+    written in bulk, as the seed and the benchmark do)."""
+    quote = _locked(quote)
+    _refuse_frozen(quote)
+    return _save(_recalculate(quote), user=user, origin=Origin.SYSTEM)
 
 
 def _save(quote: Quote, *, user: User | None, origin: Origin | str = Origin.FORM) -> Quote:
@@ -126,7 +188,7 @@ def create_quote(
         )
         for position, line in enumerate(opportunity.lines.select_related("product"), start=1)
     ]
-    QuoteLine.objects.bulk_create(lines)
+    bulk_create_with_history(lines, QuoteLine, default_user=user, default_change_reason=str(origin))
     _recalculate(quote)
     return _save(quote, user=user, origin=origin)
 
@@ -141,18 +203,24 @@ def save_quote(quote: Quote, *, user: User | None) -> Quote:
     return _save(quote, user=user)
 
 
+def _fill_defaults(line: QuoteLine, quote: Quote) -> None:
+    """A line's empty unit price comes from the price lists, its cost and text from the
+    product."""
+    if line.unit_price is None:
+        line.unit_price = list_price(line.product, quote.opportunity.account_id)
+    if line.unit_cost is None:
+        line.unit_cost = line.product.unit_cost
+    if not line.description:
+        line.description = line.product.name
+
+
 @transaction.atomic
 def add_line(quote: Quote, line: QuoteLine, *, user: User | None) -> QuoteLine:
     """Add a line to a draft; the unit price and cost default to the product's."""
     quote = _locked(quote)
     _refuse_frozen(quote)
     line.quote = quote
-    if line.unit_price is None:
-        line.unit_price = line.product.list_price
-    if line.unit_cost is None:
-        line.unit_cost = line.product.unit_cost
-    if not line.description:
-        line.description = line.product.name
+    _fill_defaults(line, quote)
     line.position = (quote.lines.aggregate(last=Max("position"))["last"] or 0) + 1
     label_change(line, Origin.FORM)
     line._history_user = user
@@ -166,6 +234,7 @@ def update_line(line: QuoteLine, *, user: User | None) -> QuoteLine:
     """Save a changed line of a draft."""
     quote = _locked(line.quote)
     _refuse_frozen(quote)
+    _fill_defaults(line, quote)
     label_change(line, Origin.FORM)
     line._history_user = user
     line.save()
@@ -205,7 +274,7 @@ def revise(quote: Quote, *, user: User | None) -> Quote:
         created_by=user,
     )
     _save(copy, user=user)
-    QuoteLine.objects.bulk_create(
+    lines = [
         QuoteLine(
             quote=copy,
             position=line.position,
@@ -217,7 +286,8 @@ def revise(quote: Quote, *, user: User | None) -> Quote:
             unit_cost=line.unit_cost,
         )
         for line in source.lines.all()
-    )
+    ]
+    bulk_create_with_history(lines, QuoteLine, default_user=user, default_change_reason="form")
     return _save(_recalculate(copy), user=user)
 
 
@@ -272,11 +342,6 @@ def quote_language(quote: Quote) -> str:
     return contact_language or QuoteSettings.load().language
 
 
-def needs_approval(quote: Quote) -> bool:
-    """Whether sending `quote` needs a manager's approval first (the margin guard)."""
-    return False
-
-
 @transaction.atomic
 def mark_sent(quote: Quote, *, user: User | None, today: date | None = None) -> Quote:
     """Freeze a draft (or an approved quote) as sent: its number, valid-until date and
@@ -309,3 +374,99 @@ def expire_quotes(*, today: date, user: User | None = None) -> int:
         _set_status(quote, Quote.Status.EXPIRED, user=user, origin=Origin.SYSTEM)
         expired += 1
     return expired
+
+
+# --- approval ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_approval(quote: Quote, *, user: User | None, comment: str = "") -> Quote:
+    """Put a draft under the minimum margin in the managers' approval queue (it is frozen
+    there: a refusal gives it back as a draft)."""
+    quote = _locked(quote)
+    if not needs_approval(quote):
+        raise RuleError(_("This quote needs no approval."), code="no_approval_needed")
+    return _set_status(quote, Quote.Status.AWAITING_APPROVAL, user=user, comment=comment)
+
+
+def _refuse_unless_awaiting(quote: Quote) -> None:
+    if quote.status != Quote.Status.AWAITING_APPROVAL:
+        raise RuleError(
+            _("%(quote)s is not awaiting approval.") % {"quote": quote}, code="not_awaiting"
+        )
+
+
+@transaction.atomic
+def approve_quote(quote: Quote, *, user: User | None, comment: str = "") -> Quote:
+    """A manager approves the quote as it is: it may now be sent."""
+    quote = _locked(quote)
+    _refuse_unless_awaiting(quote)
+    return _set_status(quote, Quote.Status.APPROVED, user=user, comment=comment)
+
+
+@transaction.atomic
+def refuse_quote(quote: Quote, *, user: User | None, comment: str = "") -> Quote:
+    """A manager refuses the quote: it is a draft again, with the manager's comment."""
+    quote = _locked(quote)
+    _refuse_unless_awaiting(quote)
+    return _set_status(quote, Quote.Status.DRAFT, user=user, comment=comment)
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+def _refuse_unless_outstanding(quote: Quote) -> None:
+    if quote.status != Quote.Status.SENT:
+        raise RuleError(
+            _("%(quote)s is %(status)s: only a sent quote can be accepted or declined.")
+            % {"quote": quote, "status": quote.get_status_display().lower()},
+            code="not_outstanding",
+        )
+
+
+@transaction.atomic
+def accept_quote(quote: Quote, *, user: User | None, comment: str = "") -> Quote:
+    """The customer accepted: the deal's lines (and so its amount and margin) become the
+    quote's, through the deal's own line services, and the quote is accepted. Closing the
+    deal as won is the user's next step, through the deal's close rules."""
+    quote = _locked(quote)
+    _refuse_unless_outstanding(quote)
+    opportunity = Opportunity.objects.select_for_update().get(pk=quote.opportunity_id)
+    _refuse_closed_deal(opportunity)
+    for line in list(opportunity.lines.all()):
+        deal_services.remove_line(line, user=user)
+    for line in quote.lines.all():
+        deal_services.add_line(
+            opportunity,
+            OpportunityLine(
+                product_id=line.product_id,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                unit_cost=line.unit_cost,
+            ),
+            user=user,
+        )
+    quote.answered_at = timezone.now()
+    return _set_status(quote, Quote.Status.ACCEPTED, user=user, comment=comment)
+
+
+@transaction.atomic
+def decline_quote(
+    quote: Quote,
+    *,
+    user: User | None,
+    comment: str = "",
+    close_deal: bool = False,
+    loss_reason: LossReason | None = None,
+) -> Quote:
+    """The customer declined. With `close_deal`, the deal is closed as lost through its close
+    rules (a loss reason is required there), the comment as its loss report."""
+    quote = _locked(quote)
+    _refuse_unless_outstanding(quote)
+    if close_deal:
+        opportunity = Opportunity.objects.select_for_update().get(pk=quote.opportunity_id)
+        _refuse_closed_deal(opportunity)
+        deal_services.close_lost(opportunity, user=user, loss_reason=loss_reason, report=comment)
+    quote.answered_at = timezone.now()
+    return _set_status(quote, Quote.Status.DECLINED, user=user, comment=comment)

@@ -2,7 +2,7 @@ import logging
 import smtplib
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,9 +16,16 @@ from pipeline_crm.listing import table_page
 from pipeline_crm.models import CompanySettings
 
 from . import sending, services
-from .access import can_edit, get_line_for_edit, get_quote, get_quote_for_edit
+from .access import (
+    can_approve,
+    can_edit,
+    get_line_for_edit,
+    get_quote,
+    get_quote_for_approval,
+    get_quote_for_edit,
+)
 from .filters import QuoteFilter
-from .forms import QuoteForm, QuoteLineForm, SendForm
+from .forms import CommentForm, DeclineForm, QuoteForm, QuoteLineForm, SendForm
 from .models import Quote, QuoteLine
 from .pdf import pdf_filename, render_quote_pdf
 from .tables import QuoteTable
@@ -56,7 +63,8 @@ def quote_create(request, deal_pk: int):
 
 
 def _lines(quote: Quote) -> list[QuoteLine]:
-    return list(quote.lines.select_related("product", "product__group"))
+    """The quote's lines, each marked by the margin guard (`services.flag_lines`)."""
+    return services.flag_lines(quote.lines.select_related("product", "product__group"))
 
 
 def quote_history(quote: Quote, request, *, before: str = ""):
@@ -95,6 +103,8 @@ def _detail(request, quote: Quote, *, line_form=None, status=200):
             "line_form": line_form or (QuoteLineForm() if editable and quote.is_editable else None),
             "history": quote_history(quote, request),
             "history_url": reverse("quotes:history", args=[quote.pk]),
+            "needs_approval": services.needs_approval(quote),
+            "can_approve": can_approve(request.user),
             "currency": quote.currency,
         },
         status=status,
@@ -210,6 +220,14 @@ def quote_send(request, pk: int):
     if quote.is_sent:
         messages.error(request, _("%(quote)s has been sent already.") % {"quote": quote})
         return redirect(quote)
+    if quote.status not in (Quote.Status.DRAFT, Quote.Status.APPROVED) or services.needs_approval(
+        quote
+    ):
+        messages.error(
+            request,
+            _("%(quote)s needs a manager's approval before it is sent.") % {"quote": quote},
+        )
+        return redirect(quote)
     form = SendForm(request.POST or None, initial=sending.default_message(quote, user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -233,5 +251,115 @@ def quote_send(request, pk: int):
     return render(
         request,
         "quotes/quote_send.html",
-        {"form": form, "quote": quote, "needs_approval": services.needs_approval(quote)},
+        {"form": form, "quote": quote},
     )
+
+
+@require_POST
+def quote_accept(request, pk: int):
+    """The customer accepted: the deal takes the quote's lines, then the user is offered to
+    close it as won (the deal's own close page and rules)."""
+    quote = get_quote_for_edit(request, pk)
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.accept_quote(quote, user=request.user, comment=comment)
+    except services.RuleError as error:
+        messages.error(request, str(error))
+        return redirect(quote)
+    messages.success(
+        request,
+        _(
+            "%(quote)s accepted: the deal's lines and amount are now the quote's. "
+            "Close the deal as won?"
+        )
+        % {"quote": quote},
+    )
+    return redirect("opportunities:close_won", quote.opportunity_id)
+
+
+@require_http_methods(["GET", "POST"])
+def quote_decline(request, pk: int):
+    """The customer declined; closing the deal as lost asks for a loss reason."""
+    quote = get_quote_for_edit(request, pk)
+    if quote.status != Quote.Status.SENT:
+        messages.error(request, _("Only a sent quote can be declined."))
+        return redirect(quote)
+    form = DeclineForm(request.POST or None)
+    if not quote.opportunity.is_open:
+        form.fields.pop("close_deal")
+        form.fields.pop("loss_reason")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decline_quote(
+                quote,
+                user=request.user,
+                comment=form.cleaned_data["comment"],
+                close_deal=form.cleaned_data.get("close_deal", False),
+                loss_reason=form.cleaned_data.get("loss_reason"),
+            )
+        except services.RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("%(quote)s declined.") % {"quote": quote})
+            return redirect(quote)
+    return render(request, "quotes/quote_decline.html", {"form": form, "quote": quote})
+
+
+@require_POST
+def quote_request_approval(request, pk: int):
+    """Ask a manager to approve a quote with lines under the minimum margin."""
+    quote = get_quote_for_edit(request, pk)
+    form = CommentForm(request.POST)
+    try:
+        services.request_approval(
+            quote,
+            user=request.user,
+            comment=form.cleaned_data["comment"] if form.is_valid() else "",
+        )
+    except services.RuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("%(quote)s is waiting for a manager's approval.") % {"quote": quote}
+        )
+    return redirect(quote)
+
+
+@require_GET
+def approval_queue(request):
+    """The quotes waiting for a manager's approval, oldest request first."""
+    if not can_approve(request.user):
+        raise PermissionDenied(_("Only sales managers can approve or refuse quotes."))
+    quotes = list(Quote.objects.awaiting_approval().for_list().order_by("updated_at", "pk")[:200])
+    return render(
+        request,
+        "quotes/approval_queue.html",
+        {"quotes": quotes, "form": CommentForm(), "currency": CompanySettings.load().currency},
+    )
+
+
+def _decide(request, pk: int, decide, done: str):
+    quote = get_quote_for_approval(request, pk)
+    form = CommentForm(request.POST)
+    try:
+        decide(
+            quote,
+            user=request.user,
+            comment=form.cleaned_data["comment"] if form.is_valid() else "",
+        )
+    except services.RuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done % {"quote": quote})
+    return redirect("quotes:approvals")
+
+
+@require_POST
+def quote_approve(request, pk: int):
+    return _decide(request, pk, services.approve_quote, _("%(quote)s approved: it may be sent."))
+
+
+@require_POST
+def quote_refuse(request, pk: int):
+    return _decide(request, pk, services.refuse_quote, _("%(quote)s refused: it is a draft again."))

@@ -24,6 +24,7 @@ MANAGERS = (LOGIN, 403, 403, 403, 403, 200, 200)
 DEAL_EDITORS = (LOGIN, 200, 200, 403, 403, 200, 200)
 NOT_ALLOWED = (LOGIN, 405, 405, 405, 405, 405, 405)  # a POST-only view's GET, and the reverse
 REDIRECT = (LOGIN, 302, 302, 302, 302, 302, 302)
+MANAGERS_REDIRECT = (LOGIN, 403, 403, 403, 403, 302, 302)
 
 
 def _row(anonymous, signed_in) -> tuple:
@@ -254,6 +255,33 @@ ROUTES: dict[str, Route] = {
         args=("sent_quote",),
         writers=EDITORS,
         data=_nothing,
+    ),
+    "quotes:accept": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("sent_quote",),
+        writers=EDITORS,
+        data=_nothing,
+    ),
+    "quotes:decline": Route(
+        DEAL_EDITORS,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("sent_quote",),
+        writers=EDITORS,
+    ),
+    "quotes:approvals": Route(MANAGERS, NOT_ALLOWED, data=_nothing),
+    "quotes:request_approval": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("quote",),
+        writers=EDITORS,
+        data=_nothing,
+    ),
+    "quotes:approve": Route(
+        NOT_ALLOWED, MANAGERS_REDIRECT, args=("quote",), writers=MANAGER_ROLES, data=_nothing
+    ),
+    "quotes:refuse": Route(
+        NOT_ALLOWED, MANAGERS_REDIRECT, args=("quote",), writers=MANAGER_ROLES, data=_nothing
     ),
     "quotes:line_add": Route(
         NOT_ALLOWED,
