@@ -14,4 +14,5 @@ class QuotesConfig(AppConfig):
         from . import slots as quote_slots
 
         slots.register("deal", quote_slots.deal_quotes)
+        slots.register("dashboard", quote_slots.outstanding_panel)
         reminder_sources.register(reminders.quotes_expiring_soon)

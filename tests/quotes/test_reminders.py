@@ -40,3 +40,15 @@ def test_the_daily_email_reminds_the_owner(salesperson, expiring):
     [message] = [m for m in mail.outbox if salesperson.email in m.to]
     assert expiring.number in message.body
     assert reverse("quotes:detail", args=[expiring.pk]) in message.body
+
+
+def test_the_dashboard_panel_counts_the_outstanding_quotes(
+    client_for, salesperson, manager, other_salesperson, expiring
+):
+    html = client_for(salesperson).get(reverse("dashboard")).content.decode()
+    assert "My outstanding quotes" in html and expiring.number in html
+    team = client_for(manager).get(reverse("dashboard")).content.decode()
+    assert "s outstanding quotes" in team and "My outstanding" not in team
+    assert expiring.number in team
+    other = client_for(other_salesperson).get(reverse("dashboard")).content.decode()
+    assert "No quotes waiting for an answer." in other

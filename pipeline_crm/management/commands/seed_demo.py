@@ -490,6 +490,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             stdout=self.stderr,
         )
+        call_command("seed_quotes", seed=options["seed"], stdout=self.stderr)
         self.stderr.write(
             f"Demo data ready: {new_accounts} new accounts, {new_deals} new deals "
             f"in {time.monotonic() - started:.1f} s."
