@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.quote_list, name="list"),
     path("new/<int:deal_pk>/", views.quote_create, name="create"),
     path("approvals/", views.approval_queue, name="approvals"),
+    path("report/", views.quote_report_page, name="report"),
     path("<int:pk>/", views.quote_detail, name="detail"),
     path("<int:pk>/edit/", views.quote_edit, name="edit"),
     path("<int:pk>/history/", views.quote_history_page, name="history"),

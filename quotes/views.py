@@ -10,7 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from forecasting.forms import PeriodForm
+from forecasting.periods import current_quarter
 from opportunities.access import get_opportunity_for_edit
+from pipeline_crm.exports import FORMATS, export_rows
 from pipeline_crm.history import HistorySource, history_page, render_history
 from pipeline_crm.listing import table_page
 from pipeline_crm.models import CompanySettings
@@ -28,6 +31,7 @@ from .filters import QuoteFilter
 from .forms import CommentForm, DeclineForm, QuoteForm, QuoteLineForm, SendForm
 from .models import Quote, QuoteLine
 from .pdf import pdf_filename, render_quote_pdf
+from .reports import quote_report, report_rows
 from .tables import QuoteTable
 
 logger = logging.getLogger(__name__)
@@ -363,3 +367,25 @@ def quote_approve(request, pk: int):
 @require_POST
 def quote_refuse(request, pk: int):
     return _decide(request, pk, services.refuse_quote, _("%(quote)s refused: it is a draft again."))
+
+
+@require_GET
+def quote_report_page(request):
+    """Win rate, days to answer and won margin per salesperson and business area, for the
+    quotes sent in a period (the current quarter when none is given)."""
+    if "start" not in request.GET and "pick" not in request.GET:
+        query = request.GET.copy()
+        query.update(current_quarter().as_query())
+        return redirect(f"{request.path}?{query.urlencode()}")
+    form = PeriodForm(request.GET)
+    context = {"form": form, "currency": CompanySettings.load().currency}
+    if form.is_valid():
+        report = quote_report(form.period)
+        fmt = request.GET.get("export")
+        if fmt in FORMATS:
+            rows = report_rows(report, heading=_("Salesperson"), total_label=_("Total"))
+            return export_rows(rows, fmt, "quote-report")
+        context["report"] = report
+    return render(
+        request, "quotes/quote_report.html", context, status=200 if form.is_valid() else 400
+    )

@@ -270,6 +270,7 @@ ROUTES: dict[str, Route] = {
         writers=EDITORS,
     ),
     "quotes:approvals": Route(MANAGERS, NOT_ALLOWED, data=_nothing),
+    "quotes:report": Route(EVERYONE, NOT_ALLOWED, query=_this_year, data=_nothing),
     "quotes:request_approval": Route(
         NOT_ALLOWED,
         (LOGIN, 302, 302, 403, 403, 302, 302),
