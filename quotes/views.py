@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -210,7 +211,7 @@ def quote_pdf(request, pk: int):
         )
     else:
         response = HttpResponse(render_quote_pdf(quote), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{pdf_filename(quote)}"'
+        response["Content-Disposition"] = content_disposition_header(False, pdf_filename(quote))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -97,6 +97,7 @@ def test_exports_equal_the_page(client_for, manager, salesperson):
     assert rows[0][:3] == ["Quote", "Version", "Deal"]
     assert [row[0] for row in rows[1:]] == page == [quote.number for quote in quotes]
     assert [row[6] for row in rows[1:]] == ["100.00", "250.50"]
+    assert [row[9] for row in rows[1:]] == ["0", "0"]  # age in days: sent today
     response = client.get(LIST, {"sort": "amount", "export": "xlsx"})
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = list(sheet.iter_rows(min_row=2, values_only=True))
