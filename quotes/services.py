@@ -193,14 +193,23 @@ def create_quote(
     return _save(quote, user=user, origin=origin)
 
 
+HEADER_FIELDS = ("contact", "payment_terms", "introduction", "closing_text")
+
+
 @transaction.atomic
 def save_quote(quote: Quote, *, user: User | None) -> Quote:
-    """Save a draft's header (contact, payment terms, texts) filled in by a form."""
-    if Quote.objects.filter(pk=quote.pk).exclude(status__in=Quote.EDITABLE).exists():
-        _refuse_frozen(_locked(quote))
-    if quote.contact is not None and quote.contact.account_id != quote.opportunity.account_id:
+    """Save a draft's header (contact, payment terms, texts) filled in by a form.
+
+    Only the header's fields are taken from `quote`: its totals are re-read under the lock,
+    so a line added meanwhile in another tab keeps its effect on them.
+    """
+    current = _locked(quote)
+    _refuse_frozen(current)
+    for name in HEADER_FIELDS:
+        setattr(current, name, getattr(quote, name))
+    if current.contact is not None and current.contact.account_id != current.opportunity.account_id:
         raise RuleError(_("Choose a contact of the deal's account."), code="contact")
-    return _save(quote, user=user)
+    return _save(current, user=user)
 
 
 def _fill_defaults(line: QuoteLine, quote: Quote) -> None:

@@ -247,3 +247,14 @@ def test_concurrent_sends_get_distinct_gap_free_numbers():
     )
     assert sequences == list(range(1, len(quotes)))
     assert Quote.objects.get(pk=failing).number == ""
+
+
+def test_saving_the_header_keeps_totals_changed_meanwhile(salesperson):
+    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    quote = services.create_quote(deal, user=salesperson)
+    header = Quote.objects.get(pk=quote.pk)  # the edit form's copy, loaded first
+    services.add_line(quote, QuoteLine(product=ProductFactory(list_price=Decimal("10"))), user=None)
+    header.introduction = "Hello"
+    services.save_quote(header, user=salesperson)
+    quote.refresh_from_db()
+    assert (quote.introduction, quote.amount) == ("Hello", Decimal("110.00"))
