@@ -385,7 +385,7 @@ def quote_report_page(request):
         fmt = request.GET.get("export")
         if fmt in FORMATS:
             rows = report_rows(report, heading=_("Salesperson"), total_label=_("Total"))
-            return export_rows(rows, fmt, "quote-report")
+            return export_rows(rows, fmt, "quote_report")
         context["report"] = report
     return render(
         request, "quotes/quote_report.html", context, status=200 if form.is_valid() else 400
