@@ -77,6 +77,7 @@ class ContactForm(VersionedModelForm):
             "email",
             "phone",
             "mobile",
+            "language",
             "notes",
             "is_active",
         )

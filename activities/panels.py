@@ -19,6 +19,7 @@ from pipeline_crm.lookups import attach_lookups
 from .agenda import Bucket, bucket_counts, company_today
 from .forms import ActivityForm, DocumentForm, rounded_now
 from .models import Activity, Document
+from .reminder_sources import other_reminders
 from .services import can_delete_document, can_upload_document
 
 PANEL_LIMIT = 20  # the rest are one click away in the agenda; each row carries its forms
@@ -219,10 +220,11 @@ class Reminders:
     overdue_count: int = 0
     today_count: int = 0
     deal_count: int = 0
+    others: list = field(default_factory=list)  # other apps' items (`reminder_sources`)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.overdue_count or self.today_count or self.deal_count)
+        return not (self.overdue_count or self.today_count or self.deal_count or self.others)
 
 
 def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT) -> Reminders:
@@ -245,4 +247,5 @@ def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT) -> Reminder
         overdue_count=counts[Bucket.OVERDUE],
         today_count=counts[Bucket.TODAY],
         deal_count=deals.count(),
+        others=other_reminders([user.pk], today=today).get(user.pk, [])[:limit],
     )

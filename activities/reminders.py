@@ -15,6 +15,7 @@ from opportunities.models import Opportunity
 from .agenda import company_tz
 from .models import Activity
 from .panels import Reminders
+from .reminder_sources import other_reminders
 
 
 def user_language(user) -> str:
@@ -62,6 +63,9 @@ def daily_reminders(*, today: date) -> Iterator[tuple[object, Reminders]]:
             if user_id in by_user:
                 by_user[user_id].deals.append(deal)
                 by_user[user_id].deal_count += 1
+    for user_id, items in other_reminders(list(by_user), today=today).items():
+        if user_id in by_user:
+            by_user[user_id].others.extend(items)
     for user in users:
         yield user, by_user[user.pk]
 

@@ -10,6 +10,7 @@ NAVIGATION = (
     ("contacts", _("Contacts"), "contacts:list"),
     ("opportunities", _("Opportunities"), "opportunities:list"),
     ("activities", _("Activities"), "activities:agenda"),
+    ("quotes", _("Quotes"), "quotes:list"),
     ("reports", _("Reports"), "forecasting:index"),
 )
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "activities",
     "forecasting",
     "jobs",
+    "quotes",
 ]
 
 MIDDLEWARE = [

@@ -48,6 +48,7 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("reports/", include("forecasting.urls")),
     path("jobs/", include("jobs.urls")),
+    path("quotes/", include("quotes.urls")),
 ]
 
 handler400 = "pipeline_crm.views.bad_request"

@@ -258,3 +258,31 @@ def _changed_value(value, number: int):
     if isinstance(value, Decimal):
         return Decimal(1000 + number)
     return f"{value} {number}"
+
+
+# --- quotes --------------------------------------------------------------------------------------
+
+
+class QuoteFactory(factory.django.DjangoModelFactory):
+    """A draft quote without lines; add lines with QuoteLineFactory and then
+    `quotes.services.quote_totals` if a test reads the stored totals."""
+
+    class Meta:
+        model = "quotes.Quote"
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    created_by = factory.LazyAttribute(lambda q: q.opportunity.owner)
+    currency = "SEK"
+
+
+class QuoteLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "quotes.QuoteLine"
+
+    quote = factory.SubFactory(QuoteFactory)
+    product = factory.SubFactory(ProductFactory)
+    description = factory.LazyAttribute(lambda line: line.product.name)
+    quantity = Decimal("1")
+    unit_price = Decimal("1000.00")
+    unit_cost = Decimal("600.00")

@@ -19,6 +19,8 @@ from forecasting.models import Budget
 from opportunities import services
 from opportunities.models import Competitor, LossReason
 from pipeline_crm.formulas import FORMULA_STARTS, is_formula_like, protect, unprotect
+from quotes import services as quote_services
+from quotes.models import QuoteLine
 
 from ..factories import (
     AccountFactory,
@@ -26,6 +28,7 @@ from ..factories import (
     BusinessAreaFactory,
     ContactFactory,
     OpportunityFactory,
+    ProductFactory,
     SegmentFactory,
     StageFactory,
     UserFactory,
@@ -70,7 +73,7 @@ def payloads(salesperson, manager):
     ContactFactory(account=account, first_name=PAYLOADS["contact"])
     competitor = Competitor.objects.create(name=PAYLOADS["competitor"])
     reason = LossReason.objects.create(name=PAYLOADS["reason"], order=99)
-    OpportunityFactory(
+    deal = OpportunityFactory(
         name=PAYLOADS["deal"],
         account=account,
         owner=owner,
@@ -79,6 +82,9 @@ def payloads(salesperson, manager):
         next_action_date=today(),
         competitor=competitor,
     )
+    quote = quote_services.create_quote(deal, user=owner)
+    quote_services.add_line(quote, QuoteLine(product=ProductFactory()), user=owner)
+    quote_services.mark_sent(quote, user=owner)
     lost = OpportunityFactory(
         name=PAYLOADS["deal"] + " lost",
         account=account,
@@ -127,6 +133,8 @@ EXPORTS = [
     ("forecasting:winloss", {"pick": "QUARTER"}),
     ("forecasting:trend", {"pick": "QUARTER"}),  # periods and figures only: no user's text
     ("forecasting:effort", {"BOUNDS": True}),
+    ("quotes:list", {"scope": "team"}),
+    ("quotes:report", {"pick": "QUARTER"}),
 ]
 EXPORT_NAMES = {
     "accounts",
@@ -139,6 +147,8 @@ EXPORT_NAMES = {
     "winloss",
     "trend",
     "effort",
+    "quotes",
+    "quote_report",
 }
 
 

@@ -158,3 +158,9 @@ def test_an_empty_team_gets_guidance_not_zeros(client_for, manager):
     assert "The team has no open deals." in html
     assert "No budget for this period." in html
     assert not Opportunity.objects.exists()
+
+
+def test_the_manager_dashboard_shows_the_teams_outstanding_quotes(client_for, manager):
+    html = client_for(manager).get(reverse("dashboard")).content.decode()
+    assert 'id="outstanding-quotes"' in html
+    assert "The team&#x27;s outstanding quotes" in html or "The team's outstanding quotes" in html

@@ -24,6 +24,7 @@ MANAGERS = (LOGIN, 403, 403, 403, 403, 200, 200)
 DEAL_EDITORS = (LOGIN, 200, 200, 403, 403, 200, 200)
 NOT_ALLOWED = (LOGIN, 405, 405, 405, 405, 405, 405)  # a POST-only view's GET, and the reverse
 REDIRECT = (LOGIN, 302, 302, 302, 302, 302, 302)
+MANAGERS_REDIRECT = (LOGIN, 403, 403, 403, 403, 302, 302)
 
 
 def _row(anonymous, signed_in) -> tuple:
@@ -227,6 +228,79 @@ ROUTES: dict[str, Route] = {
         NOT_ALLOWED,
         (LOGIN, 302, 302, 403, 403, 302, 302),
         args=("deal", "line"),
+        writers=EDITORS,
+        data=_nothing,
+    ),
+    # quotes: everyone sees them (and their PDFs); the deal's editors change them
+    "quotes:list": Route(EVERYONE, EVERYONE, data=_nothing),
+    "quotes:create": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("deal",),
+        writers=EDITORS,
+        data=_nothing,
+    ),
+    "quotes:detail": Route(EVERYONE, NOT_ALLOWED, args=("quote",), data=_nothing),
+    "quotes:edit": Route(
+        DEAL_EDITORS, (LOGIN, 302, 302, 403, 403, 302, 302), args=("quote",), writers=EDITORS
+    ),
+    "quotes:history": Route(EVERYONE, NOT_ALLOWED, args=("quote",), data=_nothing),
+    "quotes:pdf": Route(EVERYONE, NOT_ALLOWED, args=("quote",), data=_nothing),
+    "quotes:send": Route(
+        DEAL_EDITORS, (LOGIN, 302, 302, 403, 403, 302, 302), args=("quote",), writers=EDITORS
+    ),
+    "quotes:revise": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("sent_quote",),
+        writers=EDITORS,
+        data=_nothing,
+    ),
+    "quotes:accept": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("sent_quote",),
+        writers=EDITORS,
+        data=_nothing,
+    ),
+    "quotes:decline": Route(
+        DEAL_EDITORS,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("sent_quote",),
+        writers=EDITORS,
+    ),
+    "quotes:approvals": Route(MANAGERS, NOT_ALLOWED, data=_nothing),
+    "quotes:report": Route(EVERYONE, NOT_ALLOWED, query=_this_year, data=_nothing),
+    "quotes:request_approval": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("quote",),
+        writers=EDITORS,
+        data=_nothing,
+    ),
+    "quotes:approve": Route(
+        NOT_ALLOWED, MANAGERS_REDIRECT, args=("quote",), writers=MANAGER_ROLES, data=_nothing
+    ),
+    "quotes:refuse": Route(
+        NOT_ALLOWED, MANAGERS_REDIRECT, args=("quote",), writers=MANAGER_ROLES, data=_nothing
+    ),
+    "quotes:line_add": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("quote",),
+        writers=EDITORS,
+        data=lambda world: {"product": world.ids["product"], "quantity": "1"},
+    ),
+    "quotes:line_edit": Route(
+        DEAL_EDITORS,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("quote", "quote_line"),
+        writers=EDITORS,
+    ),
+    "quotes:line_remove": Route(
+        NOT_ALLOWED,
+        (LOGIN, 302, 302, 403, 403, 302, 302),
+        args=("quote", "quote_line"),
         writers=EDITORS,
         data=_nothing,
     ),

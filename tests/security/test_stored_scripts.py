@@ -21,6 +21,7 @@ from accounts.models import Account, Contact
 from activities.models import Activity
 from forecasting.models import SavedReport
 from opportunities.models import Opportunity, Stage
+from quotes.models import Quote
 
 from .html_forms import main_form
 from .sweep import role_client
@@ -248,6 +249,7 @@ def store_payloads(world) -> tuple[Payloads, dict]:
         choose={"type": _tag(labels["activities.ActivityType"])},
     )
     activity = Activity.objects.get(opportunity=deal)
+    quote = _store_quote_payloads(owner, superuser, deal, payload)
     name_tag = payload.tag("activities.Document.original_name")
     owner.post(
         reverse("activities:document_upload", args=["opportunity", deal.pk]),
@@ -284,8 +286,50 @@ def store_payloads(world) -> tuple[Payloads, dict]:
         "activity": activity,
         "saved": saved,
         "stage": Stage.objects.get(name=labels["opportunities.Stage"]),
+        "quote": quote,
     }
     return payload, objects
+
+
+def _store_quote_payloads(owner, superuser, deal, payload):
+    """A quote of the deal with payloads in its texts, its line's description and its
+    decline comment; the quote settings and a price list through the admin."""
+    settings_fill = {
+        "number_prefix": payload("quotes.QuoteSettings.number_prefix", 20),
+        "payment_terms": payload("quotes.QuoteSettings.payment_terms", 200),
+        "company_name": payload("quotes.QuoteSettings.company_name", 200),
+        "company_details": payload("quotes.QuoteSettings.company_details"),
+    }
+    submit(superuser, reverse("admin:quotes_quotesettings_change", args=[1]), fill=settings_fill)
+    _admin_add(superuser, "quotes.PriceList", payload, ["name"])
+    owner.post(reverse("quotes:create", args=[deal.pk]))
+    quote = Quote.objects.filter(opportunity=deal).latest("pk")
+    submit(
+        owner,
+        reverse("quotes:edit", args=[quote.pk]),
+        fill={
+            "payment_terms": payload("quotes.Quote.payment_terms", 200),
+            "introduction": payload("quotes.Quote.introduction"),
+            "closing_text": payload("quotes.Quote.closing_text"),
+        },
+    )
+    line = quote.lines.get()
+    submit(
+        owner,
+        reverse("quotes:line_edit", args=[quote.pk, line.pk]),
+        fill={"description": payload("quotes.QuoteLine.description", 300)},
+    )
+    submit(
+        owner,
+        reverse("quotes:send", args=[quote.pk]),
+        fill={"to": "eva@example.com", "subject": "Quote", "message": "Here it is"},
+    )
+    submit(
+        owner,
+        reverse("quotes:decline", args=[quote.pk]),
+        fill={"comment": payload("quotes.Quote.status_comment", 2000)},
+    )
+    return quote
 
 
 def _tag(label: str) -> str:
@@ -306,6 +350,7 @@ def pages(objects, owner_client) -> dict[str, list[str]]:
     everyone = "owner=&done="
     account, contact, deal = objects["account"], objects["contact"], objects["deal"]
     activity, lost, stage = objects["activity"], objects["lost"], objects["stage"]
+    quote = objects["quote"]
     reports = [
         f"{reverse(name)}?pick={year['pick']}"
         for name in (
@@ -349,6 +394,9 @@ def pages(objects, owner_client) -> dict[str, list[str]]:
         saved_report_page,
         reverse("forecasting:budgets"),
         *reports,
+        quote.get_absolute_url(),
+        f"{reverse('quotes:list')}?status=&scope=team",
+        f"{reverse('quotes:report')}?pick={year['pick']}",
     ]
     superuser = [
         reverse("accounts:delete", args=[account.pk]),
@@ -364,6 +412,10 @@ def pages(objects, owner_client) -> dict[str, list[str]]:
         reverse("admin:opportunities_stage_changelist"),
         reverse("admin:opportunities_stage_change", args=[stage.pk]),  # its description
         reverse("admin:auth_group_changelist"),
+        reverse("admin:quotes_quotesettings_change", args=[1]),
+        reverse("admin:quotes_pricelist_changelist"),
+        reverse("admin:quotes_quote_changelist"),
+        reverse("quotes:approvals"),
     ]
     htmx = [f"{reverse('activities:create')}?panel=opportunity:{deal.pk}"]
     return {"owner": owner, "superuser": superuser, "htmx": htmx}

@@ -21,6 +21,7 @@ from jobs.models import Job
 from opportunities import services as deal_services
 from opportunities.models import Competitor, OpportunityLine, Stage
 from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
+from quotes import services as quote_services
 
 from ..factories import (
     AccountFactory,
@@ -103,6 +104,8 @@ def build_world() -> World:
     next_stage = Stage.objects.active().filter(is_won_stage=False, order__gt=stage.order).first()
     competitor = Competitor.objects.create(name="Rival AB")
     job = Job.objects.create(owner=owner, name="Import accounts: a.csv", runner="x")
+    quote = quote_services.create_quote(deal, user=owner)
+    sent_quote = quote_services.mark_sent(quote_services.create_quote(deal, user=owner), user=owner)
     ids = {
         "account": account.pk,
         "contact": contact.pk,
@@ -120,6 +123,9 @@ def build_world() -> World:
         "user": owner.pk,
         "loss_reason": lost_reason.pk,
         "product": product.pk,
+        "quote": quote.pk,
+        "quote_line": quote.lines.get().pk,
+        "sent_quote": sent_quote.pk,
         # A well-formed token that is no one's: the feed answers only its own token.
         "ical_token": "n0-such-token-" + "x" * 20,
     }

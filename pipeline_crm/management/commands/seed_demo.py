@@ -488,6 +488,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             stdout=self.stderr,
         )
+        call_command("seed_quotes", seed=options["seed"], stdout=self.stderr)
         self.analyze()
         self.stderr.write(
             f"Demo data ready: {new_accounts} new accounts, {new_deals} new deals "

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QuotesConfig(AppConfig):
+    name = "quotes"
+    verbose_name = _("Quotes")
+
+    def ready(self):
+        from activities import reminder_sources
+        from pipeline_crm import slots
+
+        from . import reminders
+        from . import slots as quote_slots
+
+        slots.register("deal", quote_slots.deal_quotes)
+        slots.register("dashboard", quote_slots.outstanding_panel)
+        reminder_sources.register(reminders.quotes_expiring_soon)

@@ -1,0 +1,136 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Contact
+from opportunities.models import LossReason, Product
+from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
+from pipeline_crm.numbers import format_number, number_formfield
+
+from .models import Quote, QuoteLine
+
+
+class QuoteForm(forms.ModelForm):
+    """A draft's header: whom it is addressed to, the payment terms, the free texts."""
+
+    class Meta:
+        model = Quote
+        fields = ("contact", "payment_terms", "introduction", "closing_text")
+        widgets = {
+            "introduction": forms.Textarea(attrs={"rows": 4}),
+            "closing_text": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        contact = self.fields["contact"]
+        contact.queryset = Contact.objects.filter(
+            account_id=self.instance.opportunity.account_id
+        ).filter(is_active=True) | Contact.objects.filter(pk=self.instance.contact_id)
+        contact.empty_label = _("(no contact)")
+
+
+class QuoteLineForm(forms.ModelForm):
+    """A line of a draft; left empty, the unit price comes from the account's price list (or
+    the default list, or the product) and the cost from the product (`services`)."""
+
+    class Meta:
+        model = QuoteLine
+        fields = (
+            "product",
+            "description",
+            "quantity",
+            "unit_price",
+            "discount_percent",
+            "unit_cost",
+        )
+        formfield_callback = number_formfield  # quantity, prices, discount: the user's format
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        product = self.fields["product"]
+        product.queryset = Product.objects.filter(is_active=True) | Product.objects.filter(
+            pk=self.instance.product_id if self.instance.pk else None
+        )
+        self.fields["unit_price"].required = False
+        self.fields["unit_cost"].required = False
+        self.fields["discount_percent"].required = False
+        self.fields["description"].help_text = _("Left empty: the product's name.")
+
+    def clean_discount_percent(self):
+        return self.cleaned_data.get("discount_percent") or ZERO
+
+    def clean(self):
+        cleaned = super().clean()
+        product, quantity = cleaned.get("product"), cleaned.get("quantity")
+        price, cost = cleaned.get("unit_price"), cleaned.get("unit_cost")
+        if cost is None:  # left empty or omitted: the product's cost, not the column's default
+            self.instance.unit_cost = None
+        if product is not None:  # for the size check: the service fills them in from lists
+            price = product.list_price if price is None else price
+            cost = product.unit_cost if cost is None else cost
+        if quantity is None or price is None or cost is None:
+            return cleaned
+        line = QuoteLine(
+            quantity=quantity,
+            unit_price=price,
+            unit_cost=cost,
+            discount_percent=cleaned.get("discount_percent") or ZERO,
+        )
+        # Each number fits its column, their product may not (10 × 999,999,999,999.99).
+        if not (fits_money(line.total) and fits_money(line.margin)):
+            self.add_error(
+                "quantity",
+                forms.ValidationError(
+                    _("This line comes to more than the largest amount, %(largest)s."),
+                    code="too_large",
+                    params={"largest": format_number(MAX_MONEY)},
+                ),
+            )
+        return cleaned
+
+
+class SendForm(forms.Form):
+    """The e-mail that carries the quote's PDF to its contact."""
+
+    to = forms.EmailField(label=_("To"), max_length=254)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    message = forms.CharField(
+        label=_("Message"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=2_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DeclineForm(forms.Form):
+    """Declining a quote; closing the deal as lost needs a loss reason (DESIGN.md)."""
+
+    close_deal = forms.BooleanField(label=_("Close the deal as lost"), required=False)
+    loss_reason = forms.ModelChoiceField(
+        queryset=LossReason.objects.filter(is_active=True),
+        label=_("Loss reason"),
+        required=False,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=2_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("close_deal") and not cleaned.get("loss_reason"):
+            self.add_error(
+                "loss_reason",
+                forms.ValidationError(
+                    _("A lost deal needs a loss reason."), code="loss_reason_required"
+                ),
+            )
+        return cleaned

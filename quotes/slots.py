@@ -1,0 +1,35 @@
+"""What quotes add to other apps' pages (`pipeline_crm.slots`), registered in `apps.py`."""
+
+from django.utils import timezone
+
+from opportunities.access import can_edit
+from pipeline_crm.roles import is_manager
+
+from .models import Quote
+
+
+def deal_quotes(request, opportunity) -> tuple[str, dict]:
+    """The deal page's quotes section: its quotes and their statuses (one query)."""
+    quotes = list(Quote.objects.filter(opportunity=opportunity).order_by("version"))
+    for quote in quotes:
+        quote.opportunity = opportunity
+    user = getattr(request, "user", None)
+    return "quotes/partials/deal_quotes.html", {
+        "quotes": quotes,
+        "can_create": user is not None and opportunity.is_open and can_edit(user, opportunity),
+    }
+
+
+def outstanding_panel(request, user) -> tuple[str, dict]:
+    """The dashboard's outstanding quotes: the user's own, the team's for a manager (count,
+    value and the oldest; two queries)."""
+    quotes = Quote.objects.outstanding()
+    team = is_manager(user)
+    if not team:
+        quotes = quotes.owned_by(user)
+    return "quotes/partials/dashboard_panel.html", {
+        "quote_totals": quotes.totals(),
+        "oldest_quotes": list(quotes.for_list().order_by("sent_at", "pk")[:3]),
+        "quotes_of_team": team,
+        "quotes_today": timezone.localdate(),
+    }

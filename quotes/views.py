@@ -1,0 +1,392 @@
+import logging
+import smtplib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from forecasting.forms import PeriodForm
+from forecasting.periods import current_quarter
+from opportunities.access import get_opportunity_for_edit
+from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.history import HistorySource, history_page, render_history
+from pipeline_crm.listing import table_page
+from pipeline_crm.models import CompanySettings
+
+from . import sending, services
+from .access import (
+    can_approve,
+    can_edit,
+    get_line_for_edit,
+    get_quote,
+    get_quote_for_approval,
+    get_quote_for_edit,
+)
+from .filters import QuoteFilter
+from .forms import CommentForm, DeclineForm, QuoteForm, QuoteLineForm, SendForm
+from .models import Quote, QuoteLine
+from .pdf import pdf_filename, render_quote_pdf
+from .reports import quote_report, report_rows
+from .tables import QuoteTable
+
+logger = logging.getLogger(__name__)
+
+
+def quote_list(request):
+    """Outstanding quotes: the user's own by default, the team's for a manager."""
+    filterset = QuoteFilter(request.GET, queryset=Quote.objects.for_list(), request=request)
+    table = QuoteTable(filterset.qs)
+    table.totals = filterset.qs.totals() if filterset.is_valid() else None
+    table.today = timezone.localdate()
+    return table_page(
+        request,
+        filterset=filterset,
+        table=table,
+        template="quotes/quote_list.html",
+        export_name="quotes",
+        extra={"currency": CompanySettings.load().currency},
+    )
+
+
+@require_POST
+def quote_create(request, deal_pk: int):
+    """A new draft quote of the deal, its lines copied from the deal's."""
+    opportunity = get_opportunity_for_edit(request, deal_pk)
+    try:
+        quote = services.create_quote(opportunity, user=request.user)
+    except services.RuleError as error:
+        messages.error(request, str(error))
+        return redirect(opportunity)
+    messages.success(request, _("%(quote)s created from the deal's lines.") % {"quote": quote})
+    return redirect(quote)
+
+
+def _lines(quote: Quote) -> list[QuoteLine]:
+    """The quote's lines, each marked by the margin guard (`services.flag_lines`)."""
+    return services.flag_lines(quote.lines.select_related("product", "product__group"))
+
+
+def quote_history(quote: Quote, request, *, before: str = ""):
+    """The quote's changes and its lines', newest first (status changes with who and when)."""
+    sources = [
+        HistorySource(quote.history.all()),
+        HistorySource(
+            QuoteLine.history.filter(quote_id=quote.pk),
+            label=lambda record: _("Line: %(text)s") % {"text": record.description},
+            snapshot=("quantity", "unit_price", "discount_percent", "unit_cost"),
+        ),
+    ]
+    return history_page(sources, before=before, request=request)
+
+
+@require_GET
+def quote_history_page(request, pk: int):
+    """The quote's older changes, a page at a time."""
+    quote = get_quote(pk)
+    return render_history(
+        request, quote, quote_history(quote, request, before=request.GET.get("before", ""))
+    )
+
+
+def _detail(request, quote: Quote, *, line_form=None, status=200):
+    editable = can_edit(request.user, quote)
+    return render(
+        request,
+        "quotes/quote_detail.html",
+        {
+            "quote": quote,
+            "opportunity": quote.opportunity,
+            "lines": _lines(quote),
+            "can_edit": editable,
+            "lines_editable": editable and quote.is_editable,
+            "line_form": line_form or (QuoteLineForm() if editable and quote.is_editable else None),
+            "history": quote_history(quote, request),
+            "history_url": reverse("quotes:history", args=[quote.pk]),
+            "needs_approval": services.needs_approval(quote),
+            "can_approve": can_approve(request.user),
+            "currency": quote.currency,
+        },
+        status=status,
+    )
+
+
+@require_GET
+def quote_detail(request, pk: int):
+    return _detail(request, get_quote(pk))
+
+
+@require_http_methods(["GET", "POST"])
+def quote_edit(request, pk: int):
+    """A draft's header: contact, payment terms, introduction and closing text."""
+    quote = get_quote_for_edit(request, pk)
+    if not quote.is_editable:
+        messages.error(request, _("A sent quote does not change: make a new version instead."))
+        return redirect(quote)
+    form = QuoteForm(request.POST or None, instance=quote)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_quote(form.instance, user=request.user)
+        except services.RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Quote saved."))
+            return redirect(quote)
+    return render(request, "quotes/quote_form.html", {"form": form, "quote": quote})
+
+
+@require_POST
+def line_add(request, pk: int):
+    quote = get_quote_for_edit(request, pk)
+    form = QuoteLineForm(request.POST, instance=QuoteLine(quote=quote))
+    if not form.is_valid():
+        return _detail(request, quote, line_form=form, status=422)
+    try:
+        services.add_line(quote, form.instance, user=request.user)
+    except services.RuleError as error:
+        messages.error(request, str(error))
+    return redirect(quote.get_absolute_url() + "#lines")
+
+
+@require_http_methods(["GET", "POST"])
+def line_edit(request, pk: int, line_pk: int):
+    line = get_line_for_edit(request, pk, line_pk)
+    quote = line.quote
+    if not quote.is_editable:
+        messages.error(request, _("A sent quote does not change: make a new version instead."))
+        return redirect(quote)
+    form = QuoteLineForm(request.POST or None, instance=line)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_line(form.instance, user=request.user)
+        except services.RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(quote.get_absolute_url() + "#lines")
+    return render(
+        request, "quotes/quote_line_form.html", {"form": form, "quote": quote, "line": line}
+    )
+
+
+@require_POST
+def line_remove(request, pk: int, line_pk: int):
+    line = get_line_for_edit(request, pk, line_pk)
+    try:
+        services.remove_line(line, user=request.user)
+    except services.RuleError as error:
+        messages.error(request, str(error))
+    return redirect(line.quote.get_absolute_url() + "#lines")
+
+
+@require_POST
+def quote_revise(request, pk: int):
+    """A new draft version of the quote (how a sent quote changes)."""
+    quote = get_quote_for_edit(request, pk)
+    try:
+        copy = services.revise(quote, user=request.user)
+    except services.RuleError as error:
+        messages.error(request, str(error))
+        return redirect(quote)
+    messages.success(request, _("%(quote)s created.") % {"quote": copy})
+    return redirect(copy)
+
+
+@require_GET
+def quote_pdf(request, pk: int):
+    """The quote's PDF, for anyone who may see the deal: a sent quote's as it was sent (the
+    stored document), a draft's rendered now."""
+    quote = get_quote(pk)
+    if quote.is_sent and quote.document_id:
+        try:
+            handle = quote.document.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404("The sent PDF is missing") from missing
+        response = FileResponse(
+            handle, filename=pdf_filename(quote), content_type="application/pdf"
+        )
+    else:
+        response = HttpResponse(render_quote_pdf(quote), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(False, pdf_filename(quote))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def quote_send(request, pk: int):
+    """Send the quote by e-mail to its contact, with its PDF."""
+    quote = get_quote_for_edit(request, pk)
+    if quote.is_sent:
+        messages.error(request, _("%(quote)s has been sent already.") % {"quote": quote})
+        return redirect(quote)
+    if quote.status not in (Quote.Status.DRAFT, Quote.Status.APPROVED) or services.needs_approval(
+        quote
+    ):
+        messages.error(
+            request,
+            _("%(quote)s needs a manager's approval before it is sent.") % {"quote": quote},
+        )
+        return redirect(quote)
+    form = SendForm(request.POST or None, initial=sending.default_message(quote, user=request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = sending.send_quote(quote, user=request.user, **form.cleaned_data)
+        except (services.RuleError, ValidationError) as error:
+            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
+        except (OSError, smtplib.SMTPException) as error:
+            # Nothing of the send remains (one transaction): the user may try again.
+            logger.warning("Sending quote %s failed: %s", quote.pk, error)
+            form.add_error(
+                None,
+                _("The e-mail could not be sent (%(error)s). Nothing was sent; try again.")
+                % {"error": error},
+            )
+        else:
+            messages.success(
+                request,
+                _("%(quote)s sent to %(to)s.") % {"quote": sent, "to": form.cleaned_data["to"]},
+            )
+            return redirect(sent)
+    return render(
+        request,
+        "quotes/quote_send.html",
+        {"form": form, "quote": quote},
+    )
+
+
+@require_POST
+def quote_accept(request, pk: int):
+    """The customer accepted: the deal takes the quote's lines, then the user is offered to
+    close it as won (the deal's own close page and rules)."""
+    quote = get_quote_for_edit(request, pk)
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.accept_quote(quote, user=request.user, comment=comment)
+    except services.RuleError as error:
+        messages.error(request, str(error))
+        return redirect(quote)
+    messages.success(
+        request,
+        _(
+            "%(quote)s accepted: the deal's lines and amount are now the quote's. "
+            "Close the deal as won?"
+        )
+        % {"quote": quote},
+    )
+    return redirect("opportunities:close_won", quote.opportunity_id)
+
+
+@require_http_methods(["GET", "POST"])
+def quote_decline(request, pk: int):
+    """The customer declined; closing the deal as lost asks for a loss reason."""
+    quote = get_quote_for_edit(request, pk)
+    if quote.status != Quote.Status.SENT:
+        messages.error(request, _("Only a sent quote can be declined."))
+        return redirect(quote)
+    form = DeclineForm(request.POST or None)
+    if not quote.opportunity.is_open:
+        form.fields.pop("close_deal")
+        form.fields.pop("loss_reason")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decline_quote(
+                quote,
+                user=request.user,
+                comment=form.cleaned_data["comment"],
+                close_deal=form.cleaned_data.get("close_deal", False),
+                loss_reason=form.cleaned_data.get("loss_reason"),
+            )
+        except services.RuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("%(quote)s declined.") % {"quote": quote})
+            return redirect(quote)
+    return render(request, "quotes/quote_decline.html", {"form": form, "quote": quote})
+
+
+@require_POST
+def quote_request_approval(request, pk: int):
+    """Ask a manager to approve a quote with lines under the minimum margin."""
+    quote = get_quote_for_edit(request, pk)
+    form = CommentForm(request.POST)
+    try:
+        services.request_approval(
+            quote,
+            user=request.user,
+            comment=form.cleaned_data["comment"] if form.is_valid() else "",
+        )
+    except services.RuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("%(quote)s is waiting for a manager's approval.") % {"quote": quote}
+        )
+    return redirect(quote)
+
+
+@require_GET
+def approval_queue(request):
+    """The quotes waiting for a manager's approval, oldest request first."""
+    if not can_approve(request.user):
+        raise PermissionDenied(_("Only sales managers can approve or refuse quotes."))
+    quotes = list(Quote.objects.awaiting_approval().for_list().order_by("updated_at", "pk")[:200])
+    return render(
+        request,
+        "quotes/approval_queue.html",
+        {"quotes": quotes, "form": CommentForm(), "currency": CompanySettings.load().currency},
+    )
+
+
+def _decide(request, pk: int, decide, done: str):
+    quote = get_quote_for_approval(request, pk)
+    form = CommentForm(request.POST)
+    try:
+        decide(
+            quote,
+            user=request.user,
+            comment=form.cleaned_data["comment"] if form.is_valid() else "",
+        )
+    except services.RuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done % {"quote": quote})
+    return redirect("quotes:approvals")
+
+
+@require_POST
+def quote_approve(request, pk: int):
+    return _decide(request, pk, services.approve_quote, _("%(quote)s approved: it may be sent."))
+
+
+@require_POST
+def quote_refuse(request, pk: int):
+    return _decide(request, pk, services.refuse_quote, _("%(quote)s refused: it is a draft again."))
+
+
+@require_GET
+def quote_report_page(request):
+    """Win rate, days to answer and won margin per salesperson and business area, for the
+    quotes sent in a period (the current quarter when none is given)."""
+    if "start" not in request.GET and "pick" not in request.GET:
+        query = request.GET.copy()
+        query.update(current_quarter().as_query())
+        return redirect(f"{request.path}?{query.urlencode()}")
+    form = PeriodForm(request.GET)
+    context = {"form": form, "currency": CompanySettings.load().currency}
+    if form.is_valid():
+        report = quote_report(form.period)
+        fmt = request.GET.get("export")
+        if fmt in FORMATS:
+            rows = report_rows(report, heading=_("Salesperson"), total_label=_("Total"))
+            return export_rows(rows, fmt, "quote_report")
+        context["report"] = report
+    return render(
+        request, "quotes/quote_report.html", context, status=200 if form.is_valid() else 400
+    )

@@ -1,0 +1,87 @@
+"""A salesperson's quote: create it from the deal's lines, edit a line, send it, open its PDF,
+record the customer's yes and close the deal won."""
+
+from decimal import Decimal
+from importlib import import_module
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from opportunities import services as deal_services
+from opportunities.models import Opportunity, OpportunityLine
+from quotes.models import Quote
+from tests.factories import AccountFactory, ContactFactory, OpportunityFactory, ProductFactory
+
+from .helpers import screenshot, visit
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def default_lookups(_browser_database, settings, tmp_path):
+    from django.apps import apps
+
+    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_create_edit_send_pdf_accept_and_win(page, live_server, login, salesperson):
+    account = AccountFactory(name="Fjordkraft AS", owner=salesperson)
+    contact = ContactFactory(account=account, first_name="Eva", email="eva@fjordkraft.example")
+    deal = OpportunityFactory(owner=salesperson, account=account, name="Fjordkraft pilot")
+    deal.contacts.add(contact)
+    for name, quantity, price in (("Licence", "10", "3000.00"), ("Installation", "1", "1200.00")):
+        deal_services.add_line(
+            deal,
+            OpportunityLine(
+                product=ProductFactory(name=name, unit_cost=Decimal("500.00")),
+                quantity=Decimal(quantity),
+                unit_price=Decimal(price),
+            ),
+            user=salesperson,
+        )
+    login(page, live_server, salesperson)
+
+    # Create: from the deal page, its lines copied.
+    visit(page, f"{live_server.url}{deal.get_absolute_url()}", "quote-deal-page")
+    page.get_by_role("button", name="New quote from the deal's lines").click()
+    expect(page.locator("h1")).to_contain_text("Draft quote v1")
+    expect(page.locator("#lines-total")).to_contain_text("31,200.00")
+    quote = Quote.objects.get(opportunity=deal)
+
+    # Edit: a line's quantity and discount.
+    page.locator("#lines tr", has_text="Licence").get_by_role("link", name="Edit").click()
+    page.fill("#id_quantity", "12")
+    page.fill("#id_discount_percent", "12.5")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#lines-total")).to_contain_text("32,700.00")  # 12 × 2,625 + 1,200
+    screenshot(page, "quote-draft")
+
+    # Send: the contact's address is offered; the quote gets its number.
+    page.get_by_role("link", name="Send").first.click()
+    expect(page.locator("#id_to")).to_have_value("eva@fjordkraft.example")
+    page.locator("form.stacked").get_by_role("button", name="Send").click()
+    expect(page.locator("#quote-status")).to_contain_text("Sent")
+    quote.refresh_from_db()
+    expect(page.locator("h1")).to_contain_text(quote.number)
+    assert [message.to for message in mail.outbox] == [["eva@fjordkraft.example"]]
+    screenshot(page, "quote-sent")
+
+    # The PDF link answers with the PDF itself.
+    href = page.locator("#quote-pdf").get_attribute("href")
+    response = page.request.get(f"{live_server.url}{href}")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body() == mail.outbox[0].attachments[0][1]
+
+    # Accept: the deal takes the quote's lines; close it won through the close page.
+    page.get_by_role("button", name="Accepted").click()
+    expect(page.locator("h1")).to_contain_text("Close as won")
+    expect(page.locator(".messages")).to_contain_text("accepted")
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("Won")
+    expect(page.locator("#quotes")).to_contain_text("Accepted")
+    screenshot(page, "quote-deal-won")
+    deal = Opportunity.objects.get(pk=deal.pk)
+    assert (deal.status, deal.amount) == ("won", Decimal("32700.00"))

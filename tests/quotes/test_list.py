@@ -1,0 +1,119 @@
+"""Outstanding quotes at /quotes/: own by default, the team's for a manager; filters, sort,
+totals equal to the rows, exports equal to the page, a bounded number of queries."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from quotes import services
+from quotes.models import Quote
+
+from .conftest import deal_with_lines
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("quotes:list")
+
+
+def _sent(owner, price: str, *, today=date(2026, 4, 1), **deal):
+    opportunity = deal_with_lines(owner, ("1", price, "0", "10"), **deal)
+    quote = services.create_quote(opportunity, user=owner)
+    return services.mark_sent(quote, user=owner, today=today)
+
+
+def _numbers(response) -> list[str]:
+    return [quote.number for quote in response.context["table"].paginated_rows.data]
+
+
+def test_a_salesperson_sees_her_own_outstanding_quotes(client_for, salesperson, co_responsible):
+    mine = _sent(salesperson, "100")
+    theirs = _sent(co_responsible, "200")
+    draft = services.create_quote(mine.opportunity, user=salesperson)
+    response = client_for(salesperson).get(LIST)
+    html = response.content.decode()
+    assert mine.number in html
+    assert theirs.number not in html
+    assert draft.get_absolute_url() not in html  # drafts are not outstanding
+    assert reverse("quotes:pdf", args=[mine.pk]) in html
+
+
+def test_a_manager_sees_the_teams(client_for, manager, salesperson, co_responsible):
+    first, second = _sent(salesperson, "100"), _sent(co_responsible, "200")
+    html = client_for(manager).get(LIST).content.decode()
+    assert first.number in html and second.number in html
+
+
+def test_co_responsible_quotes_count_as_mine(client_for, salesperson, co_responsible):
+    quote = _sent(salesperson, "100")
+    quote.opportunity.co_responsible.add(co_responsible)
+    html = client_for(co_responsible).get(LIST).content.decode()
+    assert quote.number in html
+
+
+def test_totals_equal_the_rows(client_for, manager, salesperson):
+    for price in ("100.10", "200.20", "0.05"):
+        _sent(salesperson, price)
+    response = client_for(manager).get(LIST)
+    table = response.context["table"]
+    rows = list(table.paginated_rows.data)
+    assert table.totals["amount"] == sum((quote.amount for quote in rows), Decimal("0"))
+    assert table.totals["margin"] == sum((quote.margin for quote in rows), Decimal("0"))
+    assert "300.35" in response.content.decode()
+
+
+def test_filters_and_sort(client_for, manager, salesperson, co_responsible):
+    cheap = _sent(salesperson, "100", name="Cheap deal")
+    dear = _sent(co_responsible, "900", name="Dear deal")
+    services.expire_quotes(today=date(2026, 12, 31))
+    fresh = _sent(salesperson, "500", today=date(2026, 12, 1))
+    client = client_for(manager)
+    assert _numbers(client.get(LIST)) == [fresh.number]
+    expired = client.get(LIST, {"status": "expired", "sort": "-amount"})
+    assert _numbers(expired) == [dear.number, cheap.number]
+    assert _numbers(client.get(LIST, {"status": "", "q": "cheap"})) == [cheap.number]
+    owner = client.get(LIST, {"status": "", "owner": co_responsible.pk})
+    assert _numbers(owner) == [dear.number]
+
+
+def test_bad_filter_values_answer_without_error(client_for, salesperson):
+    response = client_for(salesperson).get(
+        LIST, {"sent_from": "3000-01-01", "owner": "x", "status": "nope", "sort": "bogus"}
+    )
+    assert response.status_code == 200
+
+
+def test_exports_equal_the_page(client_for, manager, salesperson):
+    quotes = [_sent(salesperson, price) for price in ("100.00", "250.50")]
+    client = client_for(manager)
+    page = _numbers(client.get(LIST, {"sort": "amount"}))
+    response = client.get(LIST, {"sort": "amount", "export": "csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["Quote", "Version", "Deal"]
+    assert [row[0] for row in rows[1:]] == page == [quote.number for quote in quotes]
+    assert [row[6] for row in rows[1:]] == ["100.00", "250.50"]
+    assert [row[9] for row in rows[1:]] == ["0", "0"]  # age in days: sent today
+    response = client.get(LIST, {"sort": "amount", "export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in values] == page
+    assert [row[6] for row in values] == [100.0, 250.5]
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_query_count_does_not_grow_with_rows(
+    client_for, manager, salesperson, count, django_assert_max_num_queries
+):
+    for n in range(count):
+        _sent(salesperson, str(100 + n))
+    client = client_for(manager)
+    client.get(LIST)  # warm the lookup cache, as any earlier request would
+    with django_assert_max_num_queries(12):
+        response = client.get(LIST)
+    assert len(response.context["table"].paginated_rows) == count
+    assert Quote.objects.count() == count
