@@ -1,10 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from pipeline_crm.admin_base import HistoryAdmin, LookupAdmin, VersionedAdminForm
+from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.history import Origin
 from pipeline_crm.numbers import NumberInputsAdmin
 
@@ -195,6 +197,15 @@ class OpportunityAdmin(NumberInputsAdmin, HistoryAdmin):
             opportunity.get_absolute_url(),
             _("Close, reopen and edit the lines on the deal page"),
         )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The form checks the version and the stage gate before the save; should the service
+        # still refuse, the admin's transaction is rolled back and the refusal shown, not a 500.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (services.RuleError, EditConflict) as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         services.save_opportunity(

@@ -44,6 +44,11 @@ class HistoryAdmin(SimpleHistoryAdmin):
         obj._history_user = request.user
         super().delete_model(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        # "Delete selected": one by one, so that each deletion is labelled too.
+        for obj in queryset:
+            self.delete_model(request, obj)
+
     def save_formset(self, request, form, formset, change):
         for inline_form in formset.forms:
             label_change(inline_form.instance, Origin.ADMIN)

@@ -172,3 +172,22 @@ def test_an_account_added_in_the_admin_is_labelled(client_for, admin_user):
     assert response.status_code == 302, form_errors(response)
     account = Account.objects.get(name="Added AB")
     assert account.history.get().history_change_reason == Origin.ADMIN
+
+
+def test_deleting_selected_contacts_labels_each_deletion(client_for, admin_user, account):
+    contacts = ContactFactory.create_batch(2, account=account)
+    response = client_for(admin_user).post(
+        reverse("admin:accounts_contact_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [c.pk for c in contacts],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not Contact.objects.filter(pk__in=[c.pk for c in contacts]).exists()
+    records = Contact.history.filter(history_type="-")
+    assert records.count() == 2
+    assert {(r.history_change_reason, r.history_user_id) for r in records} == {
+        (Origin.ADMIN, admin_user.pk)
+    }
