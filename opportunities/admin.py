@@ -178,7 +178,16 @@ class OpportunityAdmin(NumberInputsAdmin, HistoryAdmin):
         "has_lines",
         "deal_page",
     )
-    CLOSED_FIELDS = ("stage", "probability", "amount", "expected_close_date")
+    # What a closed deal keeps until it is reopened (the services refuse a change to them).
+    CLOSED_FIELDS = (
+        "amount",
+        "stage",
+        "probability",
+        "expected_close_date",
+        "next_action_date",
+        "business_area",
+        "owner",
+    )
 
     def get_readonly_fields(self, request, obj=None):
         fields = [*self.RULE_FIELDS]

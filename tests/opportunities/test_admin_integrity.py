@@ -175,16 +175,27 @@ def test_rule_fields_are_read_only_in_the_admin(client_for, admin_user, deal, fi
 
 
 def test_a_closed_deal_keeps_its_stage_amount_and_dates_in_the_admin(client_for, admin_user, deal):
-    services.close_lost(deal, user=admin_user, loss_reason=LossReasonFactory())
+    services.close_lost(
+        deal, user=admin_user, loss_reason=LossReasonFactory(), seen_version=deal.version
+    )
     client = client_for(admin_user)
     form = client.get(change_url(deal)).context["adminform"].form
-    for field in ("stage", "probability", "amount", "expected_close_date"):
+    for field in ("stage", "probability", "amount", "expected_close_date", "owner"):
         assert field not in form.fields
+    assert "description" in form.fields
     response = post_change(
-        client, deal, {"stage": stage("6. Order").pk, "amount": "1.00", "probability": "100"}
+        client,
+        deal,
+        {
+            "stage": stage("6. Order").pk,
+            "amount": "1.00",
+            "probability": "100",
+            "description": "Lost on price",
+        },
     )
     assert response.status_code == 302, form_errors(response)
     deal.refresh_from_db()
+    assert deal.description == "Lost on price"
     assert (deal.status, deal.stage.name, deal.amount) == (
         "lost",
         "1. Prospect",
