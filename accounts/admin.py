@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from pipeline_crm.admin_base import HistoryAdmin, LookupAdmin
+from pipeline_crm.admin_base import (
+    HistoryAdmin,
+    LookupAdmin,
+    VersionedAdminForm,
+    VersionedInlineForm,
+)
 from pipeline_crm.numbers import NumberInputsAdmin
 
 from .models import (
@@ -20,12 +25,23 @@ for lookup in (BusinessArea, Segment, Industry, CustomerType, ContactRole, LeadS
 
 class ContactInline(admin.TabularInline):
     model = Contact
+    form = VersionedInlineForm
     extra = 0
-    fields = ("first_name", "last_name", "title", "role", "email", "phone", "is_active")
+    fields = (
+        "first_name",
+        "last_name",
+        "title",
+        "role",
+        "email",
+        "phone",
+        "is_active",
+        "loaded_version",
+    )
 
 
 @admin.register(Account)
 class AccountAdmin(NumberInputsAdmin, HistoryAdmin):
+    form = VersionedAdminForm
     list_display = (
         "name",
         "org_number",
@@ -45,6 +61,7 @@ class AccountAdmin(NumberInputsAdmin, HistoryAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(HistoryAdmin):
+    form = VersionedAdminForm
     list_display = ("__str__", "account", "title", "role", "email", "is_active")
     list_filter = ("is_active", "role")
     search_fields = ("first_name", "last_name", "email", "account__name")

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from pipeline_crm.admin_base import HistoryAdmin, LookupAdmin
@@ -13,8 +14,24 @@ class ActivityTypeAdmin(LookupAdmin):
     list_filter = ("kind", "is_active")
 
 
+class ActivityAdminForm(forms.ModelForm):
+    """Refuses a contact or deal of another account, as the activity form does."""
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.has_error("account"):
+            return
+        for name, message in services.check_links(self.instance).items():
+            if name in self.fields and not self.has_error(name):
+                self.add_error(name, message)
+
+
 @admin.register(Activity)
 class ActivityAdmin(HistoryAdmin):
+    """Activities, for support. "Done" follows the done rule (`services.set_done`): ticking it
+    records the moment, unticking clears it; the completed time itself is read-only."""
+
+    form = ActivityAdminForm
     list_display = ("subject", "type", "start", "due_date", "owner", "account", "is_done")
     list_filter = ("is_done", "type")
     search_fields = ("subject", "account__name")
@@ -24,6 +41,14 @@ class ActivityAdmin(HistoryAdmin):
     readonly_fields = ("completed_at", "created_at", "updated_at")
     ordering = ("-start",)
     show_full_result_count = False  # a million rows: no COUNT(*) per page
+
+    def save_model(self, request, obj, form, change):
+        ticked = obj.is_done
+        obj.is_done = form.initial.get("is_done", False)  # as loaded, for the rule to compare
+        services.set_done(obj, ticked)
+        if obj.due_date is not None:  # a task: no time of day, at the start of its due date
+            obj.set_due_date(obj.due_date)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Document)

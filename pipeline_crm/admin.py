@@ -1,6 +1,6 @@
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 
 from .admin_base import HistoryAdmin
@@ -35,10 +35,46 @@ class GroupRoleInline(admin.StackedInline):
 
 
 admin.site.unregister(Group)
+admin.site.unregister(User)
+
+# What gives a user rights: only a superuser grants it. A staff user allowed to change users
+# or groups could otherwise make themselves a superuser, or give themselves a role or any
+# model permission (DESIGN.md: only a superuser is an administrator).
+RIGHTS_FIELDS = {
+    User: ("is_staff", "is_superuser", "groups", "user_permissions"),
+    Group: ("permissions",),
+}
+
+
+class GrantedBySuperuserOnly:
+    """A ModelAdmin mixin: the fields that grant rights are read-only for anyone but a
+    superuser."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return (*fields, *RIGHTS_FIELDS[self.model])
+
+
+@admin.register(User)
+class CrmUserAdmin(GrantedBySuperuserOnly, UserAdmin):
+    """Django's user admin, where only a superuser changes what a user may do, and only a
+    superuser changes a superuser (its password, say)."""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Group)
-class CrmGroupAdmin(GroupAdmin):
+class CrmGroupAdmin(GrantedBySuperuserOnly, GroupAdmin):
     """Django's group admin, showing the role a group gives (renaming keeps it)."""
 
     list_display = ("name", "role")

@@ -1,23 +1,101 @@
+from django import forms
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .bounds import parse_id
+from .concurrency import EditConflict, VersionField, check_version
+from .history import Origin, label_change
 from .numbers import NumberInputsAdmin
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    """SimpleHistoryAdmin whose page of one historical record takes only ids in its path.
+    """SimpleHistoryAdmin whose saves are labelled as the admin's, and whose history is read,
+    never reverted.
 
-    django-simple-history looks the record up with the path's text as it is: `²` or a word
-    for an id raised a ValueError, a 500 (the admin's own object pages answer those with a
-    redirect). Anything but an id is no record: a 404.
+    Every save, deletion and inline row saved here is in the history with origin "admin"
+    and the user. django-simple-history's "Revert" posts an old record back as a form: it
+    skipped every rule and lock, and it saved for a user with view permission alone, so the
+    pages of one historical record only show it (a POST is a 403).
+
+    Those pages look the record up with the path's text as it is: `²` or a word for an id
+    raised a ValueError, a 500 (the admin's own object pages answer those with a redirect).
+    Anything but an id is no record: a 404.
     """
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if parse_id(unquote(object_id)) is None or parse_id(version_id) is None:
             raise Http404("No such record")
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        label_change(obj, Origin.ADMIN)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        label_change(obj, Origin.ADMIN)
+        obj._history_user = request.user
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # "Delete selected": one by one, so that each deletion is labelled too.
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            label_change(inline_form.instance, Origin.ADMIN)
+            inline_form.instance._history_user = request.user
+        super().save_formset(request, form, formset, change)
+
+
+class VersionedAdminForm(forms.ModelForm):
+    """An admin form for a `Versioned` model: it carries the version the page was loaded
+    with, and a save on a stale form is refused with the conflict message the CRM's own
+    forms give, so neither the admin nor a salesperson overwrites the other's edit unseen.
+
+    The check locks the row (the admin validates and saves in one transaction), so no save
+    slips in between; the save then bumps the version as every save path does.
+    An inline row is only checked when it was changed: an untouched row is not saved.
+    """
+
+    # Named apart from the model's `version`, which the admin refuses as a non-editable field.
+    loaded_version = VersionField(required=False)
+    checks_unchanged = True  # False for inline rows
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict: EditConflict | None = None
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        changed = [name for name in self.changed_data if name != "loaded_version"]
+        if self.instance.pk is None or not (self.checks_unchanged or changed):
+            return cleaned
+        if cleaned.get("loaded_version") is None:
+            raise forms.ValidationError(
+                _("This form came without the version it was loaded with; reload the page."),
+                code="version_missing",
+            )
+        try:
+            check_version(self.instance, cleaned["loaded_version"])
+        except EditConflict as conflict:
+            self.conflict = conflict
+            raise forms.ValidationError(str(conflict), code="conflict") from None
+        return cleaned
+
+
+class VersionedInlineForm(VersionedAdminForm):
+    checks_unchanged = False
 
 
 class LookupAdmin(NumberInputsAdmin, HistoryAdmin):

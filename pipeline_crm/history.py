@@ -26,6 +26,7 @@ class Origin(models.TextChoices):
     BOARD = "board", _("board")
     BULK = "bulk", _("bulk change")
     IMPORT = "import", _("import")
+    ADMIN = "admin", _("admin")
     SYSTEM = "system", _("system")
 
 
