@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -63,10 +64,13 @@ def title_row(title: str, period: Period | None, form: forms.Form) -> list[str]:
 
 
 def file_stem(basename: str, period: Period | None, form: forms.Form) -> str:
-    """`pipeline-2026-Q4`, `budget-2026-10-01-2026-11-15`, then each filter's value as ASCII
+    """`pipeline-2026-Q4`, `budget-2026-10-01-2026-11-15`, `funnel-<today>` without a
+    period, then each filter's value as ASCII
     (`-ost-anna`): a file name that says what is in the file and is safe in a header."""
     parts = [basename]
-    if period is not None:
+    if period is None:  # every open deal, as of today
+        parts.append(timezone.localdate().isoformat())
+    else:
         pick = pick_for(period.start, period.end)
         parts.append(pick or f"{period.start.isoformat()}-{period.end.isoformat()}")
     parts += [slugify(value) for _label, value in _filters(form)]

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 import xlsxwriter
 from babel.numbers import get_decimal_symbol
+from django.conf import settings
 from django.core.files import File
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
@@ -114,8 +115,10 @@ def _excel_csv_lines(rows: Iterable[Iterable[Any]], title: list[str]) -> Iterato
 
 def excel_csv_label() -> str:
     """The Excel CSV's name in the export links: "CSV (Excel, Swedish)", in the user's
-    language."""
-    language = get_language_info(get_language() or "en")["name_translated"]
+    language (the language's name as the language picker's settings.LANGUAGES has it)."""
+    code = get_language() or settings.LANGUAGE_CODE
+    names = dict(settings.LANGUAGES)
+    language = names[code] if code in names else get_language_info(code)["name_translated"]
     return gettext("CSV (Excel, %(language)s)") % {"language": language}
 
 
