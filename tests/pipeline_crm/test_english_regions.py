@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import dateformat, formats, timezone, translation
 
 from forecasting.forms import PipelineFilterForm
 from pipeline_crm.numbers import format_number, number_locale, parse_number
@@ -124,3 +124,12 @@ def test_counts_are_grouped_in_the_language(language, text):
     template = Template("{% load crm %}{{ n|count }}")
     with translation.override(language):
         assert template.render(Context({"n": 23525})) == text
+
+
+@pytest.mark.parametrize(("accept", "long"), [("en-GB", "j F Y"), ("en-US", "N j, Y")])
+def test_the_dashboard_writes_today_as_the_language_does(client_for, salesperson, accept, long):
+    """Not a day-first date in American English: the weekday, then the language's date."""
+    today = timezone.localdate()
+    html = client_for(salesperson).get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE=accept).text
+    expected = f"{today:%A}, {dateformat.format(today, long)}"
+    assert expected in html
