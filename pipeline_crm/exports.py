@@ -101,8 +101,7 @@ def _local_cell(value: Any, decimal: str) -> Any:
     return protect(str(value))
 
 
-def _excel_csv_lines(rows: Iterable[Iterable[Any]], title: list[str]) -> Iterator[str]:
-    locale = number_locale()
+def _excel_csv_lines(rows: Iterable[Iterable[Any]], title: list[str], locale: str) -> Iterator[str]:
     decimal = get_decimal_symbol(locale)
     writer = csv.writer(_Echo(), delimiter=excel_csv_delimiter(locale))
     yield "\ufeff"  # a BOM so Excel opens UTF-8 correctly
@@ -144,7 +143,10 @@ def export_rows(
     stem = filename or f"{basename}-{timezone.localdate().isoformat()}"
     filename = f"{stem}.{EXTENSIONS[fmt]}"
     if fmt in (CSV, EXCEL_CSV):
-        lines = _csv_lines(rows) if fmt == CSV else _excel_csv_lines(rows, title or [])
+        # The locale is read now: the lines are written after the view has returned.
+        lines = (
+            _csv_lines(rows) if fmt == CSV else _excel_csv_lines(rows, title or [], number_locale())
+        )
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
