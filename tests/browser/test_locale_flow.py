@@ -26,6 +26,7 @@ def default_lookups(_browser_database):
     from django.apps import apps
 
     import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    import_module("activities.migrations.0002_default_activity_types").add_types(apps, None)
 
 
 @pytest.fixture
