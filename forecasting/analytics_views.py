@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.exports import FORMATS
 
 from .analytics import (
     funnel_chart,
@@ -17,6 +17,7 @@ from .analytics import (
     winloss_report,
     winloss_rows,
 )
+from .exports import export_report
 from .forms import BucketFilterForm, PipelineFilterForm, TrendFilterForm
 from .models import SavedReport
 from .views import _period_redirect, _report_context
@@ -56,7 +57,14 @@ def funnel(request):
         if fmt in FORMATS:
             header = [_("Stage"), "#", _("Total"), _("Weighted")]
             rows = funnel_rows(report, total_label=_("Total"))
-            return export_rows([header, *rows], fmt, "funnel")
+            return export_report(
+                [header, *rows],
+                fmt,
+                "funnel",
+                title=SavedReport.Kind.FUNNEL.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
         context["chart"] = funnel_chart(report)
     return _render(request, "forecasting/funnel.html", context, form)
@@ -83,7 +91,14 @@ def salespeople(request):
                 "weighted": _("Weighted"),
                 "total": _("Total"),
             }
-            return export_rows(salespeople_rows(report, labels=labels), fmt, "salespeople")
+            return export_report(
+                salespeople_rows(report, labels=labels),
+                fmt,
+                "salespeople",
+                title=SavedReport.Kind.SALESPEOPLE.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
     return _render(request, "forecasting/salespeople.html", context, form)
 
@@ -107,7 +122,14 @@ def winloss(request):
                 _("Win rate %"),
             ]
             rows = winloss_rows(report, total_label=_("Total"))
-            return export_rows([header, *rows], fmt, "winloss")
+            return export_report(
+                [header, *rows],
+                fmt,
+                "winloss",
+                title=SavedReport.Kind.WINLOSS.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
     return _render(request, "forecasting/winloss.html", context, form)
 
@@ -128,7 +150,14 @@ def trend(request):
         if fmt in FORMATS:
             header = [_("Period"), _("Total"), _("Weighted"), "#"]
             rows = trend_rows(report, total_label=_("Total"))
-            return export_rows([header, *rows], fmt, "trend")
+            return export_report(
+                [header, *rows],
+                fmt,
+                "trend",
+                title=SavedReport.Kind.TREND.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
         context["chart"] = trend_chart(report)
     return _render(request, "forecasting/trend.html", context, form)

@@ -149,10 +149,11 @@ def pipeline_report(
     return PipelineReport(period=period, areas=ordered, total=total)
 
 
-def pipeline_rows(report: PipelineReport, *, total_label: str = "Total"):
+def pipeline_rows(report: PipelineReport, *, total_label: str = "Total", subtotal_label: str = ""):
     """The report as flat rows: (area, stage, total, weighted, count, margin).
 
-    An area's subtotal row has that area and an empty stage; the grand total row has
+    An area's subtotal row has that area and `subtotal_label` as its stage (empty by
+    default, as the CLI's and the machine CSV's contract has it); the grand total row has
     `total_label` and an empty stage.
     """
     for block in report.areas:
@@ -160,7 +161,7 @@ def pipeline_rows(report: PipelineReport, *, total_label: str = "Total"):
             f = row.figures
             yield (block.name, row.stage.name, f.total, f.weighted, f.count, f.margin)
         s = block.subtotal
-        yield (block.name, "", s.total, s.weighted, s.count, s.margin)
+        yield (block.name, subtotal_label, s.total, s.weighted, s.count, s.margin)
     t = report.total
     yield (total_label, "", t.total, t.weighted, t.count, t.margin)
 

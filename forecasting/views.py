@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.exports import CSV, FORMATS
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.roles import is_manager
 
 from . import budgets as budget_grid_service
+from .exports import export_report
 from .forms import PipelineFilterForm, SaveReportForm
 from .models import SavedReport
 from .periods import current_quarter
@@ -109,8 +110,17 @@ def pipeline(request):
         fmt = request.GET.get("export")
         if fmt in FORMATS:
             header = [_("Business area"), _("Stage"), _("Total"), _("Weighted"), "#", _("Margin")]
-            rows = pipeline_rows(report, total_label=_("Total"))
-            return export_rows([header, *rows], fmt, "pipeline")
+            # The machine CSV keeps the contracts' empty stage on an area's subtotal row.
+            subtotal = "" if fmt == CSV else _("Subtotal")
+            rows = pipeline_rows(report, total_label=_("Total"), subtotal_label=subtotal)
+            return export_report(
+                [header, *rows],
+                fmt,
+                "pipeline",
+                title=SavedReport.Kind.PIPELINE.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
     return render(
         request, "forecasting/pipeline.html", context, status=200 if form.is_valid() else 400
@@ -126,7 +136,14 @@ def budget(request):
         report = budget_report(form.period, form.cleaned_data, link_params=form.deal_filters())
         fmt = request.GET.get("export")
         if fmt in FORMATS:
-            return export_rows(_budget_export(report), fmt, "budget")
+            return export_report(
+                _budget_export(report),
+                fmt,
+                "budget",
+                title=SavedReport.Kind.BUDGET.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
         context["chart"] = _budget_chart(report)
     return render(
