@@ -1,10 +1,13 @@
 """The reports as of a past day, checked against hand-built histories (issue 19)."""
 
+import csv
+import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -324,3 +327,52 @@ def test_as_of_pages_run_a_fixed_number_of_queries(
     for name in ("pipeline", "budget", "funnel", "salespeople", "trend"):
         with django_assert_max_num_queries(20):
             assert client.get(reverse(f"forecasting:{name}"), params).status_code == 200
+
+
+def _command(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("pipeline_report", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_pipeline_report_command_as_of_a_past_day(area, stages):
+    prospect, negotiation = stages
+    deal = created(
+        at(date(2025, 3, 1)),
+        business_area=area,
+        stage=prospect,
+        amount=Decimal("1000.00"),
+        expected_close_date=date(2025, 5, 1),
+    )
+    change(deal, at(date(2025, 3, 15)), stage=negotiation, probability=60)
+    period = ["--start", "2025-04-01", "--end", "2025-06-30"]
+
+    past, err = _command(*period, "--as-of", "2025-03-14")
+    now, _err = _command(*period)
+
+    assert list(csv.reader(io.StringIO(past))) == [
+        ["Business area", "Stage", "Total", "Weighted", "Count"],
+        ["North", prospect.name, "1000.00", "100.00", "1"],
+        ["North", "", "1000.00", "100.00", "1"],
+        ["Total", "", "1000.00", "100.00", "1"],
+    ]
+    assert list(csv.reader(io.StringIO(now)))[1] == [
+        "North",
+        "Negotiation",
+        "1000.00",
+        "600.00",
+        "1",
+    ]
+    assert "as of 2025-03-14" in err
+
+
+def test_pipeline_report_command_as_of_today_prints_the_live_report(busy_pipeline):
+    period = ["--start", busy_pipeline.start.isoformat(), "--end", busy_pipeline.end.isoformat()]
+
+    assert _command(*period, "--as-of", timezone.localdate().isoformat())[0] == _command(*period)[0]
+
+
+@pytest.mark.parametrize("value", ["2199-12-31", "0001-01-01", "soon"])
+def test_pipeline_report_command_refuses_a_bad_as_of_day(value):
+    with pytest.raises(CommandError):
+        _command("--start", "2025-04-01", "--end", "2025-06-30", "--as-of", value)
