@@ -93,10 +93,16 @@ class AsOfQuerySet(models.QuerySet):
 
     def with_product(self, product):
         """Deals that had a line of `product` at the same instant (the lines' own history)."""
-        lines = HistoricalLine.objects.filter(
-            history_id__in=latest_rows(HistoricalLine, self._hints["before"]), product=product
-        ).exclude(history_type="-")
-        return self.filter(id__in=lines.values("opportunity_id"))
+        return self.filter(id__in=product_deal_ids(product, self._hints["before"]))
+
+
+def product_deal_ids(product, before: datetime) -> models.QuerySet:
+    """The ids of the deals that had a line of `product` just before `before`, as a subquery
+    (the lines' own history)."""
+    lines = HistoricalLine.objects.filter(
+        history_id__in=latest_rows(HistoricalLine, before), product=product
+    ).exclude(history_type="-")
+    return lines.values("opportunity_id")
 
 
 def deals_as_of(day: date) -> AsOfQuerySet:
