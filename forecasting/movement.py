@@ -235,7 +235,12 @@ def waterfall_chart(report: MovementReport) -> dict:
     }
 
 
+DIRECTIONS = {0: _("level"), 1: _("added"), -1: _("taken away")}
+
+
 def movement_rows(report: MovementReport):
-    """The report as flat rows: (part, #, amount with its sign)."""
+    """The report as flat rows: (part, direction, #, amount). Amounts are unsigned (a
+    spreadsheet would read a cell starting with "-" as a formula); the direction says whether
+    the part adds to the pipeline or takes away from it."""
     for part in report.parts:
-        yield (str(part.label), part.count, part.signed if part.sign else part.amount)
+        yield (str(part.label), str(DIRECTIONS[part.sign]), part.count, part.amount)

@@ -32,7 +32,7 @@ def movement(request):
         report = movement_report(form.period, form.cleaned_data)
         fmt = request.GET.get("export")
         if fmt in FORMATS:
-            header = [_("Movement"), "#", _("Amount")]
+            header = [_("Movement"), _("Direction"), "#", _("Amount")]
             return export_rows([header, *movement_rows(report)], fmt, "movement")
         context["report"] = report
         context["chart"] = waterfall_chart(report)

@@ -152,12 +152,13 @@ def test_csv_and_xlsx_exports(client_for, salesperson, history):
     xlsx = client.get(reverse("forecasting:movement"), {**params, "export": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
 
-    assert rows[0] == ["Movement", "#", "Amount"]
-    assert rows[1] == ["Pipeline at the start", "7", "28000.00"]
-    assert rows[-1] == ["Pipeline at the end", "5", "7600.00"]
-    assert rows[7] == ["Won", "1", "-4100.00"]
-    values = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert sum(values[1:-1]) + values[0] == values[-1]
+    assert rows[0] == ["Movement", "Direction", "#", "Amount"]
+    assert rows[1] == ["Pipeline at the start", "level", "7", "28000.00"]
+    assert rows[-1] == ["Pipeline at the end", "level", "5", "7600.00"]
+    assert rows[7] == ["Won", "taken away", "1", "4100.00"]
+    sign = {"level": 0, "added": 1, "taken away": -1}
+    values = [(sign[r[1]], r[3]) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values[0][1] + sum(s * v for s, v in values[1:-1]) == values[-1][1]
 
 
 @pytest.mark.parametrize("deals", [2, 20])
