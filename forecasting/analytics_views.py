@@ -18,12 +18,12 @@ from .analytics import (
     winloss_rows,
 )
 from .exports import export_report
-from .forms import BucketFilterForm, PipelineFilterForm, TrendFilterForm
+from .forms import AsOfMixin, BucketAsOfForm, PipelineFilterForm, TrendAsOfForm
 from .models import SavedReport
 from .views import _period_redirect, _report_context
 
 
-class FunnelFilterForm(PipelineFilterForm):
+class FunnelFilterForm(AsOfMixin, PipelineFilterForm):
     """The pipeline report's filters with an optional period: none means every open deal."""
 
     PERIOD_FIELDS = ("start", "end", "pick")
@@ -45,14 +45,17 @@ def _has_period(request) -> bool:
 
 
 def _render(request, template: str, context: dict, form):
-    return render(request, template, context, status=200 if form.is_valid() else 400)
+    status = form.page_status() if isinstance(form, AsOfMixin) else 200 if form.is_valid() else 400
+    return render(request, template, context, status=status)
 
 
 def funnel(request):
     form = FunnelFilterForm(request.GET)
     context = _report_context(request, SavedReport.Kind.FUNNEL, form)
     if form.is_valid():
-        report = funnel_report(form.period, form.cleaned_data, link_params=form.deal_filters())
+        report = funnel_report(
+            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
+        )
         fmt = request.GET.get("export")
         if fmt in FORMATS:
             header = [_("Stage"), "#", _("Total"), _("Weighted")]
@@ -73,7 +76,7 @@ def funnel(request):
 def salespeople(request):
     if not _has_period(request):
         return _period_redirect(request)
-    form = BucketFilterForm(request.GET)
+    form = BucketAsOfForm(request.GET)
     context = _report_context(request, SavedReport.Kind.SALESPEOPLE, form)
     if form.is_valid():
         report = salespeople_report(
@@ -81,6 +84,7 @@ def salespeople(request):
             form.cleaned_data,
             by=form.cleaned_data["by"],
             link_params=form.deal_filters(),
+            as_of=form.as_of_day,
         )
         fmt = request.GET.get("export")
         if fmt in FORMATS:
@@ -137,7 +141,7 @@ def winloss(request):
 def trend(request):
     if not _has_period(request):
         return _period_redirect(request)
-    form = TrendFilterForm(request.GET)
+    form = TrendAsOfForm(request.GET)
     context = _report_context(request, SavedReport.Kind.TREND, form)
     if form.is_valid():
         report = trend_report(
@@ -145,6 +149,7 @@ def trend(request):
             form.cleaned_data,
             by=form.cleaned_data["by"],
             link_params=form.deal_filters(),
+            as_of=form.as_of_day,
         )
         fmt = request.GET.get("export")
         if fmt in FORMATS:

@@ -16,7 +16,7 @@ from pipeline_crm.roles import is_manager
 
 from . import budgets as budget_grid_service
 from .exports import export_report
-from .forms import PipelineFilterForm, SaveReportForm
+from .forms import PipelineAsOfForm, SaveReportForm
 from .models import SavedReport
 from .periods import current_quarter
 from .reports import budget_report, pipeline_report, pipeline_rows
@@ -103,10 +103,12 @@ def _report_context(request, kind, form):
 def pipeline(request):
     if "start" not in request.GET and "pick" not in request.GET:
         return _period_redirect(request)
-    form = PipelineFilterForm(request.GET)
+    form = PipelineAsOfForm(request.GET)
     context = _report_context(request, SavedReport.Kind.PIPELINE, form)
     if form.is_valid():
-        report = pipeline_report(form.period, form.cleaned_data, link_params=form.deal_filters())
+        report = pipeline_report(
+            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
+        )
         fmt = request.GET.get("export")
         if fmt in FORMATS:
             header = [_("Business area"), _("Stage"), _("Total"), _("Weighted"), "#", _("Margin")]
@@ -122,18 +124,18 @@ def pipeline(request):
                 form=form,
             )
         context["report"] = report
-    return render(
-        request, "forecasting/pipeline.html", context, status=200 if form.is_valid() else 400
-    )
+    return render(request, "forecasting/pipeline.html", context, status=form.page_status())
 
 
 def budget(request):
     if "start" not in request.GET and "pick" not in request.GET:
         return _period_redirect(request)
-    form = PipelineFilterForm(request.GET)
+    form = PipelineAsOfForm(request.GET)
     context = _report_context(request, SavedReport.Kind.BUDGET, form)
     if form.is_valid():
-        report = budget_report(form.period, form.cleaned_data, link_params=form.deal_filters())
+        report = budget_report(
+            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
+        )
         fmt = request.GET.get("export")
         if fmt in FORMATS:
             return export_report(
@@ -146,9 +148,7 @@ def budget(request):
             )
         context["report"] = report
         context["chart"] = _budget_chart(report)
-    return render(
-        request, "forecasting/budget.html", context, status=200 if form.is_valid() else 400
-    )
+    return render(request, "forecasting/budget.html", context, status=form.page_status())
 
 
 VERDICTS = {
