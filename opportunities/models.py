@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, BusinessArea, Contact, LeadSource
 from pipeline_crm.bounds import bounds_condition, validate_date_bounds
-from pipeline_crm.concurrency import Versioned
+from pipeline_crm.concurrency import Versioned, VersionedQuerySet
 from pipeline_crm.lookups import Lookup
 from pipeline_crm.money import ZERO, round_money, weighted
 
@@ -198,7 +198,7 @@ LOOKUP_SORTS = {
 }
 
 
-class OpportunityQuerySet(models.QuerySet):
+class OpportunityQuerySet(VersionedQuerySet):
     def open(self):
         """Open deals: Σ amount over them is *open pipeline* (every close date and category)."""
         return self.filter(status=Opportunity.Status.OPEN)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Account
-from pipeline_crm.concurrency import check_version
+from pipeline_crm.concurrency import check_version, lock_held
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
@@ -107,7 +107,7 @@ def _save(opportunity: Opportunity, *, user: User | None, origin: Origin | str) 
 
 
 def _lock(opportunity: Opportunity, seen_version: int | None) -> None:
-    """Refuse the write when the deal changed since `seen_version`; bump the version."""
+    """Refuse the write when the deal changed since `seen_version` (the save bumps it)."""
     if opportunity.pk:
         check_version(opportunity, seen_version)
 
@@ -307,7 +307,6 @@ def recalculate_amount(opportunity: Opportunity, *, user: User | None) -> Opport
     else:
         opportunity.margin = None
     apply_probability_rule(opportunity)
-    opportunity.version += 1
     return _save(opportunity, user=user, origin=Origin.FORM)
 
 
@@ -325,7 +324,7 @@ def add_line(
     opportunity: Opportunity, line: OpportunityLine, *, user: User | None
 ) -> OpportunityLine:
     """Add a product line (unit price defaults to the product's list price, cost to its cost)."""
-    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    opportunity = lock_held(Opportunity.objects.select_for_update().get(pk=opportunity.pk))
     _refuse_closed_lines(opportunity)
     line.opportunity = opportunity
     if line.unit_price is None:
@@ -341,7 +340,7 @@ def add_line(
 
 @transaction.atomic
 def remove_line(line: OpportunityLine, *, user: User | None) -> Opportunity:
-    opportunity = Opportunity.objects.select_for_update().get(pk=line.opportunity_id)
+    opportunity = lock_held(Opportunity.objects.select_for_update().get(pk=line.opportunity_id))
     _refuse_closed_lines(opportunity)
     label_change(line, Origin.FORM)
     line._history_user = user
