@@ -108,6 +108,7 @@ class Product(Lookup):
 
 
 LIST_FIELDS = (
+    "version",  # sent with a selection, so a bulk action refuses a deal changed since
     "name",
     "status",
     "probability",
@@ -438,6 +439,15 @@ class Opportunity(Versioned):
         _("probability (%)"), default=0, validators=PERCENT_VALIDATORS
     )
     is_probability_manual = models.BooleanField(_("probability set by hand"), default=False)
+    # The hand-set probability a closed deal had before its close (forced to 100 or 0 since),
+    # given back when it is reopened (`services.reopen`); None: it followed the stage.
+    probability_before_close = models.PositiveSmallIntegerField(
+        _("hand-set probability before closing"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=PERCENT_VALIDATORS,
+    )
     forecast_category = models.ForeignKey(
         ForecastCategory,
         on_delete=models.PROTECT,

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
+from .bounds import is_ascii_int
 from .history import FieldChange, history_entries
 
 
@@ -26,6 +27,10 @@ class _LockedByCaller:
 # saving through a service): they lock the row and read it fresh in their transaction, so there
 # is no version a user saw to compare. A user's request always passes the version it loaded.
 LOCKED = _LockedByCaller()
+
+# What a write is based on: the version the user loaded (None when the request sent none,
+# which is refused), or LOCKED.
+SeenVersion = int | _LockedByCaller | None
 
 
 class VersionedQuerySet(models.QuerySet):
@@ -70,8 +75,31 @@ def lock_held(instance: Versioned) -> Versioned:
     return instance
 
 
+VERSION_MAX = 2**31 - 1  # the column's largest value (PositiveIntegerField)
+
+
+def parse_version(value) -> int | None:
+    """The version a request sent (`version=3`); None when it sent none or anything else,
+    which `check_version` refuses."""
+    text = str(value if value is not None else "").strip()
+    if not is_ascii_int(text):
+        return None
+    number = int(text)
+    return number if 0 < number <= VERSION_MAX else None
+
+
 class VersionField(forms.IntegerField):
+    """The hidden version a form was loaded at. Missing or garbage cleans to None, which the
+    save refuses with `MissingVersion` (a message for the whole form, not a hidden field's)."""
+
     widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> int | None:
+        return parse_version(value)
 
 
 class EditConflict(Exception):
@@ -89,19 +117,39 @@ class EditConflict(Exception):
         super().__init__(str(message))
 
 
+class MissingVersion(EditConflict):
+    """An update sent without the version it was based on, or with garbage for it."""
+
+    def __init__(self):
+        self.changes, self.by = [], []
+        Exception.__init__(
+            self,
+            str(
+                _(
+                    "This change does not say which version of the record it was based on, "
+                    "so it was not saved. Reload the page and make the change again."
+                )
+            ),
+        )
+
+
 def check_version(instance: Versioned, seen_version) -> None:
     """Lock the row and raise EditConflict if its version is not `seen_version`.
 
-    `seen_version` is the version the user's form or page was loaded at; `LOCKED` is for
-    internal callers that locked and re-read the row themselves. Call inside a transaction
-    before saving: the save then bumps the version (`Versioned.save()`) without reading it
-    again.
+    `seen_version` is the version the user's form or page was loaded at; without one (None,
+    or anything but a version) the update is refused with `MissingVersion`, never saved as if
+    it were current. `LOCKED` is for internal callers that locked and re-read the row
+    themselves. Call inside a transaction before saving: the save then bumps the version
+    (`Versioned.save()`) without reading it again.
     """
+    if seen_version is not LOCKED and (
+        type(seen_version) is not int or not 0 < seen_version <= VERSION_MAX
+    ):
+        raise MissingVersion()
     current = (
         type(instance)._default_manager.select_for_update().only("version").get(pk=instance.pk)
     )
-    compare = seen_version is not None and seen_version is not LOCKED
-    if compare and current.version != seen_version:
+    if seen_version is not LOCKED and current.version != seen_version:
         records = instance.history.filter(version__gte=seen_version).select_related("history_user")
         records = list(records.order_by("history_date", "history_id"))
         seen = [r for r in records if r.version == seen_version][:1]
@@ -139,7 +187,7 @@ def versioned_save(form: forms.ModelForm) -> models.Model:
 class VersionedModelForm(forms.ModelForm):
     """A ModelForm carrying the version the user loaded, for `versioned_save`."""
 
-    version = VersionField(required=False)
+    version = VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
