@@ -7,7 +7,7 @@ command) still moves the version on, so a form loaded before it gets a conflict.
 """
 
 from django import forms
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import F
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
@@ -51,21 +51,30 @@ class Versioned(models.Model):
 
     def save(self, *args, **kwargs):
         """Save; an update writes the row's current version + 1 (see the module docstring)."""
-        if not self._state.adding and self.pk is not None:
-            current = self.__dict__.pop("_locked_version", None)
-            if current is None:
-                current = (
-                    type(self)
-                    ._base_manager.select_for_update()
-                    .filter(pk=self.pk)
-                    .values_list("version", flat=True)
-                    .first()
-                )
-            if current is not None:  # else a deleted row: the save says so itself
-                self.version = current + 1
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
-        super().save(*args, **kwargs)
+        if self._state.adding or self.pk is None:
+            return super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        if transaction.get_connection(using).in_atomic_block:
+            return self._save_bumped(using, *args, **kwargs)
+        with transaction.atomic(using=using):  # a shell or a command: the lock needs one
+            return self._save_bumped(using, *args, **kwargs)
+
+    def _save_bumped(self, using: str, *args, **kwargs):
+        current = self.__dict__.pop("_locked_version", None)
+        if current is None:
+            current = (
+                type(self)
+                ._base_manager.using(using)
+                .select_for_update()
+                .filter(pk=self.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+        if current is not None:  # else a deleted row: the save says so itself
+            self.version = current + 1
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        return super().save(*args, **kwargs)
 
 
 def lock_held(instance: Versioned) -> Versioned:

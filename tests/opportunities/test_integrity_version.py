@@ -11,7 +11,14 @@ from accounts.models import Account, Contact
 from opportunities import services
 from opportunities.models import Opportunity, OpportunityLine
 
-from ..factories import AccountFactory, ContactFactory, OpportunityFactory, ProductFactory
+from ..factories import (
+    AccountFactory,
+    ContactFactory,
+    OpportunityFactory,
+    ProductFactory,
+    StageFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +114,13 @@ def test_account_and_contact_forms_loaded_before_a_plain_save_conflict(client_fo
     assert response.status_code == 200 and response.context["form"].conflict
     assert Account.objects.get(pk=account.pk).city == "Lund"
     assert Contact.objects.get(pk=contact.pk).last_name == "Ek"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_outside_a_transaction_bumps_too():
+    """A shell or a command saves in autocommit mode: the save takes its own transaction for
+    the lock (PostgreSQL refuses a row lock outside one)."""
+    deal = OpportunityFactory(owner=UserFactory(username="autocommit"), stage=StageFactory())
+    deal.description = "From a shell"
+    deal.save()
+    assert Opportunity.objects.get(pk=deal.pk).version == 2
