@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from pipeline_crm.concurrency import Versioned
+from pipeline_crm.concurrency import Versioned, VersionedQuerySet
 from pipeline_crm.lookups import Lookup
 
 
@@ -48,7 +48,7 @@ class LeadSource(Lookup):
         verbose_name_plural = _("lead sources")
 
 
-class AccountQuerySet(models.QuerySet):
+class AccountQuerySet(VersionedQuerySet):
     def active(self):
         return self.filter(is_active=True)
 
@@ -167,7 +167,7 @@ class Account(Versioned):
         return reverse("accounts:detail", args=[self.pk])
 
 
-class ContactQuerySet(models.QuerySet):
+class ContactQuerySet(VersionedQuerySet):
     def active(self):
         return self.filter(is_active=True)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from pipeline_crm import tabular
+from pipeline_crm.concurrency import lock_held
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.numbers import MACHINE
 from pipeline_crm.tabular import RowError
@@ -267,12 +268,13 @@ class _Importer:
         return self.accounts[key]
 
     def save(self, obj: Account | Contact) -> None:
-        """Save `obj` if the row changed it, labelled as an import, bumping its version."""
+        """Save `obj` if the row changed it, labelled as an import (the save bumps its
+        version: the row was read under a lock, `accounts_named` and `existing_contact`)."""
         if not obj._import_changed:
             return
         creating = obj.pk is None
         if not creating:
-            obj.version += 1
+            lock_held(obj)
         label_change(obj, Origin.IMPORT)
         if self.user is not None:
             obj._history_user = self.user

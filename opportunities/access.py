@@ -24,6 +24,12 @@ def can_edit(user, opportunity: Opportunity) -> bool:
     return opportunity.co_responsible.filter(pk=user.pk).exists()
 
 
+def can_reassign(user, opportunity: Opportunity) -> bool:
+    """Only the deal's owner and managers change its owner or its co-responsible users
+    (DESIGN.md, Roles): a co-responsible cannot make themselves the owner."""
+    return is_manager(user) or opportunity.owner_id == user.pk
+
+
 def with_edit_flag(queryset, user):
     """Annotate `user_can_edit` on each deal in one query (lists, board, bulk)."""
     if is_manager(user):

@@ -12,8 +12,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pipeline_crm.bounds import is_ascii_int, parse_id, parse_int
-from pipeline_crm.concurrency import EditConflict
+from pipeline_crm.bounds import parse_id, parse_int
+from pipeline_crm.concurrency import EditConflict, parse_version
 from pipeline_crm.history import Origin
 from pipeline_crm.lookups import attach_lookups
 from pipeline_crm.models import CompanySettings
@@ -161,7 +161,6 @@ def move(request, pk: int):
     if stage_pk is None:
         raise BadRequest(_("Choose the stage to move the deal to."))
     stage = get_object_or_404(Stage, pk=stage_pk)
-    version = request.POST.get("version")
     error = None
     try:
         services.change_stage(
@@ -169,7 +168,7 @@ def move(request, pk: int):
             stage,
             user=request.user,
             origin=Origin.BOARD,
-            seen_version=int(version) if is_ascii_int(version or "") else None,
+            seen_version=parse_version(request.POST.get("version")),
         )
     except (services.RuleError, EditConflict) as exc:
         error = f"{opportunity}: {exc}"

@@ -7,13 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import UserChoiceField, active_users
 from accounts.models import Contact
 from accounts.widgets import AccountSelect
-from pipeline_crm.bounds import parse_id
+from pipeline_crm.bounds import BoundedDateField, parse_id
 from pipeline_crm.choices import DataSelect, IdsChoiceField
-from pipeline_crm.concurrency import VersionedModelForm
+from pipeline_crm.concurrency import VersionedModelForm, VersionField, parse_version
+from pipeline_crm.listing import BoundedPaginator
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
 from pipeline_crm.numbers import format_number, number_formfield
 
 from .models import LossReason, Opportunity, OpportunityLine, Product, Stage
+from .services import CLOSED_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -78,9 +80,13 @@ class OpportunityForm(VersionedModelForm):
         }
         formfield_callback = number_formfield  # amount, probability: in the user's format
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, may_reassign: bool = True, **kwargs):
+        """`may_reassign`: whether the user may change the owner and the co-responsible users
+        (`access.can_reassign`); if not, both are shown read-only and a posted value is
+        ignored."""
         super().__init__(*args, **kwargs)
         instance = self.instance
+        self.may_reassign = may_reassign
         for name in ("deal_type", "business_area", "source", "forecast_category", "competitor"):
             _active_or_current(self.fields[name], getattr(instance, f"{name}_id", None))
         stages = Stage.objects.active()
@@ -114,17 +120,48 @@ class OpportunityForm(VersionedModelForm):
         if instance.has_lines:
             self.fields["amount"].disabled = True
             self.fields["amount"].help_text = _("The sum of the deal's lines.")
+        if not may_reassign:
+            # A disabled field cleans its initial value: ids, as a posted one would be.
+            self.initial["co_responsible"] = [user.pk for user in instance.co_responsible.all()]
+            for name in ("owner", "co_responsible"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Only the owner and sales managers change this.")
         if not instance.is_open:
-            self.fields["stage"].disabled = True
-            self.fields["probability"].disabled = True
+            # What it was won or lost with (services.CLOSED_FIELDS) waits for a reopen.
+            for name in CLOSED_FIELDS:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("The deal is closed: reopen it to change this.")
         elif not instance.is_probability_manual:
             self.fields["probability"].widget.attrs["data-follows-stage"] = ""
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
 
+    def posted_changes_to_read_only(self) -> list[str]:
+        """The read-only fields a request sent a different value for. A browser sends none (it
+        leaves disabled fields out), so these come from a forged or stale request: refused,
+        never silently ignored."""
+        changed = []
+        for name, field in self.fields.items():
+            if not field.disabled or name not in self.data:
+                continue
+            posted = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            field.disabled = False  # Field.has_changed says False for every disabled field
+            try:
+                if field.has_changed(self.get_initial_for_field(field, name), posted):
+                    changed.append(name)
+            finally:
+                field.disabled = True
+        return changed
+
     def clean(self):
         cleaned = super().clean()
+        self.forbidden_changes = []
+        for name in self.posted_changes_to_read_only():
+            if name in ("owner", "co_responsible") and not self.may_reassign:
+                self.forbidden_changes.append(name)  # the view answers 403
+            else:
+                self.add_error(name, _("The deal is closed: reopen it to change this."))
         account = cleaned.get("account")
         for contact in cleaned.get("contacts") or []:
             if account and contact.account_id != account.pk:
@@ -134,14 +171,14 @@ class OpportunityForm(VersionedModelForm):
 
 
 class CloseWonForm(forms.Form):
-    closed_date = forms.DateField(label=_("Closed date"), widget=DateInput())
+    closed_date = BoundedDateField(label=_("Closed date"), widget=DateInput())
     report = forms.CharField(
         label=_("Win report"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Why did we win? Kept for the win/loss analysis."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,14 +191,14 @@ class CloseLostForm(forms.Form):
         label=_("Loss reason"),
         error_messages={"required": _("Choose why the deal was lost.")},
     )
-    closed_date = forms.DateField(label=_("Closed date"), widget=DateInput())
+    closed_date = BoundedDateField(label=_("Closed date"), widget=DateInput())
     report = forms.CharField(
         label=_("Loss report"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What happened? Kept for the win/loss analysis."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,7 +213,7 @@ class ReopenForm(forms.Form):
         empty_label=_("Its current stage"),
         help_text=_("A deal won by entering the won stage goes back to the last open stage."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
 
 
 class LineForm(forms.ModelForm):
@@ -234,7 +271,30 @@ class LineForm(forms.ModelForm):
 
 class StageMoveForm(forms.Form):
     stage = forms.ModelChoiceField(queryset=Stage.objects.active(), label=_("Move to stage"))
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = VersionField()
+
+
+class SeenVersionsField(forms.Field):
+    """The versions the list showed, as `id:version` (one hidden input per row): a bulk action
+    refuses a deal changed since it was selected. Anything unreadable is left out, so its deal
+    has no version and is refused too."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> dict[int, int]:
+        seen = {}
+        for item in (value if isinstance(value, list | tuple) else [])[
+            : BoundedPaginator.MAX_PER_PAGE
+        ]:
+            pk, _sep, version = str(item).partition(":")
+            pk, version = parse_id(pk), parse_version(version)
+            if pk is not None and version is not None:
+                seen[pk] = version
+        return seen
 
 
 class BulkActionForm(forms.Form):
@@ -262,6 +322,7 @@ class BulkActionForm(forms.Form):
         empty_label=_("New owner"),
         widget=forms.Select(attrs={"data-bulk": "owner"}),
     )
+    seen = SeenVersionsField()
 
     def clean(self):
         cleaned = super().clean()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Account, BusinessArea
 from pipeline_crm import tabular
 from pipeline_crm.bounds import BoundedDateField
+from pipeline_crm.concurrency import LOCKED
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.numbers import MACHINE
 from pipeline_crm.tabular import ImportFileError, RowError
@@ -305,23 +306,41 @@ class _Importer:
         return _Deal(number, opportunity, account, status, closed_date, loss_reason)
 
     def save(self, deal: _Deal) -> None:
-        """Create the deal, closed as the file says, with one save through the service.
+        """Create the deal through the service, then close it as the file says through
+        `close_won` / `close_lost` (a deal in the won stage is closed by the stage itself).
 
-        A won or lost deal arrives closed rather than created open and then closed: half the
-        queries, and the service's probability rule still gives it 100 or 0. Its history
-        record is written with the next batch (see `write_history`).
+        Its history record is written with the next batch (see `write_history`): one record
+        per deal, of the deal as the file left it.
         """
         opportunity = deal.opportunity
         opportunity.account_id = deal.account.pk
-        if deal.status != Opportunity.Status.OPEN:
-            opportunity.status = deal.status
-            opportunity.closed_date = deal.closed_date or self.today
-            opportunity.closed_by = self.user
-            opportunity.loss_reason = deal.loss_reason
+        closed_date = deal.closed_date or self.today
         opportunity.skip_history_when_saving = True
         services.save_opportunity(
-            opportunity, user=self.user, origin=Origin.IMPORT, offered_probability=None
+            opportunity,
+            user=self.user,
+            origin=Origin.IMPORT,
+            offered_probability=None,
+            closed_date=closed_date,
         )
+        # Created in this transaction: the importer holds the row (LOCKED).
+        if deal.status == Opportunity.Status.WON and opportunity.is_open:
+            services.close_won(
+                opportunity,
+                user=self.user,
+                closed_date=closed_date,
+                origin=Origin.IMPORT,
+                seen_version=LOCKED,
+            )
+        elif deal.status == Opportunity.Status.LOST:
+            services.close_lost(
+                opportunity,
+                user=self.user,
+                loss_reason=deal.loss_reason,
+                closed_date=closed_date,
+                origin=Origin.IMPORT,
+                seen_version=LOCKED,
+            )
         del opportunity.skip_history_when_saving
         self.unrecorded.append(opportunity)
         if len(self.unrecorded) >= _BATCH:
@@ -360,8 +379,16 @@ class _Importer:
         return status
 
     def owner(self, text: str):
+        """The active user with the username `text`: a deactivated user owns no new deals."""
         tabular.require(text)
-        return self.users.get(text)
+        user = self.users.get(text)
+        if not user.is_active:
+            raise ValidationError(
+                _("%(name)s is deactivated and cannot own deals.")
+                % {"name": user.get_full_name() or user.get_username()},
+                code="inactive",
+            )
+        return user
 
     def lookup(self, column: str, text: str, required: bool):
         """The lookup row named `text` (exact name first, then any case); with

@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, BusinessArea, Contact, LeadSource
 from pipeline_crm.bounds import bounds_condition, validate_date_bounds
-from pipeline_crm.concurrency import Versioned
+from pipeline_crm.concurrency import Versioned, VersionedQuerySet
 from pipeline_crm.lookups import Lookup
 from pipeline_crm.money import ZERO, round_money, weighted
 
@@ -108,6 +108,7 @@ class Product(Lookup):
 
 
 LIST_FIELDS = (
+    "version",  # sent with a selection, so a bulk action refuses a deal changed since
     "name",
     "status",
     "probability",
@@ -198,7 +199,7 @@ LOOKUP_SORTS = {
 }
 
 
-class OpportunityQuerySet(models.QuerySet):
+class OpportunityQuerySet(VersionedQuerySet):
     def open(self):
         """Open deals: Σ amount over them is *open pipeline* (every close date and category)."""
         return self.filter(status=Opportunity.Status.OPEN)
@@ -448,6 +449,15 @@ class Opportunity(Versioned):
         _("probability (%)"), default=0, validators=PERCENT_VALIDATORS
     )
     is_probability_manual = models.BooleanField(_("probability set by hand"), default=False)
+    # The hand-set probability a closed deal had before its close (forced to 100 or 0 since),
+    # given back when it is reopened (`services.reopen`); None: it followed the stage.
+    probability_before_close = models.PositiveSmallIntegerField(
+        _("hand-set probability before closing"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=PERCENT_VALIDATORS,
+    )
     forecast_category = models.ForeignKey(
         ForecastCategory,
         on_delete=models.PROTECT,

@@ -1,7 +1,7 @@
 """Writes on deals that carry a rule. Views, the board, bulk actions, the importer and commands
 all call these functions, so each rule lives in exactly one place."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
 from django.contrib.auth.models import User
@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Account
-from pipeline_crm.concurrency import check_version
+from pipeline_crm.concurrency import (
+    EditConflict,
+    MissingVersion,
+    SeenVersion,
+    check_version,
+    lock_held,
+)
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
@@ -92,7 +98,8 @@ def apply_probability_rule(opportunity: Opportunity) -> Opportunity:
     return opportunity
 
 
-def _enter_stage(opportunity: Opportunity, stage: Stage, *, today: date) -> None:
+def enter_stage(opportunity: Opportunity, stage: Stage, *, today: date) -> None:
+    """The stage date is the day the deal entered its current stage (no save, no gate)."""
     if opportunity.stage_id != stage.pk:
         opportunity.stage = stage
         opportunity.stage_date = today
@@ -106,13 +113,48 @@ def _save(opportunity: Opportunity, *, user: User | None, origin: Origin | str) 
     return opportunity
 
 
-def _lock(opportunity: Opportunity, seen_version: int | None) -> None:
-    """Refuse the write when the deal changed since `seen_version`; bump the version."""
+def _lock(opportunity: Opportunity, seen_version: SeenVersion) -> None:
+    """Refuse the write when the deal changed since `seen_version` (the save bumps it)."""
     if opportunity.pk:
         check_version(opportunity, seen_version)
 
 
 # --- create and edit ---------------------------------------------------------------------------
+
+# What a closed deal was won or lost with: every figure it adds to. They change only after the
+# deal is reopened (DESIGN.md, Closing); the edit form shows them read-only.
+CLOSED_FIELDS = (
+    "amount",
+    "stage",
+    "probability",
+    "expected_close_date",
+    "next_action_date",
+    "business_area",
+    "owner",
+)
+
+
+def _refuse_closed_changes(opportunity: Opportunity) -> None:
+    """Refuse a save that changes a closed deal's `CLOSED_FIELDS` (an open deal passes).
+
+    Called after `_lock`: the deal's status is the row's, so an open deal costs no query."""
+    if opportunity.pk is None or opportunity.is_open:
+        return
+    attnames = [Opportunity._meta.get_field(name).attname for name in CLOSED_FIELDS]
+    stored = Opportunity.objects.filter(pk=opportunity.pk).values("status", *attnames).first()
+    if stored is None or stored["status"] == Opportunity.Status.OPEN:
+        return
+    changed = [
+        str(Opportunity._meta.get_field(name).verbose_name)
+        for name, attname in zip(CLOSED_FIELDS, attnames, strict=True)
+        if getattr(opportunity, attname) != stored[attname]
+    ]
+    if changed:
+        raise RuleError(
+            _("“%(name)s” is closed: reopen it to change its %(fields)s.")
+            % {"name": opportunity, "fields": get_text_list(changed, _("and"))},
+            code="closed",
+        )
 
 
 @transaction.atomic
@@ -125,16 +167,20 @@ def save_opportunity(
     previous_stage: Stage | None = None,
     contacts: Iterable | None = None,
     co_responsible: Iterable | None = None,
-    seen_version: int | None = None,
+    seen_version: SeenVersion = None,
+    closed_date: date | None = None,
 ) -> Opportunity:
     """Create or update a deal from a form (or the importer) with every rule applied.
 
     `offered_probability` is the probability the form showed; a different value typed by the
     user marks the probability as set by hand, which a stage change in the same save keeps.
-    A stage that is the won stage closes the deal as won. Stage gates are checked on entry.
+    A stage that is the won stage closes the deal as won, on `closed_date` (default today).
+    Stage gates are checked on entry. An update needs the version it was based on; a closed
+    deal's `CLOSED_FIELDS` are refused until it is reopened.
     """
     today = timezone.localdate()
     _lock(opportunity, seen_version)
+    _refuse_closed_changes(opportunity)
     if offered_probability is not None and opportunity.probability != offered_probability:
         opportunity.is_probability_manual = True
     contact_count = len(list(contacts)) if contacts is not None else None
@@ -143,7 +189,7 @@ def save_opportunity(
         check_stage_gate(opportunity, opportunity.stage, contact_count=contact_count)
         opportunity.stage_date = today
     if opportunity.stage.is_won_stage and opportunity.is_open:
-        _mark_won(opportunity, user=user, closed_date=today)
+        mark_won(opportunity, user=user, closed_date=closed_date or today)
     if opportunity.amount is None:
         opportunity.amount = ZERO
     apply_probability_rule(opportunity)
@@ -157,7 +203,7 @@ def save_opportunity(
 
 @transaction.atomic
 def reset_probability(
-    opportunity: Opportunity, *, user: User | None, seen_version: int | None = None
+    opportunity: Opportunity, *, user: User | None, seen_version: SeenVersion = None
 ) -> Opportunity:
     """Clear the hand-set flag and let the probability follow the stage again."""
     _lock(opportunity, seen_version)
@@ -176,7 +222,7 @@ def change_stage(
     *,
     user: User | None,
     origin: Origin | str,
-    seen_version: int | None = None,
+    seen_version: SeenVersion = None,
 ) -> Opportunity:
     """Move an open deal to `stage` (board drop, bulk change, the card's keyboard control).
 
@@ -197,9 +243,9 @@ def change_stage(
         return opportunity
     check_stage_gate(opportunity, stage)
     today = timezone.localdate()
-    _enter_stage(opportunity, stage, today=today)
+    enter_stage(opportunity, stage, today=today)
     if stage.is_won_stage:
-        _mark_won(opportunity, user=user, closed_date=today)
+        mark_won(opportunity, user=user, closed_date=today)
     apply_probability_rule(opportunity)
     return _save(opportunity, user=user, origin=origin)
 
@@ -207,11 +253,42 @@ def change_stage(
 # --- closing and reopening ---------------------------------------------------------------------
 
 
-def _mark_won(opportunity: Opportunity, *, user: User | None, closed_date: date) -> None:
+def _refuse_closing_twice(opportunity: Opportunity) -> None:
+    if not opportunity.is_open:
+        raise RuleError(
+            _("“%(name)s” is already closed; reopen it before closing it again.")
+            % {"name": opportunity},
+            code="closed",
+        )
+
+
+def _remember_hand_set(opportunity: Opportunity) -> None:
+    """Keep the hand-set probability across a close, for `reopen` (the close forces 100 or 0)."""
+    if opportunity.is_open:
+        opportunity.probability_before_close = (
+            opportunity.probability if opportunity.is_probability_manual else None
+        )
+        opportunity.is_probability_manual = False  # forced to 100 or 0 while closed
+
+
+def mark_won(opportunity: Opportunity, *, user: User | None, closed_date: date) -> None:
+    """The fields of a deal closed as won (no save, no check): the services and `seed_demo`."""
+    _remember_hand_set(opportunity)
     opportunity.status = Opportunity.Status.WON
     opportunity.closed_date = closed_date
     opportunity.closed_by = user
     opportunity.loss_reason = None
+
+
+def mark_lost(
+    opportunity: Opportunity, *, user: User | None, loss_reason: LossReason, closed_date: date
+) -> None:
+    """The fields of a deal closed as lost (no save, no check): the services and `seed_demo`."""
+    _remember_hand_set(opportunity)
+    opportunity.status = Opportunity.Status.LOST
+    opportunity.loss_reason = loss_reason
+    opportunity.closed_date = closed_date
+    opportunity.closed_by = user
 
 
 @transaction.atomic
@@ -222,11 +299,13 @@ def close_won(
     closed_date: date | None = None,
     report: str = "",
     origin: Origin | str = Origin.FORM,
-    seen_version: int | None = None,
+    seen_version: SeenVersion = None,
 ) -> Opportunity:
-    """Close as won on `closed_date` (default today): probability 100, optional win report."""
+    """Close an open deal as won on `closed_date` (default today): probability 100, optional
+    win report. A closed deal is refused: reopen it first."""
     _lock(opportunity, seen_version)
-    _mark_won(opportunity, user=user, closed_date=closed_date or timezone.localdate())
+    _refuse_closing_twice(opportunity)
+    mark_won(opportunity, user=user, closed_date=closed_date or timezone.localdate())
     if report:
         opportunity.win_loss_report = report
     apply_probability_rule(opportunity)
@@ -242,16 +321,20 @@ def close_lost(
     closed_date: date | None = None,
     report: str = "",
     origin: Origin | str = Origin.FORM,
-    seen_version: int | None = None,
+    seen_version: SeenVersion = None,
 ) -> Opportunity:
-    """Close as lost: a loss reason is required on every path; probability 0."""
+    """Close an open deal as lost: a loss reason is required on every path; probability 0.
+    A closed deal is refused: reopen it first."""
     if loss_reason is None:
         raise RuleError(_("A lost deal needs a loss reason."), code="loss_reason_required")
     _lock(opportunity, seen_version)
-    opportunity.status = Opportunity.Status.LOST
-    opportunity.loss_reason = loss_reason
-    opportunity.closed_date = closed_date or timezone.localdate()
-    opportunity.closed_by = user
+    _refuse_closing_twice(opportunity)
+    mark_lost(
+        opportunity,
+        user=user,
+        loss_reason=loss_reason,
+        closed_date=closed_date or timezone.localdate(),
+    )
     if report:
         opportunity.win_loss_report = report
     apply_probability_rule(opportunity)
@@ -265,24 +348,32 @@ def reopen(
     user: User | None,
     stage: Stage | None = None,
     origin: Origin | str = Origin.FORM,
-    seen_version: int | None = None,
+    seen_version: SeenVersion = None,
 ) -> Opportunity:
-    """Reopen a closed deal (recorded in its history) with the probability rule applied again.
+    """Reopen a closed deal (recorded in its history) with the probability rule applied again:
+    the probability set by hand before the close, if any, else the stage's default.
 
     A deal won by entering the won stage goes back to `stage`, or to the last open stage.
+    Entering another stage checks its gate, as a stage change does.
     """
     _lock(opportunity, seen_version)
     if opportunity.is_open:
         raise RuleError(_("“%(name)s” is already open.") % {"name": opportunity}, code="open")
     if stage is None and opportunity.stage.is_won_stage:
         stage = Stage.objects.active().filter(is_won_stage=False).order_by("-order", "-pk").first()
-    if stage is not None:
-        _enter_stage(opportunity, stage, today=timezone.localdate())
+    if stage is not None and stage.pk != opportunity.stage_id:
+        check_stage_gate(opportunity, stage)
+        enter_stage(opportunity, stage, today=timezone.localdate())
     opportunity.status = Opportunity.Status.OPEN
     opportunity.closed_date = None
     opportunity.closed_by = None
     opportunity.loss_reason = None
     opportunity.win_loss_report = ""  # it told of the closing undone; the history keeps it
+    hand_set = opportunity.probability_before_close
+    opportunity.is_probability_manual = hand_set is not None
+    if hand_set is not None:
+        opportunity.probability = hand_set
+    opportunity.probability_before_close = None
     apply_probability_rule(opportunity)
     return _save(opportunity, user=user, origin=origin)
 
@@ -290,25 +381,46 @@ def reopen(
 # --- lines -------------------------------------------------------------------------------------
 
 
-def recalculate_amount(opportunity: Opportunity, *, user: User | None) -> Opportunity:
-    """With lines, amount = Σ line totals and margin = Σ line margins; without, the typed amount
-    stays and there is no margin."""
-    lines = list(opportunity.lines.all())
+def apply_lines(opportunity: Opportunity, lines: list[OpportunityLine]) -> Opportunity:
+    """The amount rule, without saving: with lines, amount = Σ line totals and margin = Σ line
+    margins; without, the typed amount stays and there is no margin (`recalculate_amount`,
+    `seed_demo`)."""
     opportunity.has_lines = bool(lines)
     if lines:
         opportunity.amount = sum((line.total for line in lines), ZERO)
         opportunity.margin = sum((line.margin for line in lines), ZERO)
+    else:
+        opportunity.margin = None
+    return opportunity
+
+
+def recalculate_amount(opportunity: Opportunity, *, user: User | None) -> Opportunity:
+    """Apply the amount rule (`apply_lines`) to the deal's lines and save it.
+
+    The first line replaces a typed amount (the line form says so beforehand; the typed amount
+    stays in the history). Removing the last line keeps the amount the lines came to: what the
+    deal was last worth, not a typed figure from before the lines that may be long outdated;
+    the line form says so, and the amount can be typed again in the deal's form."""
+    lines = list(opportunity.lines.all())
+    apply_lines(opportunity, lines)
+    if lines:
         if not (fits_money(opportunity.amount) and fits_money(opportunity.margin)):
             raise RuleError(
                 _("The deal's lines would come to more than the largest amount, %(largest)s.")
                 % {"largest": format_number(MAX_MONEY)},
                 code="too_large",
             )
-    else:
-        opportunity.margin = None
     apply_probability_rule(opportunity)
-    opportunity.version += 1
     return _save(opportunity, user=user, origin=Origin.FORM)
+
+
+def _refuse_closed(opportunity: Opportunity) -> None:
+    """A closed deal changes only after it is reopened (DESIGN.md, Closing)."""
+    if not opportunity.is_open:
+        raise RuleError(
+            _("“%(name)s” is closed: reopen it to change it.") % {"name": opportunity},
+            code="closed",
+        )
 
 
 def _refuse_closed_lines(opportunity: Opportunity) -> None:
@@ -325,7 +437,7 @@ def add_line(
     opportunity: Opportunity, line: OpportunityLine, *, user: User | None
 ) -> OpportunityLine:
     """Add a product line (unit price defaults to the product's list price, cost to its cost)."""
-    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    opportunity = lock_held(Opportunity.objects.select_for_update().get(pk=opportunity.pk))
     _refuse_closed_lines(opportunity)
     line.opportunity = opportunity
     if line.unit_price is None:
@@ -341,7 +453,7 @@ def add_line(
 
 @transaction.atomic
 def remove_line(line: OpportunityLine, *, user: User | None) -> Opportunity:
-    opportunity = Opportunity.objects.select_for_update().get(pk=line.opportunity_id)
+    opportunity = lock_held(Opportunity.objects.select_for_update().get(pk=line.opportunity_id))
     _refuse_closed_lines(opportunity)
     label_change(line, Origin.FORM)
     line._history_user = user
@@ -352,39 +464,99 @@ def remove_line(line: OpportunityLine, *, user: User | None) -> Opportunity:
 # --- bulk --------------------------------------------------------------------------------------
 
 
+def _bulk_one(selected: Opportunity, seen_versions: Mapping[int, int], change) -> bool:
+    """Lock and re-read the deal, then `change(fresh deal, seen_version)` in a savepoint.
+
+    The version is the one the list showed when the user selected the deal: a deal changed
+    since (a line added, a form saved) is refused with EditConflict, not overwritten."""
+    with transaction.atomic():
+        try:
+            fresh = (
+                Opportunity.objects.select_for_update().select_related("stage").get(pk=selected.pk)
+            )
+        except Opportunity.DoesNotExist:
+            raise RuleError(_("It was deleted meanwhile."), code="deleted") from None
+        return change(fresh, seen_versions.get(selected.pk))
+
+
+def _bulk_refusal(selected: Opportunity, error: Exception) -> str:
+    if isinstance(error, EditConflict) and not isinstance(error, MissingVersion):
+        error = _("It was changed since you selected it, so it was left as it is.")
+    return f"{selected}: {error}"
+
+
 @transaction.atomic
 def bulk_change_stage(
-    opportunities: Iterable[Opportunity], stage: Stage, *, user: User | None
+    opportunities: Iterable[Opportunity],
+    stage: Stage,
+    *,
+    user: User | None,
+    seen_versions: Mapping[int, int],
 ) -> tuple[int, list[str]]:
-    """Move each deal through `change_stage` (rules and history per deal).
+    """Move each deal through `change_stage` (rules and history per deal), read afresh under
+    a lock; `seen_versions` maps each deal's id to the version the user selected it at.
 
-    Returns (moved count, messages for the deals refused by a rule).
+    Returns (moved count, messages for the deals refused: by a rule, or changed since).
     """
     moved, refused = 0, []
-    for opportunity in opportunities:
+
+    def move(opportunity: Opportunity, seen: int | None) -> bool:
+        before = opportunity.stage_id
+        change_stage(opportunity, stage, user=user, origin=Origin.BULK, seen_version=seen)
+        return before != opportunity.stage_id
+
+    for selected in opportunities:
         try:
-            with transaction.atomic():
-                before = opportunity.stage_id
-                change_stage(opportunity, stage, user=user, origin=Origin.BULK)
-                moved += before != opportunity.stage_id
-        except RuleError as error:
-            refused.append(f"{opportunity}: {error}")
+            moved += _bulk_one(selected, seen_versions, move)
+        except (RuleError, EditConflict) as error:
+            refused.append(_bulk_refusal(selected, error))
     return moved, refused
 
 
 @transaction.atomic
+def change_owner(
+    opportunity: Opportunity,
+    owner: User,
+    *,
+    user: User | None,
+    origin: Origin | str,
+    seen_version: SeenVersion = None,
+) -> Opportunity:
+    """Give the deal to `owner` (the bulk action; the edit form saves the owner with the rest).
+
+    Who may do it is the view's check (`access.can_reassign`). A closed deal keeps its owner
+    until it is reopened: it is what it was won or lost with."""
+    _lock(opportunity, seen_version)
+    if opportunity.owner_id == owner.pk:
+        return opportunity
+    _refuse_closed(opportunity)
+    opportunity.owner = owner
+    return _save(opportunity, user=user, origin=origin)
+
+
+@transaction.atomic
 def bulk_change_owner(
-    opportunities: Iterable[Opportunity], owner: User, *, user: User | None
-) -> int:
-    changed = 0
-    for opportunity in opportunities:
-        if opportunity.owner_id == owner.pk:
-            continue
-        _lock(opportunity, None)
-        opportunity.owner = owner
-        _save(opportunity, user=user, origin=Origin.BULK)
-        changed += 1
-    return changed
+    opportunities: Iterable[Opportunity],
+    owner: User,
+    *,
+    user: User | None,
+    seen_versions: Mapping[int, int],
+) -> tuple[int, list[str]]:
+    """Give each deal to `owner` through `change_owner`, read afresh under a lock, as
+    `bulk_change_stage` does. Returns (reassigned count, messages for the deals refused)."""
+    changed, refused = 0, []
+
+    def reassign(opportunity: Opportunity, seen: int | None) -> bool:
+        before = opportunity.owner_id
+        change_owner(opportunity, owner, user=user, origin=Origin.BULK, seen_version=seen)
+        return before != opportunity.owner_id
+
+    for selected in opportunities:
+        try:
+            changed += _bulk_one(selected, seen_versions, reassign)
+        except (RuleError, EditConflict) as error:
+            refused.append(_bulk_refusal(selected, error))
+    return changed, refused
 
 
 # --- defaults for a new deal -------------------------------------------------------------------

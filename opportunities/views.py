@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from accounts.models import Account, Contact
-from pipeline_crm.bounds import is_ascii_int, parse_id
-from pipeline_crm.concurrency import EditConflict
+from pipeline_crm.bounds import parse_id
+from pipeline_crm.concurrency import EditConflict, parse_version
 from pipeline_crm.exports import FORMATS, export_in_background, export_rows
 from pipeline_crm.history import HistoryPage, HistorySource, Origin, history_page, render_history
 from pipeline_crm.listing import PER_PAGE, BoundedPaginator
@@ -25,6 +25,7 @@ from pipeline_crm.roles import is_manager
 from . import services
 from .access import (
     can_edit,
+    can_reassign,
     get_opportunity,
     get_opportunity_for_delete,
     get_opportunity_for_edit,
@@ -126,31 +127,28 @@ def bulk_action(request):
     selected = list(
         with_edit_flag(form.cleaned_data["selected"], request.user).select_related("stage")
     )
-    forbidden = [o for o in selected if not can_edit(request.user, o)]
+    action = form.cleaned_data["action"]
+    allowed = can_edit if action == "stage" else can_reassign
+    forbidden = [o for o in selected if not allowed(request.user, o)]
     if forbidden:
         raise PermissionDenied(
             _("You may not change these deals: %(names)s.")
             % {"names": ", ".join(str(o) for o in forbidden)}
         )
-    if form.cleaned_data["action"] == "stage":
-        moved, refused = services.bulk_change_stage(
-            selected, form.cleaned_data["stage"], user=request.user
+    seen = form.cleaned_data["seen"]
+    if action == "stage":
+        done, refused = services.bulk_change_stage(
+            selected, form.cleaned_data["stage"], user=request.user, seen_versions=seen
         )
-        messages.success(
-            request,
-            ngettext("%(count)d deal moved.", "%(count)d deals moved.", moved) % {"count": moved},
-        )
-        for message in refused:
-            messages.warning(request, message)
+        message = ngettext("%(count)d deal moved.", "%(count)d deals moved.", done)
     else:
-        changed = services.bulk_change_owner(
-            selected, form.cleaned_data["owner"], user=request.user
+        done, refused = services.bulk_change_owner(
+            selected, form.cleaned_data["owner"], user=request.user, seen_versions=seen
         )
-        messages.success(
-            request,
-            ngettext("%(count)d deal reassigned.", "%(count)d deals reassigned.", changed)
-            % {"count": changed},
-        )
+        message = ngettext("%(count)d deal reassigned.", "%(count)d deals reassigned.", done)
+    messages.success(request, message % {"count": done})
+    for refusal in refused:
+        messages.warning(request, refusal)
     return redirect(_back_to_list(request))
 
 
@@ -224,7 +222,8 @@ def deal_history(opportunity: Opportunity, request, *, before: str = "") -> Hist
         return _("Line: %(product)s") % {"product": product.name if product else ""}
 
     sources = [
-        HistorySource(opportunity.history.all()),
+        # Who shares the deal is shown too (DESIGN.md: both owner changes are in its history).
+        HistorySource(opportunity.history.all(), m2m=("co_responsible",)),
         HistorySource(
             OpportunityLine.history.filter(opportunity_id=opportunity.pk),
             label=line_label,
@@ -308,8 +307,16 @@ def opportunity_create(request):
 def opportunity_edit(request, pk: int):
     opportunity = get_opportunity_for_edit(request, pk)
     previous_stage = opportunity.stage
-    form = OpportunityForm(request.POST or None, instance=opportunity)
+    form = OpportunityForm(
+        request.POST or None,
+        instance=opportunity,
+        may_reassign=can_reassign(request.user, opportunity),
+    )
     if request.method == "POST" and form.is_valid():
+        if form.forbidden_changes:
+            raise PermissionDenied(
+                _("Only the deal's owner and sales managers change its owner or co-responsible.")
+            )
         saved = _save_form(request, form, previous_stage=previous_stage)
         if saved:
             messages.success(request, _("Deal “%(name)s” saved.") % {"name": saved})
@@ -322,7 +329,9 @@ def reset_probability(request, pk: int):
     opportunity = get_opportunity_for_edit(request, pk)
     try:
         services.reset_probability(
-            opportunity, user=request.user, seen_version=_int(request.POST.get("version"))
+            opportunity,
+            user=request.user,
+            seen_version=parse_version(request.POST.get("version")),
         )
     except EditConflict as conflict:
         messages.error(request, str(conflict))
@@ -335,13 +344,11 @@ def reset_probability(request, pk: int):
     return redirect(opportunity)
 
 
-def _int(value) -> int | None:
-    return int(value) if is_ascii_int(str(value or "")) else None
-
-
 def _close_view(request, pk: int, form_class, action, template_title, done_message):
     opportunity = get_opportunity_for_edit(request, pk)
-    form = form_class(request.POST or None, initial={"version": opportunity.version})
+    form = form_class(
+        request.POST if request.method == "POST" else None, initial={"version": opportunity.version}
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         seen = data.pop("version", None)

@@ -66,6 +66,7 @@ def history_entries(
     snapshot: tuple[str, ...] = (),
     request=None,
     earlier=(),
+    m2m: tuple[str, ...] = (),
 ) -> list[HistoryEntry]:
     """Field-level changes (label, old, new) for history `records` of one model.
 
@@ -77,6 +78,9 @@ def history_entries(
     per related model, so the number of queries does not grow with the records. Who made each
     change comes from the lookup cache too. `earlier` records (of the same objects) are only
     compared with: a page of history passes the record before each of its objects' first.
+    `m2m` names many-to-many fields historied with the model (simple_history's `m2m_fields`):
+    a change of their members is shown as the names before and after, one query per field
+    when the records hold such a change.
     Returns the entries newest first.
     """
     shown = {record.history_id for record in records}
@@ -93,6 +97,7 @@ def history_entries(
         if f.attname not in _SKIPPED and not f.primary_key
     }
     previous: dict[Any, Any] = {}
+    bare: list[tuple[Any, Any, list]] = []  # "~" records with no field changed, and their prev
     raw: list[tuple[Any, list[tuple[models.Field, Any, Any]]]] = []
     for record in records:
         prev = previous.get(record.id)
@@ -108,13 +113,28 @@ def history_entries(
                 old, new = getattr(prev, attname, None), getattr(record, attname, None)
                 if old != new:
                     deltas.append((f, old, new))
+            if not deltas and m2m:
+                bare.append((prev, record, deltas))
         previous[record.id] = record
         raw.append((record, deltas))
+    # A change of members alone is a record with no field changed (simple_history's
+    # m2m_changed): only those, and the records before them, are looked up.
+    if bare:
+        compared = [r for pair in bare for r in pair[:2]]
+        for name in m2m:
+            members = _m2m_members(compared, model, name)
+            for prev, record, deltas in bare:
+                old = members.get(prev.history_id, frozenset())
+                new = members.get(record.history_id, frozenset())
+                if old != new:
+                    deltas.append((model._meta.get_field(name), old, new))
 
     wanted: dict[type, set] = defaultdict(set)
     for _record, deltas in raw:
         for f, old, new in deltas:
-            if f.is_relation:
+            if f.many_to_many:
+                wanted[f.related_model].update(old | new)
+            elif f.is_relation:
                 wanted[f.related_model].update(v for v in (old, new) if v is not None)
     names = {
         m: lookup_rows(m, request)
@@ -124,8 +144,13 @@ def history_entries(
     }
 
     def show(f: models.Field, value: Any) -> Any:
-        if value is None or value == "":
+        if value is None or value == "" or value == frozenset():
             return "—"
+        if f.many_to_many:
+            return ", ".join(sorted(str(show_one(f, pk)) for pk in value))
+        return show_one(f, value)
+
+    def show_one(f: models.Field, value: Any) -> Any:
         if f.is_relation:
             obj = names[f.related_model].get(value)
             if obj is None:
@@ -169,6 +194,23 @@ def history_entries(
     return entries
 
 
+def _m2m_members(records, model, name: str) -> dict[int, frozenset]:
+    """The ids in the many-to-many field `name` as each history record saw them."""
+    field = model._meta.get_field(name)
+    history_model = type(records[0])
+    through = next(
+        rel.related_model
+        for rel in history_model._meta.related_objects
+        if rel.related_model.__name__ == f"{history_model.__name__}_{name}"
+    )
+    target = f"{field.m2m_reverse_field_name()}_id"
+    members: dict[int, set] = defaultdict(set)
+    rows = through._default_manager.filter(history_id__in=[r.history_id for r in records])
+    for history_id, member in rows.values_list("history_id", target):
+        members[history_id].add(member)
+    return {history_id: frozenset(ids) for history_id, ids in members.items()}
+
+
 # --- a page of history at a time ----------------------------------------------------------------
 
 HISTORY_PAGE = 50  # records a page shows: 3,000 changes of a deal made a 2.5 MB page
@@ -184,6 +226,7 @@ class HistorySource:
     records: models.QuerySet
     label: Callable[[Any], str] | None = None
     snapshot: tuple[str, ...] = ()
+    m2m: tuple[str, ...] = ()
 
 
 class HistoryPage(list):
@@ -232,6 +275,7 @@ def history_page(
             snapshot=source.snapshot,
             request=request,
             earlier=list(earlier) if wanted else [],
+            m2m=source.m2m,
         )
         entries += [(entry, rank) for entry in found]
     entries.sort(key=lambda e: (e[0].when, e[1], e[0].history_id), reverse=True)

@@ -44,7 +44,12 @@ def test_map_preview_and_apply_a_preset_then_the_board_shows_every_deal(
     quote = _deal("Quote", "3. Quote sent", "2500.00", salesperson)
     talks = _deal("Talks", "5. Final negotiation", "7000.00", salesperson)
     lost = _deal("Lost", "3. Quote sent", "900.00", salesperson)
-    services.close_lost(lost, loss_reason=LossReasonFactory(name="Price"), user=salesperson)
+    services.close_lost(
+        lost,
+        loss_reason=LossReasonFactory(name="Price"),
+        user=salesperson,
+        seen_version=lost.version,
+    )
     login(page, live_server, admin_user)
 
     # Admin → stages → "Load a stage preset" → the 17-stage funnel.

@@ -59,10 +59,16 @@ def test_won_weighted_forecast_and_overdue(east, salesperson):
     _budget(east, date(2026, 2, 1), "100000.00")
     _budget(east, date(2026, 3, 1), "100000.00")
     won = OpportunityFactory(business_area=east, amount=Decimal("150000.00"))
-    services.close_won(won, user=salesperson, closed_date=date(2026, 1, 20))
+    services.close_won(
+        won, user=salesperson, closed_date=date(2026, 1, 20), seen_version=won.version
+    )
     lost = OpportunityFactory(business_area=east, amount=Decimal("70000.00"))
     services.close_lost(
-        lost, user=salesperson, loss_reason=LossReasonFactory(), closed_date=date(2026, 1, 5)
+        lost,
+        user=salesperson,
+        loss_reason=LossReasonFactory(),
+        closed_date=date(2026, 1, 5),
+        seen_version=lost.version,
     )
     OpportunityFactory(
         business_area=east,
@@ -108,7 +114,9 @@ def test_won_weighted_forecast_and_overdue(east, salesperson):
 def test_verdict_thresholds(east, salesperson, forecast, verdict):
     _budget(east, date(2026, 1, 1), "100000.00")
     deal = OpportunityFactory(business_area=east, amount=Decimal(forecast))
-    services.close_won(deal, user=salesperson, closed_date=date(2026, 1, 15))
+    services.close_won(
+        deal, user=salesperson, closed_date=date(2026, 1, 15), seen_version=deal.version
+    )
     report = budget_report(Period(date(2026, 1, 1), date(2026, 1, 31)), {}, today=TODAY)
     assert report.verdict(report.rows[0]) == verdict
 
@@ -119,7 +127,9 @@ def test_thresholds_are_configurable(east, salesperson):
     company.save()
     _budget(east, date(2026, 1, 1), "100000.00")
     deal = OpportunityFactory(business_area=east, amount=Decimal("91000.00"))
-    services.close_won(deal, user=salesperson, closed_date=date(2026, 1, 15))
+    services.close_won(
+        deal, user=salesperson, closed_date=date(2026, 1, 15), seen_version=deal.version
+    )
     report = budget_report(parse_pick("2026-01"), {}, today=TODAY)
     assert report.verdict(report.rows[0]) == "on"
 

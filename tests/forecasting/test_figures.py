@@ -55,7 +55,9 @@ def deals(area, salesperson):
         amount=Decimal("400.00"), **{**common, "expected_close_date": date(2026, 2, 1)}
     )
     won = OpportunityFactory(amount=Decimal("5000.00"), business_area=area, owner=salesperson)
-    services.close_won(won, user=salesperson, closed_date=date(2026, 1, 20))
+    services.close_won(
+        won, user=salesperson, closed_date=date(2026, 1, 20), seen_version=won.version
+    )
 
 
 def test_budget_comparison_leaves_out_categories_that_do_not_count(deals):

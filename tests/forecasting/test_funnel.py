@@ -54,10 +54,14 @@ def deals(salesperson, other_salesperson):
     _deal("5. Final negotiation", "150000.00", owner=other_salesperson, expected_close_date=q2)
     _deal("5. Final negotiation", "95000.00", owner=other_salesperson, expected_close_date=q2)
     won = _deal("5. Final negotiation", "700000.00", owner=salesperson, expected_close_date=q1)
-    services.close_won(won, user=None, closed_date=q1)
+    services.close_won(won, user=None, closed_date=q1, seen_version=won.version)
     lost = _deal("4. Short list", "300000.00", owner=salesperson, expected_close_date=q1)
     services.close_lost(
-        lost, user=None, loss_reason=LossReason.objects.get(name="Price"), closed_date=q1
+        lost,
+        user=None,
+        loss_reason=LossReason.objects.get(name="Price"),
+        closed_date=q1,
+        seen_version=lost.version,
     )
 
 

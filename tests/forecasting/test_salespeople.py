@@ -35,7 +35,7 @@ def _open(owner, amount: str, day: date, probability: int):
 def _won(owner, amount: str, closed: date):
     # Expected to close inside Q1 too: a won deal must still never count as open.
     deal = _open(owner, amount, date(2026, 2, 1), 50)
-    return services.close_won(deal, user=None, closed_date=closed)
+    return services.close_won(deal, user=None, closed_date=closed, seen_version=deal.version)
 
 
 @pytest.fixture
@@ -52,7 +52,11 @@ def deals(salesperson, other_salesperson):
     _open(charlie, "900000.00", date(2026, 4, 1), 10)
     lost = _open(alice, "999.00", date(2026, 2, 1), 50)
     services.close_lost(
-        lost, user=None, loss_reason=LossReason.objects.first(), closed_date=date(2026, 2, 1)
+        lost,
+        user=None,
+        loss_reason=LossReason.objects.first(),
+        closed_date=date(2026, 2, 1),
+        seen_version=lost.version,
     )
 
 
@@ -183,7 +187,9 @@ def test_query_count_is_fixed(client_for, salesperson, django_assert_max_num_que
     for index in range(count):
         deal = OpportunityFactory(expected_close_date=date(2026, 1 + index % 3, 1))
         if index % 2:
-            services.close_won(deal, user=None, closed_date=date(2026, 2, 1))
+            services.close_won(
+                deal, user=None, closed_date=date(2026, 2, 1), seen_version=deal.version
+            )
     client = client_for(salesperson)
     with django_assert_max_num_queries(20):
         client.get(reverse("forecasting:salespeople"), {"pick": "2026-Q1"})

@@ -41,10 +41,14 @@ def deals(salesperson):
     _open("777.00", date(2025, 12, 31), 50)
     _open("888.00", date(2026, 4, 1), 50)
     won = _open("500000.00", date(2026, 1, 15), 50)
-    services.close_won(won, user=None, closed_date=date(2026, 1, 15))
+    services.close_won(won, user=None, closed_date=date(2026, 1, 15), seen_version=won.version)
     lost = _open("600000.00", date(2026, 3, 15), 50)
     services.close_lost(
-        lost, user=None, loss_reason=LossReason.objects.first(), closed_date=date(2026, 3, 15)
+        lost,
+        user=None,
+        loss_reason=LossReason.objects.first(),
+        closed_date=date(2026, 3, 15),
+        seen_version=lost.version,
     )
 
 

@@ -32,9 +32,11 @@ def _closed(status, amount, closed, *, segment, competitor=None, deal_type=None,
         expected_close_date=closed,
     )
     if status == "won":
-        return services.close_won(deal, user=None, closed_date=closed)
+        return services.close_won(deal, user=None, closed_date=closed, seen_version=deal.version)
     reason = LossReason.objects.get(name=reason)
-    return services.close_lost(deal, user=None, loss_reason=reason, closed_date=closed)
+    return services.close_lost(
+        deal, user=None, loss_reason=reason, closed_date=closed, seen_version=deal.version
+    )
 
 
 @pytest.fixture
@@ -215,9 +217,17 @@ def test_query_count_is_fixed(client_for, salesperson, django_assert_max_num_que
             competitor=Competitor.objects.get_or_create(name=f"C{index % 4}")[0]
         )
         if index % 2:
-            services.close_won(deal, user=None, closed_date=date(2026, 2, 1))
+            services.close_won(
+                deal, user=None, closed_date=date(2026, 2, 1), seen_version=deal.version
+            )
         else:
-            services.close_lost(deal, user=None, loss_reason=reason, closed_date=date(2026, 2, 1))
+            services.close_lost(
+                deal,
+                user=None,
+                loss_reason=reason,
+                closed_date=date(2026, 2, 1),
+                seen_version=deal.version,
+            )
     client = client_for(salesperson)
     with django_assert_max_num_queries(20):
         client.get(reverse("forecasting:winloss"), {"pick": "2026-Q1"})

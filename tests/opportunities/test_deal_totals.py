@@ -75,13 +75,16 @@ def test_a_form_save_moves_a_deal_between_keys(deals, salesperson):
     deal = deals.first()
     deal.stage = Stage.objects.exclude(pk=deal.stage_id).filter(is_active=True).first()
     deal.amount = Decimal("12345.67")
-    services.save_opportunity(deal, user=salesperson, origin=Origin.FORM)
+    services.save_opportunity(deal, user=salesperson, origin=Origin.FORM, seen_version=deal.version)
     _kept_equals_deals()
 
 
 def test_closing_reassigning_updating_in_bulk_and_deleting_are_counted(deals, salesperson):
     services.close_lost(
-        deals.first(), loss_reason=LossReasonFactory(name="Price"), user=salesperson
+        deals.first(),
+        loss_reason=LossReasonFactory(name="Price"),
+        user=salesperson,
+        seen_version=deals.first().version,
     )
     deals.filter(pk=deals.last().pk).update(owner=UserFactory(), business_area=None)
     deals.filter(amount__gt=3000).update(amount=Decimal("1.01"), weighted_amount=Decimal("0.51"))
@@ -177,7 +180,12 @@ def test_board_column_totals_equal_the_open_deals(
 ):
     shared = OpportunityFactory(owner=co_responsible, amount=Decimal("77.70"))
     shared.co_responsible.add(salesperson)
-    services.close_lost(deals.first(), loss_reason=LossReasonFactory(), user=salesperson)
+    services.close_lost(
+        deals.first(),
+        loss_reason=LossReasonFactory(),
+        user=salesperson,
+        seen_version=deals.first().version,
+    )
     if params.get("owner") == "other":
         params = {"owner": co_responsible.pk}
     response = client_for(salesperson).get(reverse("opportunities:board"), params)

@@ -325,8 +325,9 @@ def test_rows_cost_only_their_own_save(salesperson, area):
             assert run(*rows, dry_run=True).created == count
         return len(context)
 
-    # a savepoint, the insert and the savepoint's release
-    assert queries(30) - queries(10) <= 3 * 20
+    # a savepoint, the insert and the savepoint's release; SQLite splits the one history insert
+    # by its limit of variables per statement (one more for 30 deals)
+    assert queries(30) - queries(10) <= 3 * 20 + 1
 
 
 @pytest.mark.parametrize(

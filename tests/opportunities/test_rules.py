@@ -49,7 +49,9 @@ def test_saved_deal_stores_its_rounded_weighted_value(salesperson):
 def test_new_deal_takes_the_stage_default_probability(salesperson, stages):
     deal = services.new_opportunity(user=salesperson, account=ContactFactory().account)
     deal.stage = stages["quote"]
-    services.save_opportunity(deal, user=salesperson, offered_probability=deal.probability)
+    services.save_opportunity(
+        deal, user=salesperson, offered_probability=deal.probability, seen_version=deal.version
+    )
     assert deal.probability == 25 and not deal.is_probability_manual
 
 
@@ -58,7 +60,11 @@ def test_stage_change_in_the_form_follows_the_stage(salesperson, stages):
     previous = deal.stage
     deal.stage = stages["shortlist"]
     services.save_opportunity(
-        deal, user=salesperson, offered_probability=10, previous_stage=previous
+        deal,
+        user=salesperson,
+        offered_probability=10,
+        previous_stage=previous,
+        seen_version=deal.version,
     )
     assert deal.probability == 50
     assert deal.stage_date == timezone.localdate()
@@ -70,10 +76,16 @@ def test_typed_probability_is_kept_through_a_stage_change(salesperson, stages):
     deal.stage = stages["shortlist"]
     deal.probability = 35  # typed by the user; the form had offered 10
     services.save_opportunity(
-        deal, user=salesperson, offered_probability=10, previous_stage=previous
+        deal,
+        user=salesperson,
+        offered_probability=10,
+        previous_stage=previous,
+        seen_version=deal.version,
     )
     assert deal.probability == 35 and deal.is_probability_manual
-    services.change_stage(deal, stages["quote"], user=salesperson, origin=Origin.BOARD)
+    services.change_stage(
+        deal, stages["quote"], user=salesperson, origin=Origin.BOARD, seen_version=deal.version
+    )
     assert deal.probability == 35
 
 
@@ -81,15 +93,19 @@ def test_reset_returns_to_the_stage_default(salesperson, stages):
     deal = OpportunityFactory(
         owner=salesperson, stage=stages["quote"], probability=60, is_probability_manual=True
     )
-    services.reset_probability(deal, user=salesperson)
+    services.reset_probability(deal, user=salesperson, seen_version=deal.version)
     assert deal.probability == 25 and not deal.is_probability_manual
 
 
 def test_board_and_bulk_paths_apply_the_same_rule(salesperson, stages):
     deal = OpportunityFactory(owner=salesperson)
-    services.change_stage(deal, stages["quote"], user=salesperson, origin=Origin.BOARD)
+    services.change_stage(
+        deal, stages["quote"], user=salesperson, origin=Origin.BOARD, seen_version=deal.version
+    )
     assert deal.probability == 25
-    moved, refused = services.bulk_change_stage([deal], stages["shortlist"], user=salesperson)
+    moved, refused = services.bulk_change_stage(
+        [deal], stages["shortlist"], user=salesperson, seen_versions={deal.pk: deal.version}
+    )
     deal.refresh_from_db()
     assert (moved, refused, deal.probability) == (1, [], 50)
     assert deal.history.first().history_change_reason == "bulk"
@@ -97,7 +113,9 @@ def test_board_and_bulk_paths_apply_the_same_rule(salesperson, stages):
 
 def test_won_stage_closes_the_deal_as_won(salesperson, stages):
     deal = OpportunityFactory(owner=salesperson)
-    services.change_stage(deal, stages["order"], user=salesperson, origin=Origin.BOARD)
+    services.change_stage(
+        deal, stages["order"], user=salesperson, origin=Origin.BOARD, seen_version=deal.version
+    )
     assert deal.status == Opportunity.Status.WON
     assert deal.probability == 100
     assert deal.closed_date == timezone.localdate() and deal.closed_by == salesperson
@@ -105,7 +123,13 @@ def test_won_stage_closes_the_deal_as_won(salesperson, stages):
 
 def test_close_won_forces_100_and_keeps_the_report(salesperson):
     deal = OpportunityFactory(owner=salesperson, probability=40, is_probability_manual=True)
-    services.close_won(deal, user=salesperson, closed_date=date(2026, 3, 1), report="Best fit")
+    services.close_won(
+        deal,
+        user=salesperson,
+        closed_date=date(2026, 3, 1),
+        report="Best fit",
+        seen_version=deal.version,
+    )
     deal.refresh_from_db()
     assert (deal.status, deal.probability, deal.closed_date) == ("won", 100, date(2026, 3, 1))
     assert deal.weighted_amount == deal.amount
@@ -115,21 +139,29 @@ def test_close_won_forces_100_and_keeps_the_report(salesperson):
 def test_lost_deal_requires_loss_reason(salesperson):
     deal = OpportunityFactory(owner=salesperson)
     with pytest.raises(services.RuleError):
-        services.close_lost(deal, user=salesperson, loss_reason=None)
+        services.close_lost(deal, user=salesperson, loss_reason=None, seen_version=deal.version)
     deal.refresh_from_db()
     assert deal.status == "open"
 
 
 def test_close_lost_forces_0(salesperson):
     deal = OpportunityFactory(owner=salesperson)
-    services.close_lost(deal, user=salesperson, loss_reason=LossReasonFactory(), report="Price")
+    services.close_lost(
+        deal,
+        user=salesperson,
+        loss_reason=LossReasonFactory(),
+        report="Price",
+        seen_version=deal.version,
+    )
     assert (deal.status, deal.probability, deal.weighted_amount) == ("lost", 0, Decimal("0.00"))
 
 
 def test_reopen_applies_the_rule_again_and_is_recorded(salesperson, stages):
     deal = OpportunityFactory(owner=salesperson, stage=stages["quote"], probability=25)
-    services.close_lost(deal, user=salesperson, loss_reason=LossReasonFactory())
-    services.reopen(deal, user=salesperson)
+    services.close_lost(
+        deal, user=salesperson, loss_reason=LossReasonFactory(), seen_version=deal.version
+    )
+    services.reopen(deal, user=salesperson, seen_version=deal.version)
     assert (deal.status, deal.probability, deal.loss_reason, deal.closed_date) == (
         "open",
         25,
@@ -141,9 +173,15 @@ def test_reopen_applies_the_rule_again_and_is_recorded(salesperson, stages):
 
 def test_reopening_clears_the_report_of_the_closing_undone(salesperson):
     deal = OpportunityFactory(owner=salesperson)
-    services.close_lost(deal, user=salesperson, loss_reason=LossReasonFactory(), report="Price")
-    services.reopen(deal, user=salesperson)
-    services.close_won(deal, user=salesperson)
+    services.close_lost(
+        deal,
+        user=salesperson,
+        loss_reason=LossReasonFactory(),
+        report="Price",
+        seen_version=deal.version,
+    )
+    services.reopen(deal, user=salesperson, seen_version=deal.version)
+    services.close_won(deal, user=salesperson, seen_version=deal.version)
     deal.refresh_from_db()
     assert deal.win_loss_report == ""
     assert deal.history.filter(win_loss_report="Price").exists()
@@ -157,7 +195,7 @@ def test_a_closed_deals_lines_stay_as_they_were_closed(salesperson):
         user=salesperson,
     )
     deal.refresh_from_db()
-    services.close_won(deal, user=salesperson)
+    services.close_won(deal, user=salesperson, seen_version=deal.version)
     with pytest.raises(services.RuleError, match="reopen it to change its lines"):
         services.add_line(deal, OpportunityLine(product=ProductFactory()), user=salesperson)
     with pytest.raises(services.RuleError):
@@ -168,24 +206,30 @@ def test_a_closed_deals_lines_stay_as_they_were_closed(salesperson):
 
 def test_reopening_a_deal_won_by_stage_returns_it_to_an_open_stage(salesperson, stages):
     deal = OpportunityFactory(owner=salesperson)
-    services.change_stage(deal, stages["order"], user=salesperson, origin=Origin.BOARD)
-    services.reopen(deal, user=salesperson)
+    services.change_stage(
+        deal, stages["order"], user=salesperson, origin=Origin.BOARD, seen_version=deal.version
+    )
+    services.reopen(deal, user=salesperson, seen_version=deal.version)
     assert deal.is_open and not deal.stage.is_won_stage
     assert deal.probability == deal.stage.default_probability
 
 
 def test_closed_deal_cannot_change_stage(salesperson, stages):
     deal = OpportunityFactory(owner=salesperson)
-    services.close_won(deal, user=salesperson)
+    services.close_won(deal, user=salesperson, seen_version=deal.version)
     with pytest.raises(services.RuleError):
-        services.change_stage(deal, stages["quote"], user=salesperson, origin=Origin.BOARD)
+        services.change_stage(
+            deal, stages["quote"], user=salesperson, origin=Origin.BOARD, seen_version=deal.version
+        )
 
 
 def test_stage_gate_names_what_is_missing(salesperson):
     gated = StageFactory(name="Gated", requires_contact=True, requires_next_action=True)
     deal = OpportunityFactory(owner=salesperson)
     with pytest.raises(services.RuleError) as error:
-        services.change_stage(deal, gated, user=salesperson, origin=Origin.BOARD)
+        services.change_stage(
+            deal, gated, user=salesperson, origin=Origin.BOARD, seen_version=deal.version
+        )
     assert error.value.missing == ["a contact", "a next action date"]
     assert "needs a contact and a next action date first" in str(error.value)
     deal.refresh_from_db()
@@ -196,7 +240,9 @@ def test_stage_gate_passes_when_fields_are_there(salesperson):
     gated = StageFactory(name="Gated", requires_contact=True, requires_amount=True)
     deal = OpportunityFactory(owner=salesperson)
     deal.contacts.add(ContactFactory(account=deal.account))
-    services.change_stage(deal, gated, user=salesperson, origin=Origin.BOARD)
+    services.change_stage(
+        deal, gated, user=salesperson, origin=Origin.BOARD, seen_version=deal.version
+    )
     assert deal.stage == gated
 
 
@@ -263,7 +309,9 @@ def test_stale_means_past_close_date_or_long_in_stage(salesperson):
 def test_version_conflict_refuses_a_stale_write(salesperson, stages):
     deal = OpportunityFactory(owner=salesperson)
     seen = deal.version
-    services.change_stage(deal, stages["quote"], user=salesperson, origin=Origin.BOARD)
+    services.change_stage(
+        deal, stages["quote"], user=salesperson, origin=Origin.BOARD, seen_version=deal.version
+    )
     stale_copy = Opportunity.objects.get(pk=deal.pk)
     with pytest.raises(EditConflict) as conflict:
         services.change_stage(

@@ -47,7 +47,12 @@ def short_pipeline(salesperson):
             owner=salesperson, stage=stages["3. Quote sent"], amount=Decimal("300.00")
         ),
     }
-    services.close_lost(deals["lost"], loss_reason=LossReasonFactory(), user=salesperson)
+    services.close_lost(
+        deals["lost"],
+        loss_reason=LossReasonFactory(),
+        user=salesperson,
+        seen_version=deals["lost"].version,
+    )
     return deals
 
 

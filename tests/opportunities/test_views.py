@@ -335,7 +335,12 @@ def test_bulk_change_stage_applies_rules(client_for, salesperson):
     stage = Stage.objects.get(name="3. Quote sent")
     client_for(salesperson).post(
         reverse("opportunities:bulk"),
-        {"action": "stage", "stage": stage.pk, "selected": [d.pk for d in deals]},
+        {
+            "action": "stage",
+            "stage": stage.pk,
+            "selected": [d.pk for d in deals],
+            "seen": [f"{d.pk}:{d.version}" for d in deals],
+        },
     )
     assert set(Opportunity.objects.values_list("probability", flat=True)) == {25}
 
@@ -346,12 +351,19 @@ def test_bulk_change_says_how_many_deals_changed(client_for, salesperson, other_
     bulk = reverse("opportunities:bulk")
     stage = Stage.objects.get(name="3. Quote sent")
     response = client.post(
-        bulk, {"action": "stage", "stage": stage.pk, "selected": [one.pk]}, follow=True
+        bulk,
+        {"action": "stage", "stage": stage.pk, "selected": [one.pk], "seen": f"{one.pk}:1"},
+        follow=True,
     )
     assert "1 deal moved." in response.content.decode()
     response = client.post(
         bulk,
-        {"action": "owner", "owner": other_salesperson.pk, "selected": [one.pk, two.pk]},
+        {
+            "action": "owner",
+            "owner": other_salesperson.pk,
+            "selected": [one.pk, two.pk],
+            "seen": [f"{one.pk}:2", f"{two.pk}:1"],
+        },
         follow=True,
     )
     assert "2 deals reassigned." in response.content.decode()
@@ -388,7 +400,8 @@ def test_a_closed_deal_offers_no_line_changes(client_for, salesperson):
     client = client_for(salesperson)
     add = reverse("opportunities:line_add", args=[deal.pk])
     client.post(add, {"product": ProductFactory().pk, "quantity": "1", "discount_percent": "0"})
-    services.close_won(deal, user=salesperson)
+    deal.refresh_from_db()
+    services.close_won(deal, user=salesperson, seen_version=deal.version)
     page = client.get(deal.get_absolute_url()).text
     assert "Reopen the deal to change its lines." in page and add not in page
     response = client.post(
@@ -402,7 +415,9 @@ def test_a_closed_deal_offers_no_line_changes(client_for, salesperson):
 
 def test_history_reads_as_the_page_does(client_for, salesperson, other_salesperson):
     deal = OpportunityFactory(owner=salesperson, amount=Decimal("1000.00"))
-    services.bulk_change_owner([deal], other_salesperson, user=salesperson)
+    services.bulk_change_owner(
+        [deal], other_salesperson, user=salesperson, seen_versions={deal.pk: deal.version}
+    )
     deal.refresh_from_db()
     deal.amount = Decimal("1920000.00")
     deal.save()

@@ -93,7 +93,9 @@ def payloads(salesperson, manager):
         expected_close_date=today(),
         competitor=competitor,
     )
-    services.close_lost(lost, user=None, loss_reason=reason, closed_date=today())
+    services.close_lost(
+        lost, user=None, loss_reason=reason, closed_date=today(), seen_version=lost.version
+    )
     Budget.objects.create(
         business_area=area, month=today().replace(day=1), amount=Decimal("1000.00")
     )

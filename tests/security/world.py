@@ -79,7 +79,7 @@ def build_world() -> World:
     deal_services.add_line(deal, line, user=owner)
     won = OpportunityFactory(owner=owner, account=account, name="Won deal")
     won.co_responsible.add(users["co_responsible"])
-    deal_services.close_won(won, user=owner)
+    deal_services.close_won(won, user=owner, seen_version=won.version)
     lost_reason = LossReasonFactory()
     activity = ActivityFactory(owner=owner, account=account, opportunity=deal)
     document = add_document(deal, SimpleUploadedFile("offer.txt", b"Offer for Alice\n"), user=owner)

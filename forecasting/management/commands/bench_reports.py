@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from opportunities.models import Opportunity
+from pipeline_crm.models import Role
 
 from ...periods import current_quarter
 
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             call_command(
                 "seed_demo", deals=options["deals"], stdout=self.stderr, stderr=self.stderr
             )
-        manager = get_user_model().objects.filter(groups__name="Sales manager").first()
+        manager = get_user_model().objects.filter(groups__crm_role__key=Role.SALES_MANAGER).first()
         if manager is None:
             manager = get_user_model().objects.filter(is_superuser=True).first()
         today = timezone.localdate()

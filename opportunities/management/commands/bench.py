@@ -37,7 +37,7 @@ from django.utils import timezone
 from accounts.models import BusinessArea
 from opportunities import kept_totals
 from opportunities.models import Opportunity, Product
-from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
+from pipeline_crm.models import Role
 
 LIST_P95_MS, DETAIL_P95_MS, BOARD_P95_MS = 60, 40, 150
 DASHBOARD_P95_MS = 100
@@ -171,10 +171,12 @@ class Command(BaseCommand):
     def _users(self):
         User = get_user_model()
         manager = (
-            User.objects.filter(is_active=True, groups__name=SALES_MANAGER).order_by("pk").first()
+            User.objects.filter(is_active=True, groups__crm_role__key=Role.SALES_MANAGER)
+            .order_by("pk")
+            .first()
         )
         salesperson = (
-            User.objects.filter(is_active=True, groups__name=SALESPERSON)
+            User.objects.filter(is_active=True, groups__crm_role__key=Role.SALESPERSON)
             .annotate(deals=Count("owned_opportunities"))
             .order_by("-deals", "pk")
             .first()

@@ -1,10 +1,10 @@
 """Realistic Nordic demo data; idempotent, with volume options for benchmarks.
 
 Deals are built in memory and written with bulk_create (history included), so 100,000 deals take
-minutes. Their stored figures obey the rules of `opportunities.services`: with lines, amount and
-margin are the sums of the line totals and margins; weighted = weighted(amount, probability);
-an open deal has its stage's default probability unless it is marked as set by hand; won deals
-have 100 and a closed date, lost deals 0 and a loss reason.
+minutes. Their derived figures come from the rule functions the services use, never computed
+here: the amount and margin from the lines (`apply_lines`), the stage date (`enter_stage`), won
+and lost (`mark_won`, `mark_lost`) and the probability (`apply_probability_rule`); the weighted
+value as `Opportunity.save` stores it.
 """
 
 import random
@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -31,6 +30,7 @@ from accounts.models import (
     LeadSource,
     Segment,
 )
+from opportunities import services
 from opportunities.models import (
     Competitor,
     DealType,
@@ -43,17 +43,17 @@ from opportunities.models import (
     Stage,
 )
 from pipeline_crm.history import Origin
-from pipeline_crm.models import CompanySettings
-from pipeline_crm.money import ZERO, weighted
-from pipeline_crm.roles import SALES_MANAGER, SALESPERSON
+from pipeline_crm.models import CompanySettings, Role
+from pipeline_crm.money import weighted
+from pipeline_crm.roles import role_group
 
 DEMO_PASSWORD = "pipeline-demo"  # noqa: S105 - printed by `make run` for the demo logins
 DEMO_USERS = (
-    # username, first, last, group (None = administrator)
-    ("anna", "Anna", "Lindqvist", SALESPERSON),
-    ("erik", "Erik", "Johansson", SALESPERSON),
-    ("ingrid", "Ingrid", "Hansen", SALESPERSON),
-    ("magnus", "Magnus", "Berg", SALES_MANAGER),
+    # username, first, last, role (None = administrator)
+    ("anna", "Anna", "Lindqvist", Role.SALESPERSON),
+    ("erik", "Erik", "Johansson", Role.SALESPERSON),
+    ("ingrid", "Ingrid", "Hansen", Role.SALESPERSON),
+    ("magnus", "Magnus", "Berg", Role.SALES_MANAGER),
     ("admin", "Astrid", "Admin", None),
 )
 AREAS = ("Öst", "Väst", "Syd", "Norr")
@@ -336,14 +336,11 @@ class _DealMaker:
             deal.competitor_id = rng.choice(self.competitors)
         deal._history_user = owner
         lines = self._lines(rng, group)
-        if lines:
-            deal.has_lines = True
-            deal.amount = sum((line.total for line in lines), ZERO)
-            deal.margin = sum((line.margin for line in lines), ZERO)
-        else:
+        if not lines:
             # A typed amount: round thousands, median about 150,000 SEK.
             thousands = min(5000, max(10, round(rng.lognormvariate(5.0, 0.9))))
             deal.amount = Decimal(thousands) * Decimal("1000.00")
+        services.apply_lines(deal, lines)
         roll = rng.random()
         if roll < WON_SHARE:
             self._won(rng, deal)
@@ -351,7 +348,8 @@ class _DealMaker:
             self._lost(rng, deal)
         else:
             self._open(rng, deal)
-        deal.weighted_amount = weighted(deal.amount, deal.probability)
+        services.apply_probability_rule(deal)
+        deal.weighted_amount = weighted(deal.amount, deal.probability)  # as Opportunity.save
         made = _Deal(deal, lines)
         contacts = self.contacts.get(account_id, [])
         if contacts and (deal.stage.requires_contact or rng.random() < 0.75):
@@ -384,8 +382,6 @@ class _DealMaker:
 
     def _open(self, rng: random.Random, deal: Opportunity) -> None:
         stage = rng.choices(self.open_stages, weights=self.funnel)[0]
-        deal.stage = stage
-        deal.probability = stage.default_probability
         if rng.random() < MANUAL_PROBABILITY_SHARE:
             deal.is_probability_manual = True
             deal.probability = _other_probability(rng, stage.default_probability)
@@ -397,7 +393,8 @@ class _DealMaker:
             in_stage = rng.randint(self.stale_days + 1, max(self.stale_days + 1, 240))
         else:
             in_stage = rng.randint(0, self.stale_days)
-        deal.stage_date = self.today - timedelta(days=in_stage)
+        services.enter_stage(deal, stage, today=self.today - timedelta(days=in_stage))
+        services.apply_probability_rule(deal)
         if stage.requires_next_action or rng.random() < 0.65:
             deal.next_action_date = self.today + timedelta(days=rng.randint(-14, 45))
             deal.next_step = rng.choice(NEXT_STEPS)
@@ -420,21 +417,18 @@ class _DealMaker:
 
     def _won(self, rng: random.Random, deal: Opportunity) -> None:
         closed = self._closed(rng, deal)
-        deal.status = Opportunity.Status.WON
-        deal.stage = self.won_stage
-        deal.stage_date = closed
-        deal.probability = 100
+        services.enter_stage(deal, self.won_stage, today=closed)
+        services.mark_won(deal, user=deal.owner, closed_date=closed)
         deal.forecast_category_id = self.forecast.get(ForecastCategory.Kind.COMMIT)
         if rng.random() < 0.4:
             deal.win_loss_report = rng.choice(WIN_REPORTS)
 
     def _lost(self, rng: random.Random, deal: Opportunity) -> None:
         closed = self._closed(rng, deal)
-        deal.status = Opportunity.Status.LOST
-        deal.stage = rng.choices(self.open_stages, weights=self.funnel)[0]  # the stage lost in
-        deal.stage_date = closed - timedelta(days=rng.randint(0, 60))
-        deal.probability = 0
-        deal.loss_reason_id = rng.choice(self.loss_reasons)
+        lost_in = rng.choices(self.open_stages, weights=self.funnel)[0]
+        services.enter_stage(deal, lost_in, today=closed - timedelta(days=rng.randint(0, 60)))
+        reason = LossReason(pk=rng.choice(self.loss_reasons))
+        services.mark_lost(deal, user=deal.owner, loss_reason=reason, closed_date=closed)
         deal.forecast_category_id = self.forecast.get(ForecastCategory.Kind.OMITTED)
         if rng.random() < 0.5:
             deal.win_loss_report = rng.choice(LOSS_REPORTS)
@@ -513,22 +507,22 @@ class Command(BaseCommand):
     def ensure_users(self):
         User = get_user_model()
         users = []
-        for username, first, last, group_name in DEMO_USERS:
+        for username, first, last, role in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={
                     "first_name": first,
                     "last_name": last,
                     "email": f"{username}@example.com",
-                    "is_staff": group_name is None,
-                    "is_superuser": group_name is None,
+                    "is_staff": role is None,
+                    "is_superuser": role is None,
                 },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-            if group_name:
-                user.groups.add(Group.objects.get(name=group_name))
+            if role:
+                user.groups.add(role_group(role))
             users.append(user)
         return users
 
@@ -622,7 +616,7 @@ class Command(BaseCommand):
         missing = wanted - existing
         if missing <= 0:
             return 0
-        salespeople = set(Group.objects.get(name=SALESPERSON).user_set.values_list("pk", flat=True))
+        salespeople = set(role_group(Role.SALESPERSON).user_set.values_list("pk", flat=True))
         owners = sorted((u for u in users if u.pk in salespeople), key=lambda u: u.username)
         maker = _DealMaker(
             owners=owners,
