@@ -12,7 +12,7 @@ so rows written there for an old CRM's past show at once.
 `OpportunityQuerySet` the reports use (`open`, `in_period`, `won_in`, …): the reports group it as
 they group the live deals. The newest row per deal is picked in the database, in one statement:
 on PostgreSQL `DISTINCT ON (id) … ORDER BY id, history_date DESC, history_id DESC` read from the
-index of migration `opportunities.0013_history_as_of_index` (id, history_date, history_id); on
+index of migration `opportunities.0014_history_as_of_index` (id, history_date, history_id); on
 other databases a correlated subquery on the same index.
 """
 

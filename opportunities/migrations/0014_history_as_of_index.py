@@ -13,7 +13,7 @@ INDEXES = (
 
 
 class Migration(migrations.Migration):
-    dependencies = [("opportunities", "0012_dates_in_bounds")]
+    dependencies = [("opportunities", "0013_probability_before_close")]
 
     operations = [
         migrations.RunSQL(
