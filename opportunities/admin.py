@@ -178,16 +178,8 @@ class OpportunityAdmin(NumberInputsAdmin, HistoryAdmin):
         "has_lines",
         "deal_page",
     )
-    # What a closed deal keeps until it is reopened (the services refuse a change to them).
-    CLOSED_FIELDS = (
-        "amount",
-        "stage",
-        "probability",
-        "expected_close_date",
-        "next_action_date",
-        "business_area",
-        "owner",
-    )
+    # What a closed deal keeps until it is reopened: the services' one list.
+    CLOSED_FIELDS = services.CLOSED_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
         fields = [*self.RULE_FIELDS]
