@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from opportunities.models import Opportunity, Stage, forecast_weighted
 from pipeline_crm.money import ZERO, round_money
 
+from .asof import deals_for
 from .periods import Period, quarter_of
-from .reports import Figures, _narrow, deal_list_url
+from .reports import Figures, _narrow, as_of_link, deal_list_url
 
 BY_MONTH = "month"
 BY_QUARTER = "quarter"
@@ -97,17 +98,23 @@ class FunnelReport:
 
 
 def funnel_report(
-    period: Period | None, filters: dict, *, mine=None, link_params: dict | None = None
+    period: Period | None,
+    filters: dict,
+    *,
+    mine=None,
+    link_params: dict | None = None,
+    as_of: date | None = None,
 ) -> FunnelReport:
     """Open deals per open stage: #, Total and Weighted, and a total.
 
     Without a period, every open deal counts; with one, those expected to close in it. `mine`
     (a user) keeps the deals that user owns or shares. Every active stage except the won stage
     gets a row, in order, even with no deals; an inactive stage only while open deals still sit
-    in it, so the total stays the sum of the rows.
+    in it, so the total stays the sum of the rows. With `as_of`, the deals as they stood at the
+    end of that day.
     """
-    link = {"status": "open", **(link_params or {})}
-    deals = Opportunity.objects.open().exclude(stage__is_won_stage=True)
+    link = {"status": "open", **(link_params or {}), **as_of_link(as_of)}
+    deals = deals_for(as_of).open().exclude(stage__is_won_stage=True)
     if period is not None:
         deals = deals.in_period(period.start, period.end)
         link.update(close_from=period.start.isoformat(), close_to=period.end.isoformat())
@@ -223,24 +230,31 @@ class SalespeopleReport:
 
 
 def salespeople_report(
-    period: Period, filters: dict, *, by: str = BY_MONTH, link_params: dict | None = None
+    period: Period,
+    filters: dict,
+    *,
+    by: str = BY_MONTH,
+    link_params: dict | None = None,
+    as_of: date | None = None,
 ) -> SalespeopleReport:
     """Per owner and month (or quarter) of the period: won (deals won with their closed date
     in the bucket), open and weighted (open deals expected to close in it) and the open count.
 
     Row totals, column totals and the grand total are the sums of their cells. Owners without
-    a figure in the period get no row.
+    a figure in the period get no row. With `as_of`, the deals as they stood at the end of that
+    day.
     """
-    link = dict(link_params or {})
+    link = {**(link_params or {}), **as_of_link(as_of)}
     trunc = _TRUNC[by]
+    deals = deals_for(as_of)
     won = (
-        _narrow(Opportunity.objects.won_in(period.start, period.end), filters)
+        _narrow(deals.won_in(period.start, period.end), filters)
         .order_by()
         .values("owner", bucket=trunc("closed_date"))
         .annotate(won=Sum("amount"))
     )
     open_rows = (
-        _narrow(Opportunity.objects.open().in_period(period.start, period.end), filters)
+        _narrow(deals.open().in_period(period.start, period.end), filters)
         .order_by()
         .values("owner", bucket=trunc("expected_close_date"))
         .annotate(**_open_sums())
@@ -488,15 +502,21 @@ class TrendReport:
 
 
 def trend_report(
-    period: Period, filters: dict, *, by: str = BY_MONTH, link_params: dict | None = None
+    period: Period,
+    filters: dict,
+    *,
+    by: str = BY_MONTH,
+    link_params: dict | None = None,
+    as_of: date | None = None,
 ) -> TrendReport:
     """Open deals expected to close in the period, per month (or quarter) of their expected
     close date: Total, Weighted and #. Every bucket of the period gets a row, even an empty one.
+    With `as_of`, the deals as they stood at the end of that day.
     """
-    link = {"status": "open", **(link_params or {})}
+    link = {"status": "open", **(link_params or {}), **as_of_link(as_of)}
     grouped = {
         row["bucket"]: row
-        for row in _narrow(Opportunity.objects.open().in_period(period.start, period.end), filters)
+        for row in _narrow(deals_for(as_of).open().in_period(period.start, period.end), filters)
         .order_by()
         .values(bucket=_TRUNC[by]("expected_close_date"))
         .annotate(**_open_sums())

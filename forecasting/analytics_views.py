@@ -3,7 +3,7 @@
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.exports import FORMATS
 
 from .analytics import (
     funnel_chart,
@@ -17,12 +17,13 @@ from .analytics import (
     winloss_report,
     winloss_rows,
 )
-from .forms import BucketFilterForm, PipelineFilterForm, TrendFilterForm
+from .exports import export_report
+from .forms import AsOfMixin, BucketAsOfForm, PipelineFilterForm, TrendAsOfForm
 from .models import SavedReport
 from .views import _period_redirect, _report_context
 
 
-class FunnelFilterForm(PipelineFilterForm):
+class FunnelFilterForm(AsOfMixin, PipelineFilterForm):
     """The pipeline report's filters with an optional period: none means every open deal."""
 
     PERIOD_FIELDS = ("start", "end", "pick")
@@ -44,19 +45,29 @@ def _has_period(request) -> bool:
 
 
 def _render(request, template: str, context: dict, form):
-    return render(request, template, context, status=200 if form.is_valid() else 400)
+    status = form.page_status() if isinstance(form, AsOfMixin) else 200 if form.is_valid() else 400
+    return render(request, template, context, status=status)
 
 
 def funnel(request):
     form = FunnelFilterForm(request.GET)
     context = _report_context(request, SavedReport.Kind.FUNNEL, form)
     if form.is_valid():
-        report = funnel_report(form.period, form.cleaned_data, link_params=form.deal_filters())
+        report = funnel_report(
+            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
+        )
         fmt = request.GET.get("export")
         if fmt in FORMATS:
             header = [_("Stage"), "#", _("Total"), _("Weighted")]
             rows = funnel_rows(report, total_label=_("Total"))
-            return export_rows([header, *rows], fmt, "funnel")
+            return export_report(
+                [header, *rows],
+                fmt,
+                "funnel",
+                title=SavedReport.Kind.FUNNEL.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
         context["chart"] = funnel_chart(report)
     return _render(request, "forecasting/funnel.html", context, form)
@@ -65,7 +76,7 @@ def funnel(request):
 def salespeople(request):
     if not _has_period(request):
         return _period_redirect(request)
-    form = BucketFilterForm(request.GET)
+    form = BucketAsOfForm(request.GET)
     context = _report_context(request, SavedReport.Kind.SALESPEOPLE, form)
     if form.is_valid():
         report = salespeople_report(
@@ -73,6 +84,7 @@ def salespeople(request):
             form.cleaned_data,
             by=form.cleaned_data["by"],
             link_params=form.deal_filters(),
+            as_of=form.as_of_day,
         )
         fmt = request.GET.get("export")
         if fmt in FORMATS:
@@ -83,7 +95,14 @@ def salespeople(request):
                 "weighted": _("Weighted"),
                 "total": _("Total"),
             }
-            return export_rows(salespeople_rows(report, labels=labels), fmt, "salespeople")
+            return export_report(
+                salespeople_rows(report, labels=labels),
+                fmt,
+                "salespeople",
+                title=SavedReport.Kind.SALESPEOPLE.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
     return _render(request, "forecasting/salespeople.html", context, form)
 
@@ -107,7 +126,14 @@ def winloss(request):
                 _("Win rate %"),
             ]
             rows = winloss_rows(report, total_label=_("Total"))
-            return export_rows([header, *rows], fmt, "winloss")
+            return export_report(
+                [header, *rows],
+                fmt,
+                "winloss",
+                title=SavedReport.Kind.WINLOSS.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
     return _render(request, "forecasting/winloss.html", context, form)
 
@@ -115,7 +141,7 @@ def winloss(request):
 def trend(request):
     if not _has_period(request):
         return _period_redirect(request)
-    form = TrendFilterForm(request.GET)
+    form = TrendAsOfForm(request.GET)
     context = _report_context(request, SavedReport.Kind.TREND, form)
     if form.is_valid():
         report = trend_report(
@@ -123,12 +149,20 @@ def trend(request):
             form.cleaned_data,
             by=form.cleaned_data["by"],
             link_params=form.deal_filters(),
+            as_of=form.as_of_day,
         )
         fmt = request.GET.get("export")
         if fmt in FORMATS:
             header = [_("Period"), _("Total"), _("Weighted"), "#"]
             rows = trend_rows(report, total_label=_("Total"))
-            return export_rows([header, *rows], fmt, "trend")
+            return export_report(
+                [header, *rows],
+                fmt,
+                "trend",
+                title=SavedReport.Kind.TREND.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
         context["chart"] = trend_chart(report)
     return _render(request, "forecasting/trend.html", context, form)

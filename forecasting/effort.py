@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Segment
 from activities.models import Activity
 from opportunities.models import Opportunity, forecast_weighted
-from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.exports import FORMATS
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, round_money
 
+from .exports import export_report
 from .forms import PeriodForm, SaveReportForm
 from .models import SavedReport
 from .periods import Period, current_quarter
@@ -242,7 +243,14 @@ def effort_report(request):
         report = effort_figures(form.period)
         fmt = request.GET.get("export")
         if fmt in FORMATS:
-            return export_rows(export_table(report), fmt, "effort")
+            return export_report(
+                export_table(report),
+                fmt,
+                "effort",
+                title=SavedReport.Kind.EFFORT.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
     return render(
         request,

@@ -2,6 +2,7 @@ from datetime import date
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -180,6 +181,49 @@ class TrendFilterForm(BucketFilterForm):
     """One row per column: the trend can show more months than the salesperson grid."""
 
     max_columns = {BY_MONTH: 36, BY_QUARTER: 20}
+
+
+class AsOfMixin(forms.Form):
+    """A report's "as of" day (issue 19): the figures as they stood at the end of that day,
+    from the deals' history (`forecasting.asof`). Empty means now; a day after today is an
+    error next to the field (the page still answers 200: nothing the user typed is wrong in
+    form, only not yet history)."""
+
+    as_of = BoundedDateField(
+        label=_("As of"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Show the figures as they stood at the end of this day."),
+    )
+
+    def clean_as_of(self) -> date | None:
+        day = self.cleaned_data["as_of"]
+        if day is not None and day > timezone.localdate():
+            raise forms.ValidationError(
+                _("Pick today or a day before: the future has no history yet."), code="future"
+            )
+        return day
+
+    @property
+    def as_of_day(self) -> date | None:
+        """The valid as-of day, else None (now)."""
+        return self.cleaned_data.get("as_of") if self.is_valid() else None
+
+    def page_status(self) -> int:
+        """200 when the form is valid or only the as-of day is refused, else 400."""
+        return 200 if self.is_valid() or set(self.errors) == {"as_of"} else 400
+
+
+class PipelineAsOfForm(AsOfMixin, PipelineFilterForm):
+    pass
+
+
+class BucketAsOfForm(AsOfMixin, BucketFilterForm):
+    pass
+
+
+class TrendAsOfForm(AsOfMixin, TrendFilterForm):
+    pass
 
 
 def first_of_month(value: date) -> date:

@@ -2,7 +2,7 @@
 sums of the rows shown, so every page adds up."""
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -13,7 +13,6 @@ from django.utils import timezone
 from accounts.models import BusinessArea
 from opportunities.models import (
     ForecastCategory,
-    Opportunity,
     Stage,
     forecast_weighted,
     overdue_condition,
@@ -22,24 +21,38 @@ from opportunities.models import (
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, round_money
 
+from .asof import deals_for
 from .models import Budget
 from .periods import Period
 
 
 def deal_list_url(base: dict | None = None, /, **params) -> str:
     """The deal list filtered to exactly the deals behind a figure: `base` (the report's
-    filters) updated with `params`."""
-    query = {k: v for k, v in {**(base or {}), **params}.items() if v is not None and v != ""}
+    filters) updated with `params`. A report as of a past day (`base` holding `as_of`) has no
+    such list: the deal list shows the deals as they are now, so its figures get no link."""
+    merged = {**(base or {}), **params}
+    if merged.get(AS_OF_LINK):
+        return ""
+    query = {k: v for k, v in merged.items() if v is not None and v != ""}
     return f"{reverse('opportunities:list')}?{urlencode(query)}"
 
 
-def open_deals(period: Period, filters: dict):
-    """Open deals expected to close in the period, narrowed by the report's filters.
+AS_OF_LINK = "as_of"
+
+
+def as_of_link(as_of: date | None) -> dict:
+    """The link parameter that marks a report's figures as of a past day (no deal-list link)."""
+    return {AS_OF_LINK: as_of.isoformat()} if as_of else {}
+
+
+def open_deals(period: Period, filters: dict, *, as_of: date | None = None):
+    """Open deals expected to close in the period, narrowed by the report's filters; with
+    `as_of`, as they stood at the end of that day (`forecasting.asof`).
 
     `filters` holds model instances under owner, business_area, product, deal_type, source,
     forecast_category (any may be missing).
     """
-    deals = Opportunity.objects.open().in_period(period.start, period.end)
+    deals = deals_for(as_of).open().in_period(period.start, period.end)
     return _narrow(deals, filters)
 
 
@@ -99,18 +112,24 @@ class PipelineReport:
 
 
 def pipeline_report(
-    period: Period, filters: dict, *, link_params: dict | None = None
+    period: Period,
+    filters: dict,
+    *,
+    link_params: dict | None = None,
+    as_of: date | None = None,
 ) -> PipelineReport:
     """Open deals closing in the period, grouped business area × stage (stages in order):
-    Total, Weighted, # and Margin per row, a subtotal per area and a grand total."""
+    Total, Weighted, # and Margin per row, a subtotal per area and a grand total. With
+    `as_of`, the deals as they stood at the end of that day."""
     link = {
         "status": "open",
         "close_from": period.start.isoformat(),
         "close_to": period.end.isoformat(),
         **(link_params or {}),
+        **as_of_link(as_of),
     }
     grouped = (
-        open_deals(period, filters)
+        open_deals(period, filters, as_of=as_of)
         .order_by()
         .values("business_area", "stage")
         .annotate(
@@ -149,10 +168,11 @@ def pipeline_report(
     return PipelineReport(period=period, areas=ordered, total=total)
 
 
-def pipeline_rows(report: PipelineReport, *, total_label: str = "Total"):
+def pipeline_rows(report: PipelineReport, *, total_label: str = "Total", subtotal_label: str = ""):
     """The report as flat rows: (area, stage, total, weighted, count, margin).
 
-    An area's subtotal row has that area and an empty stage; the grand total row has
+    An area's subtotal row has that area and `subtotal_label` as its stage (empty by
+    default, as the CLI's and the machine CSV's contract has it); the grand total row has
     `total_label` and an empty stage.
     """
     for block in report.areas:
@@ -160,7 +180,7 @@ def pipeline_rows(report: PipelineReport, *, total_label: str = "Total"):
             f = row.figures
             yield (block.name, row.stage.name, f.total, f.weighted, f.count, f.margin)
         s = block.subtotal
-        yield (block.name, "", s.total, s.weighted, s.count, s.margin)
+        yield (block.name, subtotal_label, s.total, s.weighted, s.count, s.margin)
     t = report.total
     yield (total_label, "", t.total, t.weighted, t.count, t.margin)
 
@@ -245,19 +265,29 @@ def budget_for_period(period: Period, *, owner=None, business_area=None) -> dict
     return result
 
 
-def budget_report(period: Period, filters: dict, *, today=None, link_params=None) -> BudgetReport:
+def budget_report(
+    period: Period,
+    filters: dict,
+    *,
+    today=None,
+    link_params=None,
+    as_of: date | None = None,
+) -> BudgetReport:
     """Per business area: budget, won, weighted open, forecast, commit, best case, overdue.
+
+    With `as_of`, the deals as they stood at the end of that day, and that day is "today"
+    (overdue before it, weighted open from it on); budgets are as they are now.
 
     Won, weighted open and overdue are DESIGN.md's named figures (`won_in`,
     `weighted_open_condition`, `overdue_condition`); commit and best case count the open deals
     of weighted open in their categories, so a category that does not count in the forecast
     adds to neither. Every business area with a figure gets a row, a retired one too.
     """
-    today = today or timezone.localdate()
+    today = as_of or today or timezone.localdate()
     company = CompanySettings.load()
-    link = {**(link_params or {})}
+    link = {**(link_params or {}), **as_of_link(as_of)}
     won = (
-        _narrow(Opportunity.objects.won_in(period.start, period.end), filters)
+        _narrow(deals_for(as_of).won_in(period.start, period.end), filters)
         .order_by()
         .values("business_area")
         .annotate(amount=Sum("amount"))
@@ -265,7 +295,7 @@ def budget_report(period: Period, filters: dict, *, today=None, link_params=None
     kinds = ForecastCategory.Kind
     weighted_open = weighted_open_condition(period.start, period.end, today=today)
     open_rows = (
-        open_deals(period, filters)
+        open_deals(period, filters, as_of=as_of)
         .order_by()
         .values("business_area")
         .annotate(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import analytics_views, budget_import, views
+from . import analytics_views, budget_import, movement_views, views
 from .effort import effort_report
 
 app_name = "forecasting"
@@ -15,6 +15,8 @@ urlpatterns = [
     path("winloss/", analytics_views.winloss, name="winloss"),
     path("trend/", analytics_views.trend, name="trend"),
     path("effort/", effort_report, name="effort"),
+    path("movement/", movement_views.movement, name="movement"),
+    path("movement/deals/", movement_views.movement_deals, name="movement_deals"),
     path("saved/", views.save_report, name="save"),
     path("saved/<int:pk>/", views.open_saved_report, name="saved"),
     path("saved/<int:pk>/delete/", views.delete_saved_report, name="saved_delete"),

@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.exports import CSV, FORMATS
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.roles import is_manager
 
 from . import budgets as budget_grid_service
-from .forms import PipelineFilterForm, SaveReportForm
+from .exports import export_report
+from .forms import PipelineAsOfForm, SaveReportForm
 from .models import SavedReport
 from .periods import current_quarter
 from .reports import budget_report, pipeline_report, pipeline_rows
@@ -102,36 +103,52 @@ def _report_context(request, kind, form):
 def pipeline(request):
     if "start" not in request.GET and "pick" not in request.GET:
         return _period_redirect(request)
-    form = PipelineFilterForm(request.GET)
+    form = PipelineAsOfForm(request.GET)
     context = _report_context(request, SavedReport.Kind.PIPELINE, form)
     if form.is_valid():
-        report = pipeline_report(form.period, form.cleaned_data, link_params=form.deal_filters())
+        report = pipeline_report(
+            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
+        )
         fmt = request.GET.get("export")
         if fmt in FORMATS:
             header = [_("Business area"), _("Stage"), _("Total"), _("Weighted"), "#", _("Margin")]
-            rows = pipeline_rows(report, total_label=_("Total"))
-            return export_rows([header, *rows], fmt, "pipeline")
+            # The machine CSV keeps the contracts' empty stage on an area's subtotal row.
+            subtotal = "" if fmt == CSV else _("Subtotal")
+            rows = pipeline_rows(report, total_label=_("Total"), subtotal_label=subtotal)
+            return export_report(
+                [header, *rows],
+                fmt,
+                "pipeline",
+                title=SavedReport.Kind.PIPELINE.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
-    return render(
-        request, "forecasting/pipeline.html", context, status=200 if form.is_valid() else 400
-    )
+    return render(request, "forecasting/pipeline.html", context, status=form.page_status())
 
 
 def budget(request):
     if "start" not in request.GET and "pick" not in request.GET:
         return _period_redirect(request)
-    form = PipelineFilterForm(request.GET)
+    form = PipelineAsOfForm(request.GET)
     context = _report_context(request, SavedReport.Kind.BUDGET, form)
     if form.is_valid():
-        report = budget_report(form.period, form.cleaned_data, link_params=form.deal_filters())
+        report = budget_report(
+            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
+        )
         fmt = request.GET.get("export")
         if fmt in FORMATS:
-            return export_rows(_budget_export(report), fmt, "budget")
+            return export_report(
+                _budget_export(report),
+                fmt,
+                "budget",
+                title=SavedReport.Kind.BUDGET.label,
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
         context["chart"] = _budget_chart(report)
-    return render(
-        request, "forecasting/budget.html", context, status=200 if form.is_valid() else 400
-    )
+    return render(request, "forecasting/budget.html", context, status=form.page_status())
 
 
 VERDICTS = {

@@ -64,8 +64,9 @@ def export_rows(queryset):
             probability,
             amount,
             weighted,
-            close.isoformat() if close else "",
-            action.isoformat() if action else "",
+            # Dates as dates: a real date in XLSX, the same ISO text in the CSV.
+            close,
+            action,
             _user_label(first, last, username),
             area or "",
         ]

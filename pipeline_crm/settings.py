@@ -229,14 +229,20 @@ LOGIN_TRUSTED_DEVICE_DAYS = env_int("DJANGO_LOGIN_TRUSTED_DEVICE_DAYS", 180)
 PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_SECONDS", 3600)
 
 LANGUAGE_CODE = "en"
+# English comes in two regions: "en" writes dates the American way (12/06/2026, 1:35 p.m.),
+# "en-gb" the European way (06/12/2026, 13:35). LocaleMiddleware follows the browser's region:
+# Accept-Language en-GB gives en-gb, en-US (or another English) gives en.
 LANGUAGES = [
-    ("en", _("English")),
+    ("en", _("English (US)")),
+    ("en-gb", _("English (UK)")),
     ("sv", _("Swedish")),
     ("nb", _("Norwegian Bokmål")),
     ("pl", _("Polish")),
     ("de", _("German")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Where a language's date and time formats differ from Django's (pipeline_crm/formats/).
+FORMAT_MODULE_PATH = ["pipeline_crm.formats"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True

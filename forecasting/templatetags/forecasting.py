@@ -18,3 +18,12 @@ def verdict_badge(report, row) -> str:
         return "—"
     css, label = _BADGES[verdict]
     return format_html('<span class="badge {} verdict-{}">{}</span>', css, verdict, label)
+
+
+@register.simple_tag
+def linked(url: str, text) -> str:
+    """`text` as a link to `url`, or plain where the figure has no deal list (as of a past day,
+    `reports.deal_list_url`)."""
+    if not url:
+        return format_html("{}", text)
+    return format_html('<a href="{}">{}</a>', url, text)

@@ -2,9 +2,11 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import template
+from django.conf import settings
 from django.utils.formats import number_format
+from django.utils.translation import get_language_info
 
-from pipeline_crm import jinja2, lookups
+from pipeline_crm import exports, jinja2, lookups
 
 register = template.Library()
 
@@ -25,6 +27,20 @@ def count(value) -> str:
     return number_format(int(value), use_l10n=True, force_grouping=True)
 
 
+# Each language's name in itself, as the language picker shows it; the two Englishes by their
+# region, since Django calls them "English" and "British English" and both write English.
+LOCAL_NAMES = {"en": "English (US)", "en-gb": "English (UK)"}
+
+
+@register.simple_tag
+def site_languages() -> list[tuple[str, str]]:
+    """(code, name in that language) of each language of the site, for the language picker."""
+    return [
+        (code, LOCAL_NAMES.get(code) or get_language_info(code)["name_local"])
+        for code, _name in settings.LANGUAGES
+    ]
+
+
 @register.simple_tag(takes_context=True)
 def query_replace(context, **kwargs) -> str:
     """The current query string with `kwargs` replaced (pagination, sorting, exports)."""
@@ -35,6 +51,12 @@ def query_replace(context, **kwargs) -> str:
         else:
             query[key] = value
     return query.urlencode()
+
+
+@register.simple_tag
+def excel_csv_label() -> str:
+    """The name of the CSV export for Excel in the user's language (pipeline_crm.exports)."""
+    return exports.excel_csv_label()
 
 
 @register.simple_tag(takes_context=True)

@@ -12,3 +12,4 @@ def test_bench_reports_runs_end_to_end(manager):
     text = out.getvalue()
     assert "pipeline, quarter" in text and "budget, year" in text
     assert "salespeople, longest" in text and "trend, longest" in text
+    assert "pipeline as of, quarter" in text and "movement, quarter" in text

@@ -132,8 +132,10 @@ def test_xlsx_export(client_for, salesperson, data):
     )
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     values = list(workbook.active.values)
-    assert values[0][0] == "Section"
-    assert ("Account", "Busy AB", 4) == values[3][:3]
+    # The title row and an empty row, then the rows of the CSV.
+    assert values[0][0] == "Effort vs revenue"
+    assert values[2][0] == "Section"
+    assert ("Account", "Busy AB", 4) == values[5][:3]
 
 
 @pytest.mark.parametrize("rows", [5, 50])

@@ -135,7 +135,10 @@ EXPORTS = [
     ("forecasting:effort", {"BOUNDS": True}),
     ("quotes:list", {"scope": "team"}),
     ("quotes:report", {"pick": "QUARTER"}),
+    ("forecasting:movement", {"pick": "QUARTER"}),  # labels and figures only: no user's text
 ]
+# The exports that carry no text a user typed.
+FIGURES_ONLY = ("forecasting:trend", "forecasting:movement")
 EXPORT_NAMES = {
     "accounts",
     "contacts",
@@ -149,18 +152,22 @@ EXPORT_NAMES = {
     "effort",
     "quotes",
     "quote_report",
+    "movement",
 }
 
 
 def test_every_export_is_covered():
-    """The export names the code passes to export_rows / table_page are the ones tested here."""
+    """The export names the code passes to export_rows / export_report / table_page are the
+    ones tested here."""
     root = Path(settings.BASE_DIR)
     found = set()
     for path in root.glob("*/**/*.py"):
         if ".venv" in path.parts or "tests" in path.parts:
             continue
         text = path.read_text()
-        found |= set(re.findall(r'export_rows\([^()]*(?:\([^()]*\))?[^()]*, fmt, "(\w+)"\)', text))
+        found |= set(
+            re.findall(r'export_(?:rows|report)\((?:[^()]|\([^()]*\))*?,\s*fmt,\s*"(\w+)"', text)
+        )
         found |= set(re.findall(r'export_name="(\w+)"', text))
     assert found == EXPORT_NAMES
 
@@ -174,9 +181,10 @@ def _params(params: dict) -> dict:
     return params
 
 
-def _csv_cells(response) -> list[str]:
+def _csv_cells(response, delimiter: str = ",") -> list[str]:
     body = b"".join(response.streaming_content).decode("utf-8-sig")
-    return [cell for row in csv.reader(io.StringIO(body, newline="")) for cell in row]
+    rows = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    return [cell for row in rows for cell in row]
 
 
 def _xlsx_cells(response):
@@ -192,6 +200,19 @@ def test_csv_export_protects_every_formula_cell(client_for, manager, payloads, n
     cells = _csv_cells(response)
     assert not [cell for cell in cells if is_formula_like(cell)]
     protected = {unprotect(cell) for cell in cells if cell != unprotect(cell)}
+    if name not in FIGURES_ONLY:
+        assert protected & set(PAYLOADS.values()), f"no payload in the {name} export: {cells}"
+
+
+@pytest.mark.parametrize(("name", "params"), EXPORTS, ids=[name for name, _ in EXPORTS])
+def test_excel_csv_export_protects_every_formula_cell(client_for, manager, payloads, name, params):
+    client = client_for(manager)
+    query = {**_params(params), "export": "csv-excel"}
+    response = client.get(reverse(name), query, HTTP_ACCEPT_LANGUAGE="sv")
+    assert response.status_code == 200
+    cells = _csv_cells(response, delimiter=";")
+    assert not [cell for cell in cells if is_formula_like(cell)]
+    protected = {unprotect(cell) for cell in cells if cell != unprotect(cell)}
     if name != "forecasting:trend":
         assert protected & set(PAYLOADS.values()), f"no payload in the {name} export: {cells}"
 
@@ -204,7 +225,7 @@ def test_xlsx_export_writes_formula_text_as_text(client_for, manager, payloads, 
     assert all(cell.data_type != "f" for cell in cells)
     texts = [cell for cell in cells if isinstance(cell.value, str)]
     risky = [cell for cell in texts if is_formula_like(cell.value)]
-    assert risky or name == "forecasting:trend", f"no payload in the {name} export"
+    assert risky or name in FIGURES_ONLY, f"no payload in the {name} export"
     assert all(cell.quotePrefix for cell in risky)
     assert not [cell.value for cell in texts if cell.value != unprotect(cell.value)]
 

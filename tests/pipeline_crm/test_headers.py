@@ -15,6 +15,7 @@ from ..factories import (
     ContactFactory,
     DocumentFactory,
     OpportunityFactory,
+    QuoteFactory,
     StageFactory,
 )
 from .environment import read_settings
@@ -54,6 +55,8 @@ def sample(salesperson):
         "ical": calendar_token(salesperson).token,
         "kind": "account",
         "jobs": Job.objects.create(owner=salesperson, name="Import", runner="x").pk,
+        "quotes": QuoteFactory(opportunity=deal).pk,
+        "deal_pk": deal.pk,
     }
 
 

@@ -393,6 +393,13 @@ ROUTES: dict[str, Route] = {
     "forecasting:winloss": REPORT,
     "forecasting:trend": REPORT,
     "forecasting:effort": REPORT,
+    "forecasting:movement": REPORT,
+    "forecasting:movement_deals": Route(
+        get=EVERYONE,
+        post=REDIRECT,
+        query=lambda world: {**_this_year(world), "part": "start"},
+        data=_nothing,
+    ),
     "forecasting:save": Route(
         NOT_ALLOWED,
         REDIRECT,

@@ -361,8 +361,9 @@ def pages(objects, owner_client) -> dict[str, list[str]]:
             "forecasting:winloss",
             "forecasting:trend",
             "forecasting:effort",
+            "forecasting:movement",
         )
-    ]
+    ] + [f"{reverse('forecasting:movement_deals')}?pick={year['pick']}&part=end"]
     owner = [
         reverse("dashboard"),
         reverse("accounts:list"),

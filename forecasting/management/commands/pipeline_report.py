@@ -4,10 +4,12 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from accounts.models import BusinessArea
 from forecasting.periods import Period
 from forecasting.reports import pipeline_report, pipeline_rows
+from pipeline_crm.bounds import DATE_MAX, DATE_MIN, in_bounds
 from pipeline_crm.formulas import protect
 from pipeline_crm.tabular import NameIndex
 
@@ -45,11 +47,20 @@ class Command(BaseCommand):
         parser.add_argument("--area", help="business area name")
         parser.add_argument("--owner", help="owner's username")
         parser.add_argument("--format", choices=("csv", "text"), default="csv")
+        parser.add_argument(
+            "--as-of",
+            help="the pipeline as it stood at the end of this day, YYYY-MM-DD (default: now)",
+        )
 
     def handle(self, *args, **options):
         start, end = _date(options["start"]), _date(options["end"])
         if start > end:
             raise CommandError("--start is after --end")
+        as_of = _date(options["as_of"]) if options["as_of"] else None
+        if as_of is not None and as_of > timezone.localdate():
+            raise CommandError(f"--as-of is after today: {as_of}")
+        if as_of is not None and not in_bounds(as_of):
+            raise CommandError(f"--as-of lies outside {DATE_MIN} – {DATE_MAX}: {as_of}")
         filters = {}
         if options["area"]:
             filters["business_area"] = _area(options["area"].strip())
@@ -58,7 +69,7 @@ class Command(BaseCommand):
             if owner is None:
                 raise CommandError(f"Unknown user: {options['owner']}")
             filters["owner"] = owner
-        report = pipeline_report(Period(start, end), filters)
+        report = pipeline_report(Period(start, end), filters, as_of=as_of)
         rows = [
             (area, stage, f"{total:.2f}", f"{weighted:.2f}", str(count))
             for area, stage, total, weighted, count, _margin in pipeline_rows(report)
@@ -77,5 +88,6 @@ class Command(BaseCommand):
                     for i, (v, w) in enumerate(zip(row, widths, strict=True))
                 ]
                 self.stdout.write("  ".join(cells).rstrip())
-        self.stderr.write(f"{report.total.count} open deals, {start} – {end}")
+        stood = f", as of {as_of}" if as_of else ""
+        self.stderr.write(f"{report.total.count} open deals, {start} – {end}{stood}")
         sys.stdout.flush()

@@ -1,0 +1,123 @@
+"""The deals as they stood at the end of a day, read from their history (issue 19).
+
+django-simple-history writes a row to `HistoricalOpportunity` on every insert, update and
+delete of a deal (`history_type` '+', '~', '-'), dated when it happened and holding every field
+as it then was. As of a day, a deal counts as its newest history row dated before the start of
+the next day in the company's time zone (ties broken by the later row): deals created later have
+no such row and do not exist yet; a deal whose newest row is its deletion ('-') no longer
+exists; one deleted later still counts as it stood. The history is the one source of the past,
+so rows written there for an old CRM's past show at once.
+
+`deals_as_of(day)` is a queryset of those history rows, one per deal, with the named filters of
+`OpportunityQuerySet` the reports use (`open`, `in_period`, `won_in`, …): the reports group it as
+they group the live deals. The newest row per deal is picked in the database, in one statement:
+on PostgreSQL `DISTINCT ON (id) … ORDER BY id, history_date DESC, history_id DESC` read from the
+index of migration `opportunities.0013_history_as_of_index` (id, history_date, history_id); on
+other databases a correlated subquery on the same index.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.apps import apps
+from django.db import connection, models
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from opportunities.models import Opportunity, OpportunityLine, in_forecast_condition
+
+HistoricalOpportunity = Opportunity.history.model
+HistoricalLine = OpportunityLine.history.model
+
+
+def cutoff(day: date) -> datetime:
+    """The first instant after `day` in the company's time zone: history rows dated before it
+    were made on or before `day`."""
+    next_day = datetime.combine(day + timedelta(days=1), time.min)
+    return timezone.make_aware(next_day, timezone.get_default_timezone())
+
+
+def latest_rows(history: type[models.Model], before: datetime) -> models.QuerySet:
+    """The `history_id` of each object's newest row of `history` dated before `before`
+    (deletions included), as a subquery."""
+    rows = history.objects.filter(history_date__lt=before)
+    if connection.vendor == "postgresql":
+        return (
+            rows.order_by("id", "-history_date", "-history_id").distinct("id").values("history_id")
+        )
+    newer = (
+        history.objects.filter(id=OuterRef("id"), history_date__lt=before)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    return rows.filter(history_id=Subquery(newer)).values("history_id")
+
+
+class AsOfQuerySet(models.QuerySet):
+    """History rows standing for deals (one row per deal, `id` the deal's id), with the named
+    conditions of `OpportunityQuerySet` that the reports read, meaning the same on the rows.
+
+    The instant the rows stand at travels in the queryset's hints (`before`), so that the
+    conditions on other histories (lines, co-responsibles) read them at the same instant.
+    """
+
+    def open(self):
+        return self.filter(status=Opportunity.Status.OPEN)
+
+    def won(self):
+        return self.filter(status=Opportunity.Status.WON)
+
+    def lost(self):
+        return self.filter(status=Opportunity.Status.LOST)
+
+    def in_forecast(self):
+        return self.filter(in_forecast_condition())
+
+    def in_period(self, start: date, end: date):
+        return self.filter(expected_close_date__gte=start, expected_close_date__lte=end)
+
+    def closed_in(self, start: date, end: date):
+        return self.filter(closed_date__gte=start, closed_date__lte=end)
+
+    def won_in(self, start: date, end: date):
+        return self.won().closed_in(start, end)
+
+    def owned_by_parts(self, user) -> list:
+        """The deals the user owned, and those shared with the user then (the co-responsibles
+        recorded with each history row) that the user did not own."""
+        through = apps.get_model("opportunities", "HistoricalOpportunity_co_responsible")
+        shared = through.objects.filter(user=user).values("history_id")
+        return [
+            self.filter(owner=user),
+            self.filter(history_id__in=shared).exclude(owner=user),
+        ]
+
+    def with_product(self, product):
+        """Deals that had a line of `product` at the same instant (the lines' own history)."""
+        return self.filter(id__in=product_deal_ids(product, self._hints["before"]))
+
+
+def product_deal_ids(product, before: datetime) -> models.QuerySet:
+    """The ids of the deals that had a line of `product` just before `before`, as a subquery
+    (the lines' own history)."""
+    lines = HistoricalLine.objects.filter(
+        history_id__in=latest_rows(HistoricalLine, before), product=product
+    ).exclude(history_type="-")
+    return lines.values("opportunity_id")
+
+
+def deals_as_of(day: date) -> AsOfQuerySet:
+    """The deals as they stood at the end of `day` (company time zone): one history row per
+    deal that existed then, every field as it was. Group it like `Opportunity.objects`."""
+    before = cutoff(day)
+    rows = AsOfQuerySet(model=HistoricalOpportunity, hints={"before": before})
+    return rows.filter(history_id__in=latest_rows(HistoricalOpportunity, before)).exclude(
+        history_type="-"
+    )
+
+
+def deals_for(as_of: date | None):
+    """The deals a report reads: as they are now (`as_of` None), else as of the end of that
+    day."""
+    if as_of is None:
+        return Opportunity.objects.all()
+    return deals_as_of(as_of)
