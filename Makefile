@@ -42,7 +42,7 @@ test: $(STAMP) compilemessages
 	$(BIN)/python -m pytest
 
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete $(addprefix -l ,$(LANGS))
+	$(BIN)/python manage.py makemessages --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --no-obsolete $(addprefix -l ,$(LANGS))
 
 # The load benchmark (README "Load"): 30 Locust users against gunicorn on 20,000 deals.
 load: $(STAMP) compilemessages
