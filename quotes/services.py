@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from opportunities import services as deal_services
 from opportunities.models import LossReason, Opportunity, OpportunityLine
 from opportunities.services import RuleError
+from pipeline_crm.concurrency import LOCKED
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money, round_money
@@ -476,6 +477,12 @@ def decline_quote(
     if close_deal:
         opportunity = Opportunity.objects.select_for_update().get(pk=quote.opportunity_id)
         _refuse_closed_deal(opportunity)
-        deal_services.close_lost(opportunity, user=user, loss_reason=loss_reason, report=comment)
+        deal_services.close_lost(
+            opportunity,
+            user=user,
+            loss_reason=loss_reason,
+            report=comment,
+            seen_version=LOCKED,  # locked and re-read above
+        )
     quote.answered_at = timezone.now()
     return _set_status(quote, Quote.Status.DECLINED, user=user, comment=comment)

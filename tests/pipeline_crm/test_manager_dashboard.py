@@ -59,7 +59,9 @@ def team(areas, salesperson, other_salesperson):
         ),
     ]
     won = OpportunityFactory(owner=other_salesperson, business_area=east, amount=Decimal("9000"))
-    services.close_won(won, user=other_salesperson, closed_date=date(2026, 11, 5))
+    services.close_won(
+        won, user=other_salesperson, closed_date=date(2026, 11, 5), seen_version=won.version
+    )
     for deal in deals:
         assert deal.stage == prospect
     Budget.objects.create(business_area=east, month=date(2026, 11, 1), amount=Decimal("40000"))

@@ -95,7 +95,7 @@ def test_each_quote_of_a_deal_is_its_next_version(salesperson):
 
 def test_a_closed_deal_gets_no_new_quote(salesperson):
     deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
-    deal_services.close_won(deal, user=salesperson)
+    deal_services.close_won(deal, user=salesperson, seen_version=deal.version)
     with pytest.raises(services.RuleError):
         services.create_quote(deal, user=salesperson)
 
