@@ -4,9 +4,10 @@ from django.core.exceptions import BadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.exports import FORMATS
 from pipeline_crm.models import CompanySettings
 
+from .exports import export_report
 from .forms import PipelineFilterForm
 from .movement import PART_NAMES, movement_report, movement_rows, waterfall_chart
 from .views import _period_redirect
@@ -33,7 +34,14 @@ def movement(request):
         fmt = request.GET.get("export")
         if fmt in FORMATS:
             header = [_("Movement"), _("Direction"), "#", _("Amount")]
-            return export_rows([header, *movement_rows(report)], fmt, "movement")
+            return export_report(
+                [header, *movement_rows(report)],
+                fmt,
+                "movement",
+                title=_("Movement"),
+                period=form.period,
+                form=form,
+            )
         context["report"] = report
         context["chart"] = waterfall_chart(report)
     status = 200 if form.is_valid() else 400

@@ -156,8 +156,12 @@ def test_csv_and_xlsx_exports(client_for, salesperson, history):
     assert rows[1] == ["Pipeline at the start", "level", "7", "28000.00"]
     assert rows[-1] == ["Pipeline at the end", "level", "5", "7600.00"]
     assert rows[7] == ["Won", "taken away", "1", "4100.00"]
+    # The XLSX is titled like the other reports' (report, period), a blank row, then the table.
+    assert sheet.cell(1, 1).value.startswith("Movement")
+    assert "movement-2025-Q2" in xlsx["Content-Disposition"]
+    assert sheet.cell(3, 1).value == "Movement"
     sign = {"level": 0, "added": 1, "taken away": -1}
-    values = [(sign[r[1]], r[3]) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    values = [(sign[r[1]], r[3]) for r in sheet.iter_rows(min_row=4, values_only=True)]
     assert values[0][1] + sum(s * v for s, v in values[1:-1]) == values[-1][1]
 
 
