@@ -586,7 +586,28 @@ class Opportunity(Versioned):
         return self.status == self.Status.OPEN
 
 
-class OpportunityLine(models.Model):
+class PricedLine:
+    """A line's money, for a deal's lines and a quote's alike (DESIGN.md: a line's total is
+    quantity × unit price × (1 − discount/100) and its margin quantity × (net unit price − unit
+    cost), each rounded to 0.01 half up). Needs `quantity`, `unit_price`, `discount_percent`
+    and `unit_cost`."""
+
+    @property
+    def net_unit_price(self) -> Decimal:
+        return self.unit_price * (Decimal(100) - self.discount_percent) / Decimal(100)
+
+    @property
+    def total(self) -> Decimal:
+        """quantity × unit price × (1 − discount/100), rounded to 0.01."""
+        return round_money(self.quantity * self.net_unit_price)
+
+    @property
+    def margin(self) -> Decimal:
+        """quantity × (net unit price − unit cost), rounded to 0.01 (TB)."""
+        return round_money(self.quantity * (self.net_unit_price - self.unit_cost))
+
+
+class OpportunityLine(PricedLine, models.Model):
     opportunity = models.ForeignKey(
         Opportunity, on_delete=models.CASCADE, related_name="lines", verbose_name=_("opportunity")
     )
@@ -621,20 +642,6 @@ class OpportunityLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"
-
-    @property
-    def net_unit_price(self) -> Decimal:
-        return self.unit_price * (Decimal(100) - self.discount_percent) / Decimal(100)
-
-    @property
-    def total(self) -> Decimal:
-        """quantity × unit price × (1 − discount/100), rounded to 0.01."""
-        return round_money(self.quantity * self.net_unit_price)
-
-    @property
-    def margin(self) -> Decimal:
-        """quantity × (net unit price − unit cost), rounded to 0.01 (TB)."""
-        return round_money(self.quantity * (self.net_unit_price - self.unit_cost))
 
 
 NO_AREA = 0  # `DealTotals.business_area` of deals without one

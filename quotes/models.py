@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact
-from opportunities.models import Opportunity, Product, ProductGroup
+from opportunities.models import Opportunity, PricedLine, Product, ProductGroup
 from pipeline_crm.bounds import bounds_condition, validate_date_bounds
 from pipeline_crm.money import ZERO, round_money
 
@@ -289,7 +289,7 @@ class Quote(models.Model):
         return (today - timezone.localdate(self.sent_at)).days
 
 
-class QuoteLine(models.Model):
+class QuoteLine(PricedLine, models.Model):
     """A line of a quote, copied from the deal's lines and edited on the quote while a draft."""
 
     quote = models.ForeignKey(
@@ -321,20 +321,6 @@ class QuoteLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"
-
-    @property
-    def net_unit_price(self) -> Decimal:
-        return self.unit_price * (Decimal(100) - self.discount_percent) / Decimal(100)
-
-    @property
-    def total(self) -> Decimal:
-        """quantity × unit price × (1 − discount/100), rounded to 0.01 half up."""
-        return round_money(self.quantity * self.net_unit_price)
-
-    @property
-    def margin(self) -> Decimal:
-        """quantity × (net unit price − unit cost), rounded to 0.01 half up."""
-        return round_money(self.quantity * (self.net_unit_price - self.unit_cost))
 
     @property
     def is_under_cost(self) -> bool:
