@@ -92,6 +92,9 @@ class Command(BaseCommand):
             line = quote.lines.order_by("position").first()
             line.discount_percent = Decimal("60")
             services.update_line(line, user=owner)
+            quote.refresh_from_db()
+            if not services.needs_approval(quote):
+                return quote  # a product without cost or minimum margin: it stays a draft
             quote = services.request_approval(quote, user=owner, comment="Strategic account")
             if status == "approved" and manager is not None:
                 quote = services.approve_quote(quote, user=manager, comment="OK this time")
