@@ -197,7 +197,7 @@ def movement_report(period: Period, filters: dict, *, today: date | None = None)
 def waterfall_chart(report: MovementReport) -> dict:
     """Geometry of the server-rendered waterfall: one column per part, the levels (start, end)
     from the axis, each movement floating from the running level, up or down."""
-    plot_height, slot, top_margin = 220, 84, 10
+    plot_height, slot, top_margin = 220, 124, 10  # a slot fits its label
     running, levels = ZERO, []
     for part in report.parts:
         if part.sign == 0:
