@@ -42,8 +42,9 @@ from .forms import (
     OpportunityForm,
     ReopenForm,
 )
-from .models import Opportunity, OpportunityLine, Product
+from .models import Opportunity, OpportunityLine, Product, Stage
 from .tables import DealRows, OpportunityTable
+from .timeline import deal_timeline
 
 User = get_user_model()
 
@@ -194,6 +195,9 @@ def opportunity_detail(request, pk: int):
             "contacts": contacts,
             "co_responsible": lookups_by_pk(User, co_responsible_ids, request),
             "history": deal_history(opportunity, request),
+            "timeline": deal_timeline(
+                opportunity.pk, today=today, stages=lookup_rows(Stage, request)
+            ),
             "history_url": reverse("opportunities:history", args=[opportunity.pk]),
             "can_edit": editable,
             "can_delete": is_manager(request.user),
