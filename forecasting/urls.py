@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import analytics_views, budget_import, movement_views, views
+from . import accuracy_views, analytics_views, budget_import, movement_views, velocity_views, views
 from .effort import effort_report
 
 app_name = "forecasting"
@@ -17,6 +17,8 @@ urlpatterns = [
     path("effort/", effort_report, name="effort"),
     path("movement/", movement_views.movement, name="movement"),
     path("movement/deals/", movement_views.movement_deals, name="movement_deals"),
+    path("accuracy/", accuracy_views.accuracy, name="accuracy"),
+    path("velocity/", velocity_views.velocity, name="velocity"),
     path("saved/", views.save_report, name="save"),
     path("saved/<int:pk>/", views.open_saved_report, name="saved"),
     path("saved/<int:pk>/delete/", views.delete_saved_report, name="saved_delete"),
