@@ -220,7 +220,8 @@ def accuracy_rows(report: AccuracyReport, *, total_label: str):
 def accuracy_chart(report: AccuracyReport) -> dict:
     """Geometry of the server-rendered chart: per point, a bar of the forecast (won by then
     below, weighted open above), and a line across at the actual won."""
-    plot_height, slot, top_margin = 200, 110, 10
+    plot_height, slot, top_margin = 200, 110, 24
+    min_width = 720  # the SVG is drawn at its own size up to this width (text at 13px)
     top = max([f.forecast for f in report.total.forecasts] + [report.total.actual, Decimal(1)])
 
     def y(amount: Decimal) -> int:
@@ -240,15 +241,16 @@ def accuracy_chart(report: AccuracyReport) -> dict:
                 "label_x": index * slot + slot // 2,
             }
         )
-    width = max(len(bars), 1) * slot
+    width = max(len(bars) * slot + 150, min_width)
     return {
         "bars": bars,
         "width": width,
-        "height": plot_height + 56,
+        "height": top_margin + plot_height + 56,
+        "actual_label_x": width - 4,
         "slot": slot,
         "bar_width": slot - 24,
         "axis_y": y(ZERO),
         "actual_y": y(report.total.actual),
-        "label_y": plot_height + 30,
-        "value_y": plot_height + 46,
+        "label_y": top_margin + plot_height + 22,
+        "value_y": top_margin + plot_height + 40,
     }
