@@ -394,6 +394,14 @@ ROUTES: dict[str, Route] = {
     "forecasting:trend": REPORT,
     "forecasting:effort": REPORT,
     "forecasting:movement": REPORT,
+    # Accuracy reads periods that have ended only: last year.
+    "forecasting:accuracy": Route(
+        get=EVERYONE,
+        post=REDIRECT,
+        query=lambda world: {"pick": str(date.today().year - 1)},
+        data=_nothing,
+    ),
+    "forecasting:velocity": REPORT,
     "forecasting:movement_deals": Route(
         get=EVERYONE,
         post=REDIRECT,
