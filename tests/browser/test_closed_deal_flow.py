@@ -28,7 +28,7 @@ def test_a_won_deal_is_read_only_until_reopened(page, live_server, login, salesp
         name="Tromsø renewal",
         account=AccountFactory(owner=salesperson),
         owner=salesperson,
-        stage=Stage.objects.get(name="3. Quote sent"),
+        stage=Stage.objects.get(name="Quote sent"),
         probability=61,
         is_probability_manual=True,
         amount=Decimal("178.00"),

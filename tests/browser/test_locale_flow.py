@@ -86,7 +86,7 @@ def test_a_swedish_user_downloads_the_excel_csv_of_a_report(
     browser_in, live_server, salesperson, tmp_path
 ):
     east = BusinessAreaFactory(name="Öst", order=1)
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     for amount in ("1450000.50", "95000.25"):
         OpportunityFactory(
             owner=salesperson,
