@@ -244,6 +244,7 @@ def translate_names(*lookup_models: type[Lookup]) -> None:
     an edit of the Swedish name alone is a change in it too.
     """
     from modeltranslation.translator import TranslationOptions, translator
+    from modeltranslation.utils import get_translation_fields
 
     class NameTranslation(TranslationOptions):
         fields = ("name",)
@@ -256,7 +257,14 @@ def translate_names(*lookup_models: type[Lookup]) -> None:
 
     for model in lookup_models:
         translator.register(model, NameTranslation)
-        translator.register(model.history.model, HistoryNameTranslation)
+        history = model.history.model
+        translator.register(history, HistoryNameTranslation)
+        # The history model listed the fields it tracks before the language columns existed:
+        # without them a diff or `as_of` would miss an edit of the Swedish name alone.
+        history.tracked_fields = [
+            *history.tracked_fields,
+            *(model._meta.get_field(field) for field in get_translation_fields("name")),
+        ]
 
 
 def lookup_names(row: models.Model) -> set[str]:
@@ -300,3 +308,24 @@ class LookupNames:
     def find(self, text: str) -> list:
         """The rows named `text` in some language; [] when none is."""
         return list(self.by_name.get(text) or self.by_folded.get(text.casefold(), []))
+
+
+def localized(model: type[models.Model], path: str) -> models.Expression:
+    """The expression for a lookup's name in the user's language, read through relations
+    from `model`: `localized(Opportunity, "stage__name")` for a deal's stage. The `name`
+    column where the row has no name in that language, or the table is not translated."""
+    from django.db.models.functions import Coalesce
+    from modeltranslation.translator import NotRegistered, translator
+    from modeltranslation.utils import build_localized_fieldname, get_language
+
+    *relations, field = path.split("__")
+    target = model
+    for relation in relations:
+        target = target._meta.get_field(relation).related_model
+    try:
+        translated = field in translator.get_options_for_model(target).get_field_names()
+    except NotRegistered:
+        translated = False
+    if not translated:
+        return models.F(path)
+    return Coalesce(models.F(build_localized_fieldname(path, get_language())), models.F(path))
