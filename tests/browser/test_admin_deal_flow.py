@@ -1,24 +1,20 @@
 """An administrator changes a deal's stage in the Django admin; the deal page then shows the
 probability the rule gives that stage, and the change in its history, marked as the admin's."""
 
-from importlib import import_module
-
 import pytest
 from playwright.sync_api import expect
 
 from opportunities.models import Opportunity, Stage
 from tests.factories import AccountFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def test_a_stage_change_in_the_admin_applies_the_rules_and_shows_in_the_history(

@@ -2,7 +2,6 @@
 reason, and read the whole story in its history."""
 
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -10,16 +9,14 @@ from playwright.sync_api import expect
 from opportunities.models import Opportunity, Stage
 from tests.factories import AccountFactory, LossReasonFactory, ProductFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def prospect(name: str, owner, account=None) -> Opportunity:

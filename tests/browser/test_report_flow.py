@@ -3,7 +3,6 @@ deals, the report saved as shared and opened by a salesperson."""
 
 from datetime import date
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -12,16 +11,14 @@ from forecasting.models import SavedReport
 from opportunities.models import Stage
 from tests.factories import AccountFactory, BusinessAreaFactory, OpportunityFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def test_drill_down_and_share_a_report(page, live_server, login, manager, salesperson):

@@ -3,7 +3,6 @@ what moves, applies it, and the board still shows every open deal, the unmapped 
 column marked retired."""
 
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -12,16 +11,14 @@ from opportunities import services
 from opportunities.models import Opportunity, Stage
 from tests.factories import AccountFactory, LossReasonFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def _deal(name: str, stage: str, amount: str, owner) -> Opportunity:
