@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from pipeline_crm.admin_base import (
     HistoryAdmin,
-    LookupAdmin,
+    TranslatedLookupAdmin,
     VersionedAdminForm,
     VersionedInlineForm,
 )
@@ -20,7 +20,7 @@ from .models import (
 )
 
 for lookup in (BusinessArea, Segment, Industry, CustomerType, ContactRole, LeadSource):
-    admin.site.register(lookup, LookupAdmin)
+    admin.site.register(lookup, TranslatedLookupAdmin)
 
 
 class ContactInline(admin.TabularInline):

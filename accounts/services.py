@@ -89,7 +89,7 @@ class _Importer:
         self.user = user
         self.number_format = number_format
         self.accounts: dict[str, list[Account]] = {}
-        self.lookups: dict[type[models.Model], dict[str, models.Model]] = {}
+        self.lookups: dict[type[models.Model], tabular.LookupIndex] = {}
         self.owners: dict[str, Any] = {}
         self.full_names: dict[str, list[Any]] | None = None
         self.created: dict[type[models.Model], set[int]] = {Account: set(), Contact: set()}
@@ -230,13 +230,11 @@ class _Importer:
 
     def lookup(self, model: type[models.Model], text: str, *, current: int | None) -> int:
         if model not in self.lookups:
-            self.lookups[model] = {row.name.lower(): row for row in model.objects.all()}
-        rows = self.lookups[model]
-        row = rows.get(text.lower())
+            self.lookups[model] = tabular.LookupIndex(model)
+        table = self.lookups[model]
+        row = table.get(text, current=current)
         if row is None:
-            raise tabular.unknown_value(text, sorted(r.name for r in rows.values() if r.is_active))
-        if not row.is_active and row.pk != current:
-            raise ValidationError(_("“%(value)s” is no longer in use.") % {"value": row.name})
+            raise tabular.unknown_value(text, table.active_names())
         return row.pk
 
     def owner(self, text: str) -> int:

@@ -1,14 +1,14 @@
 from django import forms
 from django.contrib import admin
 
-from pipeline_crm.admin_base import HistoryAdmin, LookupAdmin
+from pipeline_crm.admin_base import HistoryAdmin, TranslatedLookupAdmin
 
 from . import services
 from .models import Activity, ActivityType, Document
 
 
 @admin.register(ActivityType)
-class ActivityTypeAdmin(LookupAdmin):
+class ActivityTypeAdmin(TranslatedLookupAdmin):
     list_display = ("name", "kind", "order", "is_active")
     list_editable = ("kind", "order", "is_active")
     list_filter = ("kind", "is_active")

@@ -15,6 +15,7 @@ from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils.translation import gettext_lazy as _
 
 from opportunities.models import Opportunity, Stage, forecast_weighted
+from pipeline_crm.lookups import localized
 from pipeline_crm.money import ZERO, round_money
 
 from .asof import deals_for
@@ -420,7 +421,7 @@ def winloss_report(
         deals = closed.lost() if lost_only else closed
         grouped = (
             deals.order_by()
-            .values(group, f"{group}__name", f"{group}__order")
+            .values(group, f"{group}__order", group_name=localized(Opportunity, f"{group}__name"))
             .annotate(
                 won_count=Count("pk", filter=is_won),
                 won_value=Sum("amount", filter=is_won),
@@ -431,10 +432,10 @@ def winloss_report(
         rows = []
         for item in sorted(
             grouped,
-            key=lambda i: (i[group] is None, i[f"{group}__order"] or 0, i[f"{group}__name"] or ""),
+            key=lambda i: (i[group] is None, i[f"{group}__order"] or 0, i["group_name"] or ""),
         ):
             row = WinLossRow(
-                name=item[f"{group}__name"] or "",
+                name=item["group_name"] or "",
                 won_count=item["won_count"],
                 won_value=round_money(item["won_value"] or ZERO),
                 lost_count=item["lost_count"],

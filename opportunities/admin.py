@@ -5,7 +5,12 @@ from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from pipeline_crm.admin_base import HistoryAdmin, LookupAdmin, VersionedAdminForm
+from pipeline_crm.admin_base import (
+    HistoryAdmin,
+    LookupAdmin,
+    TranslatedLookupAdmin,
+    VersionedAdminForm,
+)
 from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.history import Origin
 from pipeline_crm.numbers import NumberInputsAdmin
@@ -23,12 +28,13 @@ from .models import (
     Stage,
 )
 
-for lookup in (LossReason, DealType, Competitor, ProductGroup):
-    admin.site.register(lookup, LookupAdmin)
+for lookup in (LossReason, DealType, ProductGroup):
+    admin.site.register(lookup, TranslatedLookupAdmin)
+admin.site.register(Competitor, LookupAdmin)
 
 
 @admin.register(Stage)
-class StageAdmin(LookupAdmin):
+class StageAdmin(TranslatedLookupAdmin):
     list_display = (
         "name",
         "order",
@@ -73,7 +79,7 @@ class StageAdmin(LookupAdmin):
 
 
 @admin.register(ForecastCategory)
-class ForecastCategoryAdmin(LookupAdmin):
+class ForecastCategoryAdmin(TranslatedLookupAdmin):
     list_display = ("name", "order", "kind", "counts_in_forecast", "is_active")
     list_editable = ("order", "kind", "counts_in_forecast", "is_active")
 

@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from pipeline_crm.lookups import localized
+
 from .models import Opportunity
 
 
@@ -25,10 +27,13 @@ def export_rows(queryset):
         _("Owner"),
         _("Business area"),
     ]
-    rows = queryset.values_list(
+    rows = queryset.annotate(
+        stage_name=localized(Opportunity, "stage__name"),
+        area_name=localized(Opportunity, "business_area__name"),
+    ).values_list(
         "name",
         "account__name",
-        "stage__name",
+        "stage_name",
         "status",
         "probability",
         "amount",
@@ -38,7 +43,7 @@ def export_rows(queryset):
         "owner__first_name",
         "owner__last_name",
         "owner__username",
-        "business_area__name",
+        "area_name",
     )
     for row in rows.iterator(chunk_size=5000):
         (

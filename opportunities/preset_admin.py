@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from pipeline_crm.money import ZERO
 
-from .presets import PRESETS
+from .presets import PRESETS, stage_name
 from .stage_presets import RetiredStage, load_stage_preset, retired_by, retiring, targets
 
 KEEP = ""  # the choice that leaves a retired stage's open deals where they are
@@ -30,7 +30,7 @@ class PresetMappingForm(forms.Form):
     def __init__(self, *args, key: str, retired: list[RetiredStage], **kwargs):
         super().__init__(*args, **kwargs)
         choices = [(KEEP, gettext_lazy("— keep them in the retired stage —"))]
-        choices += [(name, name) for name in targets(key)]
+        choices += [(name, stage_name(name)) for name in targets(key)]
         self.retired = [row for row in retired if row.open_count]
         for row in self.retired:
             self.fields[self.field_name(row)] = forms.ChoiceField(
@@ -79,14 +79,14 @@ class Preview:
 
 
 def preview(key: str, retired: list[RetiredStage], mapping: dict[int, str]) -> Preview:
-    into = {name: Target(name) for name in targets(key)}
+    into = {name: Target(stage_name(name)) for name in targets(key)}
     moved, kept = Target(_("Moved")), Target(_("Kept in retired stages"))
     rows = []
     for row in retired:
         if not row.open_count:
             continue
         target = mapping.get(row.stage.pk)
-        rows.append((row, target))
+        rows.append((row, stage_name(target) if target else None))
         for total in (into[target], moved) if target else (kept,):
             total.count += row.open_count
             total.amount += row.open_amount
@@ -112,7 +112,7 @@ def load_preset_view(model_admin, request):
     if request.method != "POST" or key not in PRESETS:
         context.update(
             title=_("Load a stage preset"),
-            presets=[(key, label, stages) for key, (label, stages) in PRESETS.items()],
+            presets=[(key, label, _shown(stages)) for key, (label, stages) in PRESETS.items()],
         )
         return render(request, "admin/opportunities/stage/load_preset.html", context)
     step = request.POST.get("step", "")
@@ -129,10 +129,15 @@ def load_preset_view(model_admin, request):
         title=_("Load “%(preset)s”") % {"preset": label},
         key=key,
         form=form,
-        stages=stages,
+        stages=_shown(stages),
         retiring=retiring(key),
     )
     return render(request, "admin/opportunities/stage/map_preset.html", context)
+
+
+def _shown(stages):
+    """A preset's rows with each stage's name in the user's language."""
+    return [(stage_name(name), *rest) for name, *rest in stages]
 
 
 def _report(request, result) -> None:

@@ -8,13 +8,20 @@ from django.db.models import Count, Q, Sum
 
 from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.history import Origin, label_change
+from pipeline_crm.lookups import canonical_name
 from pipeline_crm.money import ZERO, round_money
 
 from . import services
 from .models import Opportunity, Stage
-from .presets import PRESETS
+from .presets import NAMES, PRESETS
 
 MOVE_CHUNK = 500
+
+
+def _stages():
+    """The stages, matched by their `name` column (the English name a preset names them by),
+    not by their name in the user's language."""
+    return Stage.objects.all().rewrite(False)
 
 
 @dataclass
@@ -62,7 +69,7 @@ def suggested_target(stage: Stage, key: str) -> str | None:
 def retiring(key: str) -> list[Stage]:
     """The active stages loading the preset deactivates: those it does not name."""
     names = [name for name, *_rest in preset_stages(key)]
-    return list(Stage.objects.active().exclude(name__in=names))
+    return list(_stages().active().exclude(name__in=names))
 
 
 def retired_by(key: str) -> list[RetiredStage]:
@@ -99,9 +106,10 @@ def retired_by(key: str) -> list[RetiredStage]:
 def load_stage_preset(key: str, *, user=None, mapping: dict[int, str] | None = None):
     """Make the preset's stages the active ones, in its order, then move open deals.
 
-    Stages named in the preset are created or updated (order, probability, won stage); other
-    stages are deactivated, never deleted, so deals in them keep their stage. `mapping` (old
-    stage pk → preset stage name) moves each open deal of an old stage to its new stage through
+    Stages named in the preset are created or updated (order, probability, won stage, and their
+    names in the languages they have none in: `presets.NAMES`); other stages are deactivated,
+    never deleted, so deals in them keep their stage. `mapping` (old stage pk → preset stage
+    name, in English) moves each open deal of an old stage to its new stage through
     `services.change_stage` (stage gate, probability rule, history as a bulk change by `user`);
     a deal the rules refuse, or changed meanwhile, stays where it was, named in `refused`.
     Closed deals keep the stage they were closed in (DESIGN.md). Returns a `PresetResult`.
@@ -111,9 +119,9 @@ def load_stage_preset(key: str, *, user=None, mapping: dict[int, str] | None = N
     names = []
     for position, (name, probability, won, description) in enumerate(rows, start=1):
         names.append(name)
-        stage = Stage.objects.filter(name=name).first()
+        stage = _stages().filter(name=name).first()
         if stage is None:
-            stage = Stage(name=name)
+            stage = Stage(name_en=name)
             result.created += 1
         else:
             result.updated += 1
@@ -122,10 +130,11 @@ def load_stage_preset(key: str, *, user=None, mapping: dict[int, str] | None = N
         stage.is_won_stage = won
         stage.description = stage.description or description
         stage.is_active = True
+        _fill_names(stage, name)
         label_change(stage, Origin.SYSTEM)
         stage._history_user = user
         stage.save()
-    for stage in Stage.objects.active().exclude(name__in=names):
+    for stage in _stages().active().exclude(name__in=names):
         stage.is_active = False
         label_change(stage, Origin.SYSTEM)
         stage._history_user = user
@@ -135,8 +144,20 @@ def load_stage_preset(key: str, *, user=None, mapping: dict[int, str] | None = N
     return result
 
 
+def _fill_names(stage: Stage, english: str) -> None:
+    """Give the stage the preset's name in each language it has no name in, unless another
+    stage has that name (an administrator's own)."""
+    for language, text in {"en": english, **NAMES.get(english, {})}.items():
+        field = f"name_{language}"
+        if getattr(stage, field):
+            continue
+        taken = _stages().filter(**{field: text}).exclude(pk=stage.pk).exists()
+        if not taken:
+            setattr(stage, field, text)
+
+
 def _move_open_deals(mapping: dict[int, str], *, names, user, result: PresetResult) -> None:
-    new_stages = {stage.name: stage for stage in Stage.objects.filter(name__in=names)}
+    new_stages = {canonical_name(stage): stage for stage in _stages().filter(name__in=names)}
     moves = {old: new_stages[new] for old, new in mapping.items() if new in new_stages}
     deals = Opportunity.objects.open().filter(stage__in=list(moves), stage__is_active=False)
     # The ids first: the deals change as they are moved, under a cursor that would read them.

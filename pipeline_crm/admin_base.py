@@ -3,6 +3,8 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
+from modeltranslation.utils import get_translation_fields
 from simple_history.admin import SimpleHistoryAdmin
 
 from .bounds import parse_id
@@ -106,3 +108,40 @@ class LookupAdmin(NumberInputsAdmin, HistoryAdmin):
     list_filter = ("is_active",)
     search_fields = ("name",)
     ordering = ("order", "name")
+
+
+class TranslatedLookupForm(forms.ModelForm):
+    """A translated lookup's names: at least one, and the one its `name` column will hold (the
+    English, else the first given: `Lookup.save`) not another row's."""
+
+    def clean(self):
+        cleaned = super().clean()
+        fields = [field for field in get_translation_fields("name") if field in self.fields]
+        given = [cleaned[field] for field in fields if cleaned.get(field)]
+        if fields and not given:
+            self.add_error(
+                fields[0],
+                forms.ValidationError(
+                    _("Give the name in at least one language."), code="required"
+                ),
+            )
+        elif given:
+            rows = type(self.instance)._default_manager.all().rewrite(False)
+            if rows.filter(name=given[0]).exclude(pk=self.instance.pk).exists():
+                self.add_error(
+                    fields[0] if cleaned.get(fields[0]) else None,
+                    forms.ValidationError(
+                        _("Another row is named “%(name)s”.") % {"name": given[0]},
+                        code="unique",
+                    ),
+                )
+        return cleaned
+
+
+class TranslatedLookupAdmin(TranslationAdmin, LookupAdmin):
+    """A lookup table whose name is translated (`pipeline_crm.lookups.translate_names`): the
+    form has the name in each language (at least one), the list shows the user's, and a
+    search finds a row by its name in any language."""
+
+    form = TranslatedLookupForm
+    search_fields = tuple(get_translation_fields("name"))

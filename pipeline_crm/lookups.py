@@ -7,9 +7,13 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connections, models
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+# The language of a translated lookup's `name` column (settings.MODELTRANSLATION_*).
+CANONICAL_LANGUAGE = "en"
 
 
 class LookupQuerySet(models.QuerySet):
@@ -49,6 +53,21 @@ class Lookup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # A translated lookup's `name` column is what a query through a deal reads
+        # (`stage__name`), what the commands and the CLI's CSV print and what a preset is matched
+        # by: it holds the English name (else the first language that has one), whatever the
+        # language of the user who saves, as the history's `name` does.
+        with translation.override(CANONICAL_LANGUAGE):
+            super().save(*args, **kwargs)
+
+
+def canonical_name(row: models.Model) -> str:
+    """A lookup row's `name` column as it is saved: its English name, else the name in the
+    first language that has one (see `Lookup.save`). The key presets and commands use."""
+    with translation.override(CANONICAL_LANGUAGE):
+        return row.name
 
 
 # What the current request has read under the lookup version (`LookupMemoMiddleware`).
@@ -214,3 +233,99 @@ def attach_lookups(objs, names: tuple[str, ...], request=None) -> None:
             row = rows.get(getattr(obj, field.attname))
             if row is not None:
                 field.set_cached_value(obj, row)
+
+
+def translate_names(*lookup_models: type[Lookup]) -> None:
+    """Make the lookup tables' `name` translatable with django-modeltranslation (called from
+    each app's `translation.py`): a `name_<language>` column per language, and `name` reads
+    the user's language, falling back as settings.MODELTRANSLATION_FALLBACK_LANGUAGES says.
+
+    Their history tables get the same columns: the history copies every field of the row, so
+    an edit of the Swedish name alone is a change in it too.
+    """
+    from modeltranslation.translator import TranslationOptions, translator
+    from modeltranslation.utils import get_translation_fields
+
+    class NameTranslation(TranslationOptions):
+        fields = ("name",)
+        # A name left empty is NULL, so that `unique` holds among the names given only.
+        empty_values = None
+
+    class HistoryNameTranslation(NameTranslation):
+        # History rows are read by row and date, never looked up by a name in a language.
+        field_options = {"name": {"default": {"db_index": False}}}
+
+    for model in lookup_models:
+        translator.register(model, NameTranslation)
+        history = model.history.model
+        translator.register(history, HistoryNameTranslation)
+        # The history model listed the fields it tracks before the language columns existed:
+        # without them a diff or `as_of` would miss an edit of the Swedish name alone.
+        history.tracked_fields = [
+            *history.tracked_fields,
+            *(model._meta.get_field(field) for field in get_translation_fields("name")),
+        ]
+
+
+def lookup_names(row: models.Model) -> set[str]:
+    """Every name a lookup row goes by: its name in each language (`translate_names`), the
+    `name` column among them. One name for a table that is not translated."""
+    from modeltranslation.translator import NotRegistered, translator
+    from modeltranslation.utils import get_translation_fields
+
+    try:
+        translated = translator.get_options_for_model(type(row)).get_field_names()
+    except NotRegistered:
+        translated = []
+    if "name" not in translated:
+        return {row.name}
+    names = {getattr(row, field) for field in get_translation_fields("name")}
+    names.add(canonical_name(row))
+    return {name for name in names if name}
+
+
+class LookupNames:
+    """Lookup rows found by a name a person typed, in any language: the exact name first,
+    else every row with the name in another case (several when only case tells them apart).
+
+    The one way every import (deals, accounts, budgets) and command matches a name to a
+    lookup row, so "Förhandling", "Negotiation" and "negocjacje" find the same stage.
+    """
+
+    def __init__(self, rows=()):
+        self.by_name: dict[str, list] = {}
+        self.by_folded: dict[str, list] = {}
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: models.Model) -> None:
+        for name in lookup_names(row):
+            for index, key in ((self.by_name, name), (self.by_folded, name.casefold())):
+                found = index.setdefault(key, [])
+                if row not in found:
+                    found.append(row)
+
+    def find(self, text: str) -> list:
+        """The rows named `text` in some language; [] when none is."""
+        return list(self.by_name.get(text) or self.by_folded.get(text.casefold(), []))
+
+
+def localized(model: type[models.Model], path: str) -> models.Expression:
+    """The expression for a lookup's name in the user's language, read through relations
+    from `model`: `localized(Opportunity, "stage__name")` for a deal's stage. The `name`
+    column where the row has no name in that language, or the table is not translated."""
+    from django.db.models.functions import Coalesce
+    from modeltranslation.translator import NotRegistered, translator
+    from modeltranslation.utils import build_localized_fieldname, get_language
+
+    *relations, field = path.split("__")
+    target = model
+    for relation in relations:
+        target = target._meta.get_field(relation).related_model
+    try:
+        translated = field in translator.get_options_for_model(target).get_field_names()
+    except NotRegistered:
+        translated = False
+    if not translated:
+        return models.F(path)
+    return Coalesce(models.F(build_localized_fieldname(path, get_language())), models.F(path))

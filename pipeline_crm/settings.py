@@ -62,6 +62,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin, whose autodiscovery must see the translated lookups' fields.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -241,6 +243,13 @@ LANGUAGES = [
     ("de", _("German")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Lookup names per language (django-modeltranslation, `translation.py` of each app): one column
+# per language; English (UK) reads the English one. A name not given in the user's language is
+# shown in English, else in the first language that has it. The `name` column itself holds the
+# English name (`pipeline_crm.lookups.Lookup.save`), which commands and the CLI's CSV print.
+MODELTRANSLATION_LANGUAGES = ("en", "sv", "nb", "pl", "de")
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en", "sv", "nb", "pl", "de")
 # Where a language's date and time formats differ from Django's (pipeline_crm/formats/).
 FORMAT_MODULE_PATH = ["pipeline_crm.formats"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/Stockholm")

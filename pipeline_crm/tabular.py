@@ -34,6 +34,7 @@ from openpyxl import load_workbook
 
 from . import numbers
 from .formulas import unprotect
+from .lookups import LookupNames
 from .numbers import MACHINE, format_number
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -500,34 +501,45 @@ class NameIndex:
         return [exact] if exact is not None else self.by_lower.get(text.lower(), [])
 
 
-class LookupIndex(NameIndex):
-    """A lookup table's rows (pipeline_crm.lookups.Lookup) by name."""
+class LookupIndex:
+    """A lookup table's rows (pipeline_crm.lookups.Lookup), read once and found by their name
+    in any language (`pipeline_crm.lookups.LookupNames`)."""
 
     def __init__(self, model: type[models.Model]):
         self.model = model
-        super().__init__(model.objects.all())
+        self.rows = list(model.objects.all())
+        self.names = LookupNames(self.rows)
 
-    def get(self, text: str) -> Any | None:
-        """The row named `text`, None when no row has the name. ValidationError when several
-        rows have it in different case, or the row is no longer active."""
+    def add(self, row: Any) -> None:
+        self.rows.append(row)
+        self.names.add(row)
+
+    def find(self, text: str) -> list[Any]:
+        return self.names.find(text)
+
+    def get(self, text: str, *, current: Any = None) -> Any | None:
+        """The row named `text` in some language, None when no row has the name.
+        ValidationError when several rows have it (in different case, or in different
+        languages), or the row is no longer active and not the `current` value's pk."""
         matches = self.find(text)
         if len(matches) > 1:
             raise ValidationError(
                 _("Several rows match “%(value)s” in different case; use the exact name.")
                 % {"value": text}
             )
-        if matches and not matches[0].is_active:
+        if matches and not matches[0].is_active and matches[0].pk != current:
             raise ValidationError(
                 _("“%(value)s” is no longer in use.") % {"value": matches[0].name}
             )
         return matches[0] if matches else None
 
     def active_names(self) -> list[str]:
-        return sorted(row.name for row in self.by_name.values() if row.is_active)
+        """The active rows' names in the user's language, for an error message."""
+        return sorted(row.name for row in self.rows if row.is_active)
 
     @property
     def max_order(self) -> int:
-        return max((row.order for row in self.by_name.values()), default=0)
+        return max((row.order for row in self.rows), default=0)
 
 
 class UserIndex(NameIndex):

@@ -154,7 +154,7 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     owner = factory.SubFactory(UserFactory)
     business_area = factory.LazyAttribute(lambda o: o.account.business_area)
-    stage = factory.LazyFunction(lambda: Stage.objects.get(name="1. Prospect"))
+    stage = factory.LazyFunction(lambda: Stage.objects.get(name="Prospect"))
     probability = factory.LazyAttribute(lambda o: o.stage.default_probability)
     amount = Decimal("100000.00")
     expected_close_date = factory.LazyFunction(

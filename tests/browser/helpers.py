@@ -36,3 +36,22 @@ def login(page, live_server, user, *, next_path: str = "", password: str = PASSW
     with page.expect_navigation():
         page.get_by_role("button", name="Log in").click()
     return page
+
+
+def load_shipped_lookups(*, activity_types: bool = False) -> None:
+    """The lookups the migrations ship (stages, forecast categories, reasons, deal types and,
+    if asked, activity types) with their names in every language, should an earlier
+    transactional test have flushed them: the migrations' own functions, run on the models
+    as the migrations see them."""
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    loader = MigrationExecutor(connection).loader
+    apps = loader.project_state(list(loader.graph.leaf_nodes())).apps
+    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    import_module("opportunities.migrations.0016_translate_shipped_lookups").forwards(apps, None)
+    if activity_types:
+        import_module("activities.migrations.0002_default_activity_types").add_types(apps, None)
+        import_module("activities.migrations.0009_translate_shipped_lookups").forwards(apps, None)

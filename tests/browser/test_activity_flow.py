@@ -2,7 +2,6 @@
 panels where the lead has added the activities tags to those pages."""
 
 from datetime import UTC, datetime, timedelta
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 from activities.models import Activity
 from tests.factories import ActivityFactory, ContactFactory, OpportunityFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +24,7 @@ def default_lookups(_browser_database):
     thread then sees another connection object, without the serialized contents), so rows
     other browser tests flushed are put back here; both migrations use get_or_create.
     """
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
-    import_module("activities.migrations.0002_default_activity_types").add_types(apps, None)
+    load_shipped_lookups(activity_types=True)
 
 
 def _needs_tag(template: str, tag: str):

@@ -3,7 +3,6 @@ input), then the quarter's movement, a waterfall bar followed to the deals behin
 
 from datetime import date
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -11,16 +10,14 @@ from playwright.sync_api import expect
 from tests.factories import BusinessAreaFactory
 from tests.forecasting.test_as_of import at, change, created
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def test_pick_a_past_day_and_follow_a_waterfall_bar(page, live_server, login, manager):

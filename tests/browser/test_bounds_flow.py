@@ -1,15 +1,13 @@
 """Issue 15: a long history comes a page at a time, and a report period out of bounds is
 refused next to the form, with the way out named."""
 
-from importlib import import_module
-
 import pytest
 from playwright.sync_api import expect
 
 from pipeline_crm.history import HISTORY_PAGE
 from tests.factories import OpportunityFactory, add_history_records
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
     """The stages a deal needs, should an earlier transactional test have flushed them."""
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def test_older_changes_load_below_the_deal_history(page, live_server, login, salesperson):

@@ -3,7 +3,6 @@ still edits its description, reopens it and gets the hand-set probability back."
 
 from datetime import date
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -11,16 +10,14 @@ from playwright.sync_api import expect
 from opportunities.models import Opportunity, Stage
 from tests.factories import AccountFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def test_a_won_deal_is_read_only_until_reopened(page, live_server, login, salesperson):
@@ -28,7 +25,7 @@ def test_a_won_deal_is_read_only_until_reopened(page, live_server, login, salesp
         name="Tromsø renewal",
         account=AccountFactory(owner=salesperson),
         owner=salesperson,
-        stage=Stage.objects.get(name="3. Quote sent"),
+        stage=Stage.objects.get(name="Quote sent"),
         probability=61,
         is_probability_manual=True,
         amount=Decimal("178.00"),

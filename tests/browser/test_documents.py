@@ -1,6 +1,5 @@
 """Upload a document to a deal and download it again, through the permission-checked views."""
 
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from playwright.sync_api import expect
 from activities.models import Document
 from tests.factories import DocumentFactory, OpportunityFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
@@ -23,10 +22,7 @@ def default_lookups(_browser_database):
     thread then sees another connection object, without the serialized contents), so rows
     other browser tests flushed are put back here; both migrations use get_or_create.
     """
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
-    import_module("activities.migrations.0002_default_activity_types").add_types(apps, None)
+    load_shipped_lookups(activity_types=True)
 
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"

@@ -6,7 +6,6 @@ import csv
 import datetime
 import io
 from decimal import Decimal
-from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,14 @@ from playwright.sync_api import expect
 from opportunities.models import Stage
 from tests.factories import AccountFactory, ActivityFactory, BusinessAreaFactory, OpportunityFactory
 
-from .helpers import PASSWORD, screenshot, visit
+from .helpers import PASSWORD, load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
-    import_module("activities.migrations.0002_default_activity_types").add_types(apps, None)
+    load_shipped_lookups(activity_types=True)
 
 
 @pytest.fixture
@@ -86,7 +82,7 @@ def test_a_swedish_user_downloads_the_excel_csv_of_a_report(
     browser_in, live_server, salesperson, tmp_path
 ):
     east = BusinessAreaFactory(name="Öst", order=1)
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     for amount in ("1450000.50", "95000.25"):
         OpportunityFactory(
             owner=salesperson,

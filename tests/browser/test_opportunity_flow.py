@@ -2,7 +2,6 @@
 reason, and read the whole story in its history."""
 
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -10,16 +9,14 @@ from playwright.sync_api import expect
 from opportunities.models import Opportunity, Stage
 from tests.factories import AccountFactory, LossReasonFactory, ProductFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def prospect(name: str, owner, account=None) -> Opportunity:
@@ -28,7 +25,7 @@ def prospect(name: str, owner, account=None) -> Opportunity:
         name=name,
         account=account or AccountFactory(owner=owner),
         owner=owner,
-        stage=Stage.objects.get(name="1. Prospect"),
+        stage=Stage.objects.get(name="Prospect"),
         probability=10,
         expected_close_date="2030-01-01",
     )
@@ -69,10 +66,10 @@ def test_create_deal_with_two_lines_drag_it_and_close_it_lost(
     assert deal.amount == Decimal("28200.00")
     assert deal.margin == Decimal("22400.00")  # 10 × (2700 − 500) + (1200 − 800)
 
-    # Drag the card from "1. Prospect" to "4. Short list" on the board.
+    # Drag the card from "Prospect" to "Short list" on the board.
     visit(page, f"{live_server.url}/opportunities/board/", "deal-board-before")
     card = page.locator(f'[data-card="{deal.pk}"]')
-    target = Stage.objects.get(name="4. Short list")
+    target = Stage.objects.get(name="Short list")
     card.drag_to(page.locator(f'[data-drop-stage="{target.pk}"]'))
     expect(page.locator(f'[data-drop-stage="{target.pk}"] [data-card="{deal.pk}"]')).to_be_visible()
     screenshot(page, "deal-board-after")
@@ -106,9 +103,9 @@ def test_keyboard_move_without_a_mouse(page, live_server, login, salesperson):
     login(page, live_server, salesperson)
     visit(page, f"{live_server.url}/opportunities/board/", "board-keyboard")
     card = page.locator(f'[data-card="{deal.pk}"]')
-    card.locator("select[name=stage]").select_option(label="3. Quote sent")
+    card.locator("select[name=stage]").select_option(label="Quote sent")
     card.get_by_role("button", name="Move").click()
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     moved = page.locator(f'[data-drop-stage="{quote.pk}"] [data-card="{deal.pk}"]')
     expect(moved).to_be_visible()
     expect(moved.locator("a").first).to_be_focused()  # the keyboard user stays on the card
@@ -116,11 +113,11 @@ def test_keyboard_move_without_a_mouse(page, live_server, login, salesperson):
     assert deal.stage == quote and deal.probability == 25
 
     # A stage that needs a contact refuses the move, and says so where the user is.
-    gated = Stage.objects.get(name="4. Short list")
+    gated = Stage.objects.get(name="Short list")
     gated.requires_contact = True
     gated.save()
     page.reload()
-    moved.locator("select[name=stage]").select_option(label="4. Short list")
+    moved.locator("select[name=stage]").select_option(label="Short list")
     moved.get_by_role("button", name="Move").click()
     refusal = page.locator("#board [role=alert]")
     expect(refusal).to_contain_text("needs a contact")
@@ -167,12 +164,12 @@ def test_select_all_then_move_the_page_in_bulk(page, live_server, login, salespe
     page.locator("input[name=selected]").first.uncheck()
     expect(page.locator("input.js-select-all")).not_to_be_checked()
     page.locator("input.js-select-all").check()
-    bar.locator("select[name=stage]").select_option(label="3. Quote sent")
+    bar.locator("select[name=stage]").select_option(label="Quote sent")
     screenshot(page, "deal-list-bulk-selected")
     bar.get_by_role("button", name="Apply").click()
     expect(page.locator(".message.success")).to_contain_text("3 deals moved.")
     assert set(Opportunity.objects.values_list("stage__name", "probability")) == {
-        ("3. Quote sent", 25)
+        ("Quote sent", 25)
     }
 
 
@@ -197,18 +194,18 @@ def test_the_form_shows_the_probability_the_stage_gives(page, live_server, login
     login(page, live_server, salesperson)
     visit(page, f"{live_server.url}/opportunities/new/?account={account.pk}", "deal-new-stage")
     probability = page.locator("#id_probability")
-    page.select_option("#id_stage", label="3. Quote sent")
+    page.select_option("#id_stage", label="Quote sent")
     expect(probability).to_have_value("25")
-    page.select_option("#id_stage", label="4. Short list")
+    page.select_option("#id_stage", label="Short list")
     expect(probability).to_have_value("50")
     probability.fill("33")  # the user's own: a stage change keeps it
-    page.select_option("#id_stage", label="3. Quote sent")
+    page.select_option("#id_stage", label="Quote sent")
     expect(probability).to_have_value("33")
     page.locator("form.stacked button[type=submit]").click()
     expect(page.locator("h1")).to_contain_text("Probability AB")
     deal = Opportunity.objects.get(account=account)
     assert (deal.stage.name, deal.probability, deal.is_probability_manual) == (
-        "3. Quote sent",
+        "Quote sent",
         33,
         True,
     )

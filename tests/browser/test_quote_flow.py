@@ -2,7 +2,6 @@
 record the customer's yes and close the deal won."""
 
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from django.core import mail
@@ -13,16 +12,14 @@ from opportunities.models import Opportunity, OpportunityLine
 from quotes.models import Quote
 from tests.factories import AccountFactory, ContactFactory, OpportunityFactory, ProductFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database, settings, tmp_path):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

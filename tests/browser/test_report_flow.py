@@ -3,7 +3,6 @@ deals, the report saved as shared and opened by a salesperson."""
 
 from datetime import date
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -12,22 +11,20 @@ from forecasting.models import SavedReport
 from opportunities.models import Stage
 from tests.factories import AccountFactory, BusinessAreaFactory, OpportunityFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def test_drill_down_and_share_a_report(page, live_server, login, manager, salesperson):
     east = BusinessAreaFactory(name="Öst", order=1)
     west = BusinessAreaFactory(name="Väst", order=2)
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     for area, amount in ((east, "95000.00"), (west, "200000.00"), (west, "175000.00")):
         OpportunityFactory(
             owner=salesperson,
@@ -46,7 +43,7 @@ def test_drill_down_and_share_a_report(page, live_server, login, manager, salesp
     expect(table.locator("tfoot")).to_contain_text("470,000.00")
     expect(table.locator("tfoot")).to_contain_text("117,500.00")
 
-    # Väst's "3. Quote sent" total: exactly its two deals.
+    # Väst's "Quote sent" total: exactly its two deals.
     row = table.locator("tbody tr", has_text="Väst").first
     row.get_by_role("link", name="375,000.00").click()
     expect(page.locator("tbody tr")).to_have_count(2)

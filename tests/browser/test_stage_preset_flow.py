@@ -3,7 +3,6 @@ what moves, applies it, and the board still shows every open deal, the unmapped 
 column marked retired."""
 
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -12,16 +11,14 @@ from opportunities import services
 from opportunities.models import Opportunity, Stage
 from tests.factories import AccountFactory, LossReasonFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def _deal(name: str, stage: str, amount: str, owner) -> Opportunity:
@@ -40,10 +37,10 @@ def _deal(name: str, stage: str, amount: str, owner) -> Opportunity:
 def test_map_preview_and_apply_a_preset_then_the_board_shows_every_deal(
     page, live_server, login, admin_user, salesperson
 ):
-    prospects = [_deal(f"Prospect {n}", "1. Prospect", "1000.00", salesperson) for n in range(3)]
-    quote = _deal("Quote", "3. Quote sent", "2500.00", salesperson)
-    talks = _deal("Talks", "5. Final negotiation", "7000.00", salesperson)
-    lost = _deal("Lost", "3. Quote sent", "900.00", salesperson)
+    prospects = [_deal(f"Prospect {n}", "Prospect", "1000.00", salesperson) for n in range(3)]
+    quote = _deal("Quote", "Quote sent", "2500.00", salesperson)
+    talks = _deal("Talks", "Final negotiation", "7000.00", salesperson)
+    lost = _deal("Lost", "Quote sent", "900.00", salesperson)
     services.close_lost(
         lost,
         loss_reason=LossReasonFactory(name="Price"),
@@ -57,24 +54,24 @@ def test_map_preview_and_apply_a_preset_then_the_board_shows_every_deal(
     page.get_by_role("link", name="Load a stage preset").click()
     page.get_by_role("button", name="Choose “17-stage sales funnel (seed 001)”").click()
     mapping = page.locator("#preset-mapping-table")
-    expect(mapping).to_contain_text("1. Prospect")
-    expect(mapping.locator("tr", has_text="1. Prospect")).to_contain_text("3,000.00")
+    expect(mapping).to_contain_text("Prospect")
+    expect(mapping.locator("tr", has_text="Prospect")).to_contain_text("3,000.00")
     screenshot(page, "preset-mapping")
 
-    # Choose: prospects → Spotkanie, quotes → Negocjacje, final negotiation stays retired.
-    page.get_by_label("1. Prospect").select_option("Spotkanie")
-    page.get_by_label("3. Quote sent").select_option("Negocjacje")
-    page.get_by_label("5. Final negotiation").select_option("")
+    # Choose: prospects → First meeting, quotes → Negotiation, final negotiation stays retired.
+    page.get_by_label("Prospect").select_option("First meeting")
+    page.get_by_label("Quote sent").select_option("Negotiation")
+    page.get_by_label("Final negotiation").select_option("")
     page.get_by_role("button", name="Preview").click()
     preview = page.locator("#preset-preview")
-    expect(preview.locator("tr", has_text="1. Prospect")).to_contain_text("→ Spotkanie")
-    expect(preview.locator("tr", has_text="1. Prospect")).to_contain_text("3,000.00")
+    expect(preview.locator("tr", has_text="Prospect")).to_contain_text("→ First meeting")
+    expect(preview.locator("tr", has_text="Prospect")).to_contain_text("3,000.00")
     expect(preview.locator("tfoot")).to_contain_text("4")  # moved
     expect(preview.locator("tfoot")).to_contain_text("5,500.00")
     expect(preview.locator("tfoot")).to_contain_text("7,000.00")  # kept in its retired stage
     expect(page.locator("#preset-apply")).to_contain_text("1 closed deal keeps the stage")
     screenshot(page, "preset-preview")
-    assert Stage.objects.get(name="1. Prospect").is_active  # a preview changes nothing
+    assert Stage.objects.get(name="Prospect").is_active  # a preview changes nothing
 
     page.get_by_role("button", name="Apply: load the preset and move the deals").click()
     expect(page.locator(".messagelist")).to_contain_text("4 open deals moved")
@@ -82,11 +79,11 @@ def test_map_preview_and_apply_a_preset_then_the_board_shows_every_deal(
 
     for deal in prospects:
         deal.refresh_from_db()
-        assert deal.stage.name == "Spotkanie" and deal.probability == 3
+        assert deal.stage.name == "First meeting" and deal.probability == 3
     quote.refresh_from_db()
-    assert quote.stage.name == "Negocjacje"
+    assert quote.stage.name == "Negotiation"
     lost.refresh_from_db()
-    assert lost.stage.name == "3. Quote sent"  # closed: keeps the stage it was closed in
+    assert lost.stage.name == "Quote sent"  # closed: keeps the stage it was closed in
 
     # The board of everyone's deals: all five open deals, "Talks" in a retired column.
     visit(page, f"{live_server.url}/opportunities/board/?mine=", "preset-board")
@@ -94,29 +91,29 @@ def test_map_preview_and_apply_a_preset_then_the_board_shows_every_deal(
     expect(page.locator(".board-summary")).to_contain_text("12,500.00")
     retired = page.locator(".retired-column")
     expect(retired).to_have_count(1)
-    expect(retired).to_contain_text("5. Final negotiation")
+    expect(retired).to_contain_text("Final negotiation")
     expect(retired.locator(f'[data-card="{talks.pk}"]')).to_be_visible()
     expect(page.locator("[data-card]")).to_have_count(5)
     screenshot(page, "preset-board-first-columns", full_page=False)
 
     # The list, the deal page and the funnel show it too, marked retired.
-    retired_stage = Stage.objects.get(name="5. Final negotiation")
+    retired_stage = Stage.objects.get(name="Final negotiation")
     visit(page, f"{live_server.url}/opportunities/?stage={retired_stage.pk}", "preset-list")
-    expect(page.locator(".filters #id_stage")).to_contain_text("5. Final negotiation (retired)")
+    expect(page.locator(".filters #id_stage")).to_contain_text("Final negotiation (retired)")
     expect(page.locator("tbody tr")).to_have_count(1)
     expect(page.locator("tbody .retired")).to_be_visible()
     visit(page, f"{live_server.url}{talks.get_absolute_url()}", "preset-deal-page")
     expect(page.locator("#information .retired")).to_be_visible()
     visit(page, f"{live_server.url}/reports/funnel/", "preset-funnel")
-    expect(page.locator("#funnel-report")).to_contain_text("5. Final negotiation")
+    expect(page.locator("#funnel-report")).to_contain_text("Final negotiation")
     expect(page.locator("#funnel-report .retired")).to_be_visible()
     visit(page, f"{live_server.url}/opportunities/board/?mine=", "preset-board")
 
     # The retired card moves on with its own control to an active stage.
     card = retired.locator(f'[data-card="{talks.pk}"]')
-    card.locator("select").select_option(label="Negocjacje 2")
+    card.locator("select").select_option(label="Negotiation 2")
     card.get_by_role("button", name="Move").click()
     expect(page.locator(".retired-column")).to_have_count(0)
     screenshot(page, "preset-board-after-move")
     talks.refresh_from_db()
-    assert talks.stage.name == "Negocjacje 2"
+    assert talks.stage.name == "Negotiation 2"

@@ -61,7 +61,7 @@ def pipeline(day=None, **filters):
 
 @pytest.fixture
 def stages():
-    return Stage.objects.get(name="1. Prospect"), Stage.objects.create(
+    return Stage.objects.get(name="Prospect"), Stage.objects.create(
         name="Negotiation", order=50, default_probability=60
     )
 

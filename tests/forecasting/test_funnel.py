@@ -21,11 +21,11 @@ from ..factories import OpportunityFactory
 pytestmark = pytest.mark.django_db
 
 OPEN_STAGES = [
-    "1. Prospect",
-    "2. Qualified",
-    "3. Quote sent",
-    "4. Short list",
-    "5. Final negotiation",
+    "Prospect",
+    "Qualified",
+    "Quote sent",
+    "Short list",
+    "Final negotiation",
 ]
 
 
@@ -44,18 +44,18 @@ def _deal(stage: str, amount: str, probability: int | None = None, **extra):
 def deals(salesperson, other_salesperson):
     """Nine open deals worth 1 920 000,00 (weighted 943 000,00), a won and a lost one."""
     q1, q2 = date(2026, 1, 1), date(2026, 4, 1)
-    _deal("1. Prospect", "450000.00", 20, owner=salesperson, expected_close_date=q1)
-    _deal("1. Prospect", "80000.00", 0, owner=other_salesperson, expected_close_date=q2)
-    _deal("3. Quote sent", "200000.00", owner=salesperson, expected_close_date=date(2026, 3, 31))
-    _deal("3. Quote sent", "175000.00", owner=other_salesperson, expected_close_date=q2)
-    _deal("4. Short list", "120000.00", owner=salesperson, expected_close_date=q2)
-    _deal("4. Short list", "50000.00", 11, owner=salesperson, expected_close_date=q2)
-    _deal("5. Final negotiation", "600000.00", 85, owner=salesperson, expected_close_date=q1)
-    _deal("5. Final negotiation", "150000.00", owner=other_salesperson, expected_close_date=q2)
-    _deal("5. Final negotiation", "95000.00", owner=other_salesperson, expected_close_date=q2)
-    won = _deal("5. Final negotiation", "700000.00", owner=salesperson, expected_close_date=q1)
+    _deal("Prospect", "450000.00", 20, owner=salesperson, expected_close_date=q1)
+    _deal("Prospect", "80000.00", 0, owner=other_salesperson, expected_close_date=q2)
+    _deal("Quote sent", "200000.00", owner=salesperson, expected_close_date=date(2026, 3, 31))
+    _deal("Quote sent", "175000.00", owner=other_salesperson, expected_close_date=q2)
+    _deal("Short list", "120000.00", owner=salesperson, expected_close_date=q2)
+    _deal("Short list", "50000.00", 11, owner=salesperson, expected_close_date=q2)
+    _deal("Final negotiation", "600000.00", 85, owner=salesperson, expected_close_date=q1)
+    _deal("Final negotiation", "150000.00", owner=other_salesperson, expected_close_date=q2)
+    _deal("Final negotiation", "95000.00", owner=other_salesperson, expected_close_date=q2)
+    won = _deal("Final negotiation", "700000.00", owner=salesperson, expected_close_date=q1)
     services.close_won(won, user=None, closed_date=q1, seen_version=won.version)
-    lost = _deal("4. Short list", "300000.00", owner=salesperson, expected_close_date=q1)
+    lost = _deal("Short list", "300000.00", owner=salesperson, expected_close_date=q1)
     services.close_lost(
         lost,
         user=None,
@@ -73,11 +73,11 @@ def _rows(report):
 
 def test_figures_per_open_stage_in_order(deals):
     assert _rows(funnel_report(None, {})) == [
-        ("1. Prospect", 2, Decimal("530000.00"), Decimal("90000.00")),
-        ("2. Qualified", 0, Decimal("0.00"), Decimal("0.00")),
-        ("3. Quote sent", 2, Decimal("375000.00"), Decimal("93750.00")),
-        ("4. Short list", 2, Decimal("170000.00"), Decimal("65500.00")),
-        ("5. Final negotiation", 3, Decimal("845000.00"), Decimal("693750.00")),
+        ("Prospect", 2, Decimal("530000.00"), Decimal("90000.00")),
+        ("Qualified", 0, Decimal("0.00"), Decimal("0.00")),
+        ("Quote sent", 2, Decimal("375000.00"), Decimal("93750.00")),
+        ("Short list", 2, Decimal("170000.00"), Decimal("65500.00")),
+        ("Final negotiation", 3, Decimal("845000.00"), Decimal("693750.00")),
     ]
 
 
@@ -96,14 +96,14 @@ def test_total_is_the_sum_of_the_rows(deals):
 
 def test_won_and_lost_deals_are_never_counted(deals):
     report = funnel_report(parse_pick("2026-Q1"), {})
-    assert "6. Order" not in [r.stage.name for r in report.rows]
+    assert "Order" not in [r.stage.name for r in report.rows]
     assert (report.total.count, report.total.total) == (3, Decimal("1250000.00"))
 
 
 def test_inactive_stage_shows_only_while_it_holds_deals(deals):
-    Stage.objects.filter(name__in=["2. Qualified", "3. Quote sent"]).update(is_active=False)
+    Stage.objects.filter(name__in=["Qualified", "Quote sent"]).update(is_active=False)
     names = [r.stage.name for r in funnel_report(None, {}).rows]
-    assert names == ["1. Prospect", "3. Quote sent", "4. Short list", "5. Final negotiation"]
+    assert names == ["Prospect", "Quote sent", "Short list", "Final negotiation"]
 
 
 def test_period_bounds_are_inclusive():
@@ -204,7 +204,7 @@ def test_query_count_is_fixed(client_for, salesperson, django_assert_max_num_que
 
 
 def test_dashboard_panel_shows_mine(salesperson, co_responsible, deals):
-    shared = _deal("2. Qualified", "10000.00", owner=co_responsible)
+    shared = _deal("Qualified", "10000.00", owner=co_responsible)
     shared.co_responsible.add(salesperson)
     template = Template("{% load forecasting_panels %}{% funnel_panel user=user %}")
     html = template.render(Context({"user": salesperson}))

@@ -21,7 +21,7 @@ ROW = {
     "Name": "Server refresh",
     "Account": "Nordic Steel AB",
     "Business area": "",
-    "Stage": "3. Quote sent",
+    "Stage": "Quote sent",
     "Status": "open",
     "Owner": "alice",
     "Expected close date": "2026-06-30",
@@ -79,7 +79,7 @@ def deals_file(tmp_path):
 def test_command_imports_open_won_and_lost_deals(salesperson, area, deals_file, capsys):
     path = deals_file(
         {"Name": "Open deal", "Business area": "Industry"},
-        {"Name": "Won deal", "Status": "won", "Stage": "6. Order", "Closed date": "2026-02-15"},
+        {"Name": "Won deal", "Status": "won", "Stage": "Order", "Closed date": "2026-02-15"},
         {"Name": "Lost deal", "Status": "lost", "Loss reason": "Price"},
     )
     call_command("import_opportunities", path)
@@ -105,13 +105,13 @@ def test_won_deal_without_closed_date_closes_today(salesperson):
 
 
 def test_empty_probability_takes_the_stage_default(salesperson):
-    run({"Stage": "4. Short list", "Probability": ""})
+    run({"Stage": "Short list", "Probability": ""})
     deal = Opportunity.objects.get()
     assert deal.probability == 50 and not deal.is_probability_manual
 
 
 def test_given_probability_is_kept_and_marked_manual(salesperson):
-    run({"Stage": "4. Short list", "Probability": "35"})
+    run({"Stage": "Short list", "Probability": "35"})
     deal = Opportunity.objects.get()
     assert deal.probability == 35 and deal.is_probability_manual
 
@@ -191,10 +191,10 @@ def test_lookups_match_exact_name_first_then_any_case(salesperson):
     StageFactory(name="DEMO", default_probability=40)
     result = run({"Name": "Exact", "Stage": "DEMO"}, {"Name": "Ambiguous", "Stage": "demo"})
     assert errors_of(result) == [(3, "Stage")]
-    result = run({"Name": "Exact", "Stage": "DEMO"}, {"Name": "Lower", "Stage": "3. quote SENT"})
+    result = run({"Name": "Exact", "Stage": "DEMO"}, {"Name": "Lower", "Stage": "quote SENT"})
     assert result.errors == []
     assert Opportunity.objects.get(name="Exact").probability == 40
-    assert Opportunity.objects.get(name="Lower").stage.name == "3. Quote sent"
+    assert Opportunity.objects.get(name="Lower").stage.name == "Quote sent"
 
 
 def test_lost_deal_requires_loss_reason(salesperson):
@@ -268,7 +268,7 @@ def test_blank_lines_keep_the_spreadsheet_row_numbers(salesperson):
 
 
 def test_header_must_name_every_column():
-    data = b"Name,Account,Stage\r\nDeal,Acme,1. Prospect\r\n"
+    data = b"Name,Account,Stage\r\nDeal,Acme,Prospect\r\n"
     result = import_opportunities(data, filename="deals.csv", dry_run=True, create_lookups=False)
     assert len(result.errors) == 1 and result.errors[0].row is None
     assert "Business area, Status, Owner" in result.errors[0].message
@@ -282,7 +282,7 @@ def test_stage_gate_the_row_does_not_meet_is_a_row_error(salesperson):
 
 
 def test_won_stage_needs_status_won(salesperson):
-    result = run({"Stage": "6. Order", "Status": "open"})
+    result = run({"Stage": "Order", "Status": "open"})
     assert errors_of(result) == [(2, "Stage")]
 
 

@@ -40,14 +40,14 @@ def test_a_deal_changed_since_it_was_selected_is_reported_not_moved(client_for, 
     selected = [f"{deal.pk}:{deal.version}", f"{other.pk}:{other.version}"]
     line = OpportunityLine(product=ProductFactory(list_price=Decimal("16800.00")), quantity=1)
     services.add_line(deal, line, user=salesperson)  # after the list was loaded
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     response = _bulk(
         client_for(salesperson), [deal, other], selected, action="stage", stage=quote.pk
     )
     assert "1 deal moved." in response.text
     assert f"{deal}: It was changed since you selected it" in response.text
     deal.refresh_from_db()
-    assert (deal.stage.name, deal.amount) == ("1. Prospect", Decimal("16800.00"))
+    assert (deal.stage.name, deal.amount) == ("Prospect", Decimal("16800.00"))
     assert Opportunity.objects.get(pk=other.pk).stage == quote
 
 
@@ -66,11 +66,11 @@ def test_a_reassignment_of_a_deal_changed_since_is_reported_not_made(
 
 def test_a_selection_without_versions_changes_nothing(client_for, salesperson):
     deals = OpportunityFactory.create_batch(2, owner=salesperson)
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     response = _bulk(client_for(salesperson), deals, [], action="stage", stage=quote.pk)
     assert "0 deals moved." in response.text
     assert response.text.count("does not say which version") == 2
-    assert set(Opportunity.objects.values_list("stage__name", flat=True)) == {"1. Prospect"}
+    assert set(Opportunity.objects.values_list("stage__name", flat=True)) == {"Prospect"}
 
 
 def test_bulk_applies_the_rule_to_the_fresh_row(client_for, salesperson):
@@ -78,7 +78,7 @@ def test_bulk_applies_the_rule_to_the_fresh_row(client_for, salesperson):
     stale = Opportunity.objects.get(pk=deal.pk)  # as the view read it, before any lock
     deal.probability, deal.is_probability_manual = 61, True
     deal.save()
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     moved, refused = services.bulk_change_stage(
         [stale], quote, user=salesperson, seen_versions={deal.pk: 2}
     )

@@ -33,7 +33,7 @@ def test_an_imported_won_deal_is_closed_by_the_service(salesperson):
 
 
 def test_an_imported_deal_in_the_won_stage_keeps_the_files_closed_date(salesperson):
-    run({"Status": "won", "Stage": "6. Order", "Closed date": "2026-02-01"})
+    run({"Status": "won", "Stage": "Order", "Closed date": "2026-02-01"})
     deal = Opportunity.objects.get()
     assert (deal.status, deal.closed_date, deal.probability) == ("won", date(2026, 2, 1), 100)
 

@@ -77,7 +77,7 @@ def test_reset_and_board_move_without_the_version_are_refused(client_for, salesp
         reverse("opportunities:reset_probability", args=[deal.pk]), version, follow=True
     )
     assert MISSING in response.text
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     response = client.post(
         reverse("opportunities:move", args=[deal.pk]),
         {"stage": quote.pk, "query": "", **version},
@@ -85,7 +85,7 @@ def test_reset_and_board_move_without_the_version_are_refused(client_for, salesp
     )
     assert MISSING in response.context["board_error"]
     deal.refresh_from_db()
-    assert (deal.stage.name, deal.probability, deal.version) == ("1. Prospect", 61, 1)
+    assert (deal.stage.name, deal.probability, deal.version) == ("Prospect", 61, 1)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -112,7 +112,7 @@ def test_account_and_contact_edits_without_the_version_are_refused(
 
 def test_a_service_update_without_a_version_is_refused(salesperson):
     deal = OpportunityFactory(owner=salesperson)
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     reason = LossReason.objects.first() or LossReasonFactory()
     calls = [
         lambda: services.change_stage(deal, quote, user=salesperson, origin=Origin.BOARD),
@@ -129,6 +129,6 @@ def test_a_service_update_without_a_version_is_refused(salesperson):
 
 def test_an_internal_caller_that_locked_the_row_says_so(salesperson):
     deal = OpportunityFactory(owner=salesperson)
-    quote = Stage.objects.get(name="3. Quote sent")
+    quote = Stage.objects.get(name="Quote sent")
     services.change_stage(deal, quote, user=salesperson, origin=Origin.BULK, seen_version=LOCKED)
     assert Opportunity.objects.get(pk=deal.pk).stage == quote

@@ -29,9 +29,9 @@ SORTS = {
 def deals():
     """23 deals over three stages (one of them ordered before the defaults), owners and areas."""
     stages = [
-        Stage.objects.get(name="2. Qualified"),
+        Stage.objects.get(name="Qualified"),
         StageFactory(name="0. Lead", order=1),
-        Stage.objects.get(name="1. Prospect"),
+        Stage.objects.get(name="Prospect"),
     ]
     owners = [
         UserFactory(first_name="Berit", username="berit"),

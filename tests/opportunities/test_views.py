@@ -70,7 +70,7 @@ def test_add_opportunity_from_account_fills_the_defaults(client_for, salesperson
 def test_create_deal_through_the_form(client_for, salesperson):
     account = AccountFactory()
     contact = ContactFactory(account=account)
-    stage = Stage.objects.get(name="3. Quote sent")
+    stage = Stage.objects.get(name="Quote sent")
     response = client_for(salesperson).post(
         reverse("opportunities:create") + f"?account={account.pk}",
         {
@@ -102,7 +102,7 @@ def test_form_save_with_typed_probability_marks_it_manual(client_for, salesperso
 
 
 def test_stage_gate_error_is_shown_next_to_the_stage(client_for, salesperson):
-    gated = Stage.objects.get(name="4. Short list")
+    gated = Stage.objects.get(name="Short list")
     gated.requires_next_action = True
     gated.save()
     deal = OpportunityFactory(owner=salesperson)
@@ -160,7 +160,7 @@ def test_manager_edits_any_deal(client_for, salesperson, manager):
 def test_outsider_cannot_move_or_add_lines(client_for, salesperson, other_salesperson):
     deal = OpportunityFactory(owner=salesperson)
     client = client_for(other_salesperson)
-    stage = Stage.objects.get(name="3. Quote sent")
+    stage = Stage.objects.get(name="Quote sent")
     assert (
         client.post(reverse("opportunities:move", args=[deal.pk]), {"stage": stage.pk}).status_code
         == 403
@@ -288,7 +288,7 @@ def test_board_shows_everyones_deals_when_asked(client_for, salesperson):
 
 def test_board_drop_changes_stage_and_history(client_for, salesperson):
     deal = OpportunityFactory(owner=salesperson)
-    stage = Stage.objects.get(name="4. Short list")
+    stage = Stage.objects.get(name="Short list")
     response = client_for(salesperson).post(
         reverse("opportunities:move", args=[deal.pk]),
         {"stage": stage.pk, "version": deal.version, "query": ""},
@@ -301,7 +301,7 @@ def test_board_drop_changes_stage_and_history(client_for, salesperson):
 
 
 def test_a_card_moved_below_its_columns_first_cards_is_announced(client_for, salesperson):
-    stage = Stage.objects.get(name="4. Short list")
+    stage = Stage.objects.get(name="Short list")
     soon = datetime.date(2030, 1, 1)
     OpportunityFactory.create_batch(20, owner=salesperson, stage=stage, expected_close_date=soon)
     late = OpportunityFactory(owner=salesperson, expected_close_date=datetime.date(2031, 1, 1))
@@ -315,7 +315,7 @@ def test_a_card_moved_below_its_columns_first_cards_is_announced(client_for, sal
             HTTP_HX_REQUEST="true",
         )
 
-    assert f"“{late}” moved to 4. Short list." in move(late).text
+    assert f"“{late}” moved to Short list." in move(late).text
     assert "moved to" not in move(shown).text  # its card is shown, and keeps the focus
 
 
@@ -332,7 +332,7 @@ def test_a_refused_board_move_names_the_deal(client_for, salesperson):
 
 def test_bulk_change_stage_applies_rules(client_for, salesperson):
     deals = OpportunityFactory.create_batch(3, owner=salesperson)
-    stage = Stage.objects.get(name="3. Quote sent")
+    stage = Stage.objects.get(name="Quote sent")
     client_for(salesperson).post(
         reverse("opportunities:bulk"),
         {
@@ -349,7 +349,7 @@ def test_bulk_change_says_how_many_deals_changed(client_for, salesperson, other_
     one, two = OpportunityFactory.create_batch(2, owner=salesperson)
     client = client_for(salesperson)
     bulk = reverse("opportunities:bulk")
-    stage = Stage.objects.get(name="3. Quote sent")
+    stage = Stage.objects.get(name="Quote sent")
     response = client.post(
         bulk,
         {"action": "stage", "stage": stage.pk, "selected": [one.pk], "seen": f"{one.pk}:1"},
@@ -374,7 +374,7 @@ def test_bulk_on_someone_elses_deal_is_403_and_changes_nothing(
 ):
     mine = OpportunityFactory(owner=other_salesperson)
     theirs = OpportunityFactory(owner=salesperson)
-    stage = Stage.objects.get(name="3. Quote sent")
+    stage = Stage.objects.get(name="Quote sent")
     response = client_for(other_salesperson).post(
         reverse("opportunities:bulk"),
         {"action": "stage", "stage": stage.pk, "selected": [mine.pk, theirs.pk]},

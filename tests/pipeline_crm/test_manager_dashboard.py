@@ -28,7 +28,7 @@ def areas():
 @pytest.fixture
 def team(areas, salesperson, other_salesperson):
     east, west = areas
-    prospect = Stage.objects.get(name="1. Prospect")
+    prospect = Stage.objects.get(name="Prospect")
     omitted = ForecastCategory.objects.get(counts_in_forecast=False)
     deals = [
         # Alice: one due this month, one next month, one overdue, one omitted from the forecast.

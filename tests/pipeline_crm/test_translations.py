@@ -70,9 +70,9 @@ def retired(salesperson):
         business_area=area, month=date.today().replace(day=1), amount=Decimal("4000.00")
     )
     deal = OpportunityFactory(
-        owner=salesperson, stage=Stage.objects.get(name="2. Qualified"), business_area=area
+        owner=salesperson, stage=Stage.objects.get(name="Qualified"), business_area=area
     )
-    Stage.objects.filter(name="2. Qualified").update(is_active=False)
+    Stage.objects.filter(name="Qualified").update(is_active=False)
     return deal
 
 

@@ -207,7 +207,7 @@ def test_expire_marks_only_outstanding_quotes_past_valid_until(salesperson):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sends_get_distinct_gap_free_numbers():
     user = UserFactory(username="sender")
-    Stage.objects.get_or_create(name="1. Prospect", defaults={"order": 1})
+    Stage.objects.get_or_create(name="Prospect", defaults={"order": 1})
     quotes = []
     for _ in range(8):
         deal = _deal_with_lines(user, ("1", "100", "0", "50"))

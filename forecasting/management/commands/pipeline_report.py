@@ -11,7 +11,7 @@ from forecasting.periods import Period
 from forecasting.reports import pipeline_report, pipeline_rows
 from pipeline_crm.bounds import DATE_MAX, DATE_MIN, in_bounds
 from pipeline_crm.formulas import protect
-from pipeline_crm.tabular import NameIndex
+from pipeline_crm.lookups import LookupNames
 
 HEADER = ("Business area", "Stage", "Total", "Weighted", "Count")
 
@@ -24,9 +24,9 @@ def _date(value: str) -> date:
 
 
 def _area(name: str) -> BusinessArea:
-    """The business area named exactly `name`, else the one area named so in another case;
-    a CommandError naming the candidates when several differ only in case (never a guess)."""
-    matches = NameIndex(BusinessArea.objects.order_by("order", "name")).find(name)
+    """The business area named exactly `name` in some language, else the one area named so in
+    another case; a CommandError naming the candidates when several match (never a guess)."""
+    matches = LookupNames(BusinessArea.objects.order_by("order", "name")).find(name)
     if not matches:
         raise CommandError(f"Unknown business area: {name}")
     if len(matches) > 1:

@@ -1,8 +1,9 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from opportunities.presets import PRESETS
+from opportunities.presets import PRESETS, english_name
 from opportunities.stage_presets import load_stage_preset, retired_by, targets
+from pipeline_crm.lookups import LookupNames
 
 
 class Command(BaseCommand):
@@ -33,15 +34,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, preset: str, pairs: list[str], suggested: bool, **options):
-        retired = {row.stage.name: row for row in retired_by(preset)}
+        rows = retired_by(preset)
+        retired = {row.stage.name: row for row in rows}
+        by_name = LookupNames(row.stage for row in rows)  # OLD in any language
         chosen = {}
         for pair in pairs:
             old, sep, new = (part.strip() for part in pair.partition("="))
-            if not sep or old not in retired:
+            found = by_name.find(old) if sep else []
+            if len(found) != 1:
                 raise CommandError(f"{pair!r}: name a retired stage holding deals, as OLD=NEW.")
+            new = english_name(new)
             if new not in targets(preset):
                 raise CommandError(f"{new!r} is not one of the preset's open stages.")
-            chosen[old] = new
+            chosen[found[0].name] = new
         mapping = {}
         for name, row in retired.items():
             new = chosen.get(name, row.target if suggested else None)

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -56,8 +57,62 @@ DEMO_USERS = (
     ("magnus", "Magnus", "Berg", Role.SALES_MANAGER),
     ("admin", "Astrid", "Admin", None),
 )
-AREAS = ("Öst", "Väst", "Syd", "Norr")
-INDUSTRIES = ("Manufacturing", "Retail", "Construction", "Healthcare", "IT services", "Energy")
+# The demo's lookups in each language; the English name is the `name` column.
+AREAS = (
+    {"en": "East", "sv": "Öst", "nb": "Øst", "pl": "Wschód", "de": "Ost"},
+    {"en": "West", "sv": "Väst", "nb": "Vest", "pl": "Zachód", "de": "West"},
+    {"en": "South", "sv": "Syd", "nb": "Sør", "pl": "Południe", "de": "Süd"},
+    {"en": "North", "sv": "Norr", "nb": "Nord", "pl": "Północ", "de": "Nord"},
+)
+INDUSTRIES = (
+    {
+        "en": "Manufacturing",
+        "sv": "Tillverkning",
+        "nb": "Industri",
+        "pl": "Produkcja",
+        "de": "Fertigung",
+    },
+    {
+        "en": "Retail",
+        "sv": "Detaljhandel",
+        "nb": "Varehandel",
+        "pl": "Handel detaliczny",
+        "de": "Einzelhandel",
+    },
+    {
+        "en": "Construction",
+        "sv": "Bygg",
+        "nb": "Bygg og anlegg",
+        "pl": "Budownictwo",
+        "de": "Bauwesen",
+    },
+    {
+        "en": "Healthcare",
+        "sv": "Vård och omsorg",
+        "nb": "Helse",
+        "pl": "Ochrona zdrowia",
+        "de": "Gesundheitswesen",
+    },
+    {
+        "en": "IT services",
+        "sv": "IT-tjänster",
+        "nb": "IT-tjenester",
+        "pl": "Usługi IT",
+        "de": "IT-Dienstleistungen",
+    },
+    {"en": "Energy", "sv": "Energi", "nb": "Energi", "pl": "Energetyka", "de": "Energie"},
+)
+GROUP_NAMES = {
+    "Licences": {"sv": "Licenser", "nb": "Lisenser", "pl": "Licencje", "de": "Lizenzen"},
+    "Services": {"sv": "Tjänster", "nb": "Tjenester", "pl": "Usługi", "de": "Dienstleistungen"},
+    "Hardware": {"sv": "Hårdvara", "nb": "Maskinvare", "pl": "Sprzęt", "de": "Hardware"},
+    "Support agreements": {
+        "sv": "Supportavtal",
+        "nb": "Supportavtaler",
+        "pl": "Umowy serwisowe",
+        "de": "Supportverträge",
+    },
+}
 PREFIXES = (
     "Nord",
     "Fjäll",
@@ -440,6 +495,19 @@ def _catalogue_products():
             yield group, name, code, price, cost, quantities
 
 
+def _ensure_lookup(model, names: dict[str, str], **defaults):
+    """The lookup row with one of these names (in any language: an administrator may have
+    renamed it in one), else a new one with them all; an administrator's edits stay."""
+    found = Q(name__in=names.values())
+    for language, name in names.items():
+        found |= Q(**{f"name_{language}": name})
+    row = model.objects.all().rewrite(False).filter(found).first()
+    if row is None:
+        row = model(**{f"name_{language}": name for language, name in names.items()}, **defaults)
+        row.save()
+    return row
+
+
 def _other_probability(rng: random.Random, default: int) -> int:
     """A hand-set probability near the stage default but never equal to it."""
     candidates = [default + step for step in (-15, -10, -5, 5, 10, 15)]
@@ -527,17 +595,16 @@ class Command(BaseCommand):
         return users
 
     def ensure_lookups(self):
-        for order, name in enumerate(AREAS, start=1):
-            BusinessArea.objects.get_or_create(name=name, defaults={"order": order * 10})
-        for order, name in enumerate(INDUSTRIES, start=1):
-            Industry.objects.get_or_create(name=name, defaults={"order": order * 10})
+        for order, names in enumerate(AREAS, start=1):
+            _ensure_lookup(BusinessArea, names, order=order * 10)
+        for order, names in enumerate(INDUSTRIES, start=1):
+            _ensure_lookup(Industry, names, order=order * 10)
 
     def ensure_catalogue(self):
         """Product groups, products and competitors (get_or_create: an admin's edits stay)."""
         for order, (group_name, _topics, products) in enumerate(CATALOGUE, start=1):
-            group, _ = ProductGroup.objects.get_or_create(
-                name=group_name, defaults={"order": order * 10}
-            )
+            names = {"en": group_name, **GROUP_NAMES.get(group_name, {})}
+            group = _ensure_lookup(ProductGroup, names, order=order * 10)
             for position, (name, code, price, cost, _quantities) in enumerate(products, start=1):
                 Product.objects.get_or_create(
                     name=name,
