@@ -199,11 +199,12 @@ def accuracy_report(period: Period, *, points: list[date], by: str = BY_AREA) ->
     return report
 
 
-def accuracy_rows(report: AccuracyReport, *, total_label: str):
+def accuracy_rows(report: AccuracyReport, *, total_label: str, none_label: str = ""):
     """The report as flat rows, one per group and point, then the total's:
-    (group, point, won by then, weighted open then, forecast, actual won, error, error %)."""
+    (group, point, won by then, weighted open then, forecast, actual won, error, error %).
+    The deals without a business area are in the group named `none_label`, as on the page."""
     for row in [*report.rows, report.total]:
-        name = row.name if row is not report.total else total_label
+        name = row.name or none_label if row is not report.total else total_label
         for forecast in row.forecasts:
             yield (
                 name,

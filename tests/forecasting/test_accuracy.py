@@ -264,3 +264,27 @@ def test_exports_equal_the_page(client_for, salesperson, history):
     assert values[0][0] == "Forecast accuracy"
     total_first = next(row for row in values if row[0] == "Total")
     assert total_first[4] == 4500
+
+
+def test_deals_without_an_area_have_the_same_row_label_on_page_and_export(
+    client_for, salesperson, history
+):
+    deal = created(
+        at(date(2025, 4, 2)),
+        name="Arealess",
+        business_area=None,
+        owner=salesperson,
+        amount=Decimal("700.00"),
+        expected_close_date=date(2025, 5, 1),
+    )
+    change(deal, at(date(2025, 5, 1)), status="won", probability=100, closed_date=date(2025, 5, 1))
+    client = client_for(salesperson)
+    url = reverse("forecasting:accuracy")
+
+    html = client.get(url, {"pick": "2025-Q2"}).content.decode()
+    response = client.get(url, {"pick": "2025-Q2", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    assert '<th scope="row">(no business area)</th>' in html
+    arealess = [row for row in rows if row[1:2] == ["2025-06-01"] and row[5] == "700.00"]
+    assert [row[0] for row in arealess] == ["(no business area)"]
