@@ -14,9 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from html.parser import HTMLParser
 from itertools import product
 
 import pytest
+from django.urls import reverse
 
 from forecasting.accuracy import BY_AREA, BY_OWNER, accuracy_report, report_points
 from forecasting.analytics import BY_MONTH, buckets
@@ -433,3 +435,107 @@ def test_actual_links_list_exactly_the_deals_behind_the_figure(world, client_for
         listed = _listed(client, report.total.actual_url)
         assert listed == sorted(names[i] for i in won)
         assert sum(amounts[name] for name in listed) == report.total.actual
+
+
+class _Tables(HTMLParser):
+    """The text of each cell of each table with an id, per row: {id: [[cell, …], …]}."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.table, self.cell = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and dict(attrs).get("id"):
+            self.table = self.tables.setdefault(dict(attrs)["id"], [])
+        elif self.table is not None and tag == "tr":
+            self.table.append([])
+        elif self.table is not None and tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self.table = None
+        elif self.cell is not None and tag in ("td", "th"):
+            self.table[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def _tables(response) -> dict:
+    parser = _Tables()
+    parser.feed(response.content.decode())
+    return parser.tables
+
+
+def _number(text: str) -> str:
+    """A figure as the page shows it (en: 1,234.50; "—" for none), as the export writes it."""
+    text = text.replace(",", "").replace(" %", "").replace("\u2212", "-")
+    return "" if text == "—" else text
+
+
+def _export(client, url, params) -> list[list[str]]:
+    response = client.get(url, {**params, "export": "csv"})
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_accuracy_export_equals_the_page(world, client_for, salesperson):
+    client = client_for(salesperson)
+    url = reverse("forecasting:accuracy")
+    for params in ({"pick": "2025-Q2", "points": "2025-04-15"}, {"pick": "2025", "by": "owner"}):
+        tables = _tables(client.get(url, params))
+        exported = _export(client, url, params)
+        header_at = next(i for i, row in enumerate(exported) if row[1:2] == ["As of the start of"])
+        rows = exported[header_at + 1 :]
+        totals = [row for row in rows if row[0] == "Total"]
+        page_totals = tables["accuracy-total"][1:]
+        assert len(page_totals) == len(totals) > 0
+        for page_row, row in zip(page_totals, totals, strict=True):
+            assert date.fromisoformat(row[1]).strftime("%m/%d/%Y") == page_row[0]
+            assert [_number(cell) for cell in page_row[1:]] == row[2:]
+        per_group = tables["accuracy-report"][2:-1]  # the two header rows, the total
+        points = len(totals)
+        assert len(per_group) * points == len(rows) - points
+        for index, page_row in enumerate(per_group):
+            group_rows = rows[index * points : (index + 1) * points]
+            assert {row[0] for row in group_rows} == {page_row[0]}
+            for point, row in enumerate(group_rows):
+                forecast, error, percent = page_row[1 + point * 3 : 4 + point * 3]
+                assert [_number(forecast), _number(error), _number(percent)] == [
+                    row[4],
+                    row[6],
+                    row[7],
+                ]
+                assert _number(page_row[-1]) == row[5]
+
+
+def test_velocity_export_equals_the_page(world, client_for, salesperson):
+    client = client_for(salesperson)
+    url = reverse("forecasting:velocity")
+    for params in (
+        {"pick": "2025-Q2"},
+        {"pick": "2025", "by": "quarter", "mode": "closed"},
+        {"start": "2025-03-01", "end": "2025-11-30", "owner": world["owners"][1].pk},
+    ):
+        tables = _tables(client.get(url, params))
+        exported = _export(client, url, params)
+        header_at = next(i for i, row in enumerate(exported) if row[:2] == ["Stage", "Period"])
+        rows = exported[header_at + 1 :]
+        page_rows = tables["velocity-report"][1:]
+        assert len(page_rows) > 1
+        for page_row, row in zip(page_rows, rows, strict=False):
+            assert page_row[0].removesuffix(" retired") == row[0]
+            assert [_number(cell) for cell in page_row[1:]] == [row[2], *row[3:]]
+        buckets = rows[len(page_rows) :]
+        page_buckets = tables["velocity-buckets"][1:]
+        per_stage = len(tables["velocity-buckets"][0]) - 1
+        assert len(buckets) == len(page_buckets) * per_stage
+        for index, page_row in enumerate(page_buckets):
+            for column, row in enumerate(buckets[index * per_stage : (index + 1) * per_stage]):
+                assert row[0] == page_row[0]
+                cell = page_row[1 + column]
+                average = cell.split(" (")[0]
+                visits = cell.split(" (")[1].split(" ")[0] if " (" in cell else "0"
+                assert (_number(average), visits) == (row[4], row[2])
