@@ -170,3 +170,15 @@ def test_exports_equal_the_page(client_for, salesperson, history):
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[0][0] == "Velocity"
+
+
+def test_an_empty_period_says_what_was_looked_for(client_for, salesperson):
+    client = client_for(salesperson)
+    url = reverse("forecasting:velocity")
+
+    entered = client.get(url, {"pick": "2025-Q2"}).content.decode()
+    closed = client.get(url, {"pick": "2025-Q2", "mode": "closed"}).content.decode()
+
+    assert "No deal entered a stage in this period." in entered
+    assert "No deal closed in this period." in closed
+    assert "No deal entered a stage" not in closed
