@@ -122,8 +122,9 @@ def accuracy(request):
                 _("Error"),
                 _("Error %"),
             ]
+            rows = accuracy_rows(report, total_label=_("Total"), none_label=_("(no business area)"))
             return export_report(
-                [header, *accuracy_rows(report, total_label=_("Total"))],
+                [header, *rows],
                 fmt,
                 "accuracy",
                 title=_("Forecast accuracy"),

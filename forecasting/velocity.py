@@ -23,6 +23,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from opportunities.models import Opportunity, Stage
@@ -167,6 +168,12 @@ def velocity_sums(
         return cursor.fetchall()
 
 
+def _deleted_stage(pk: int) -> Stage:
+    """A stand-in for a stage the history names but that is gone (the admin deletes a stage
+    no live deal is in): its visits keep a row, retired, after the others."""
+    return Stage(pk=pk, name=gettext("(deleted stage)"), order=2**31 - 1, is_active=False)
+
+
 def velocity_report(
     period: Period,
     buckets: list[Period],
@@ -185,7 +192,8 @@ def velocity_report(
         row = per_stage.get(stage_id)
         if row is None:
             row = per_stage[stage_id] = StageVelocity(
-                stage=stages[stage_id], buckets=[Velocity() for _bucket in buckets]
+                stage=stages.get(stage_id) or _deleted_stage(stage_id),
+                buckets=[Velocity() for _bucket in buckets],
             )
         figures = Velocity(*(int(value or 0) for value in sums))
         if bucket is not None:

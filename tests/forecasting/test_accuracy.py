@@ -264,3 +264,50 @@ def test_exports_equal_the_page(client_for, salesperson, history):
     assert values[0][0] == "Forecast accuracy"
     total_first = next(row for row in values if row[0] == "Total")
     assert total_first[4] == 4500
+
+
+def test_deals_without_an_area_have_the_same_row_label_on_page_and_export(
+    client_for, salesperson, history
+):
+    deal = created(
+        at(date(2025, 4, 2)),
+        name="Arealess",
+        business_area=None,
+        owner=salesperson,
+        amount=Decimal("700.00"),
+        expected_close_date=date(2025, 5, 1),
+    )
+    change(deal, at(date(2025, 5, 1)), status="won", probability=100, closed_date=date(2025, 5, 1))
+    client = client_for(salesperson)
+    url = reverse("forecasting:accuracy")
+
+    html = client.get(url, {"pick": "2025-Q2"}).content.decode()
+    response = client.get(url, {"pick": "2025-Q2", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    assert '<th scope="row">(no business area)</th>' in html
+    arealess = [row for row in rows if row[1:2] == ["2025-06-01"] and row[5] == "700.00"]
+    assert [row[0] for row in arealess] == ["(no business area)"]
+
+
+def test_a_group_deleted_since_is_named_so(history, salesperson):
+    """An area no live deal or account uses any more can be deleted; the history keeps it."""
+    gone = BusinessAreaFactory(name="Gone")
+    deal = created(
+        at(date(2025, 3, 1)),
+        name="Moved",
+        business_area=gone,
+        owner=salesperson,
+        amount=Decimal("1000.00"),
+        probability=10,
+        expected_close_date=date(2025, 5, 1),
+    )
+    change(deal, at(date(2025, 4, 20)), business_area=history["north"])
+    gone.delete()
+
+    report = accuracy_report(Q2, points=POINTS)
+
+    assert [row.name for row in report.rows] == ["North", "South", "(deleted)"]
+    assert report.rows[2].forecasts[0].weighted == Decimal("100.00")
+    # No live deal is in it: its actual is nothing, with no deal list to follow.
+    assert (report.rows[2].actual, report.rows[2].actual_url) == (Decimal("0"), "")

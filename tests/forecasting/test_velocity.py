@@ -170,3 +170,35 @@ def test_exports_equal_the_page(client_for, salesperson, history):
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[0][0] == "Velocity"
+
+
+def test_an_empty_period_says_what_was_looked_for(client_for, salesperson):
+    client = client_for(salesperson)
+    url = reverse("forecasting:velocity")
+
+    entered = client.get(url, {"pick": "2025-Q2"}).content.decode()
+    closed = client.get(url, {"pick": "2025-Q2", "mode": "closed"}).content.decode()
+
+    assert "No deal entered a stage in this period." in entered
+    assert "No deal closed in this period." in closed
+    assert "No deal entered a stage" not in closed
+
+
+def test_a_stage_deleted_after_deals_passed_through_it_keeps_its_row(client_for, salesperson):
+    """The admin lets a stage no live deal uses be deleted; the history still names it."""
+    temporary = Stage.objects.create(name="Temporary", order=15, default_probability=15)
+    deal = created(at(date(2025, 4, 1)), owner=salesperson, stage=stage("1. Prospect"))
+    change(deal, at(date(2025, 4, 5)), stage=temporary)
+    change(deal, at(date(2025, 4, 9)), stage=stage("2. Qualified"))
+    temporary.delete()
+
+    report = velocity_report(Q2, MONTHS)
+    response = client_for(salesperson).get(reverse("forecasting:velocity"), {"pick": "2025-Q2"})
+
+    assert [(row.stage.name, row.total.visits, row.total.days) for row in report.stages] == [
+        ("1. Prospect", 1, 4),
+        ("2. Qualified", 1, 0),
+        ("(deleted stage)", 1, 4),
+    ]
+    assert report.total.visits == 3
+    assert response.status_code == 200

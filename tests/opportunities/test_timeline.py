@@ -120,3 +120,24 @@ def test_deal_page_query_count_does_not_grow_with_the_history(
         change(deal, at(date(2025, 3, 2 + day)), stage=stage(name))
     with django_assert_max_num_queries(len(short.captured_queries)):
         client.get(url)
+
+
+def test_a_deleted_stage_in_the_history_still_has_its_entry(client_for, salesperson):
+    temporary = Stage.objects.create(name="Temporary", order=15, default_probability=15)
+    deal = created(at(date(2025, 3, 1)), owner=salesperson, stage=stage("1. Prospect"))
+    change(deal, at(date(2025, 3, 4)), stage=temporary)
+    change(deal, at(date(2025, 3, 11)), stage=stage("2. Qualified"))
+    temporary_id = temporary.pk
+    temporary.delete()
+
+    response = client_for(salesperson).get(reverse("opportunities:detail", args=[deal.pk]))
+
+    assert [entry[1:] for entry in _entries(deal)][1] == (
+        temporary_id,
+        date(2025, 3, 4),
+        date(2025, 3, 11),
+        7,
+    )
+    assert response.status_code == 200
+    timeline = response.content.decode().split('id="timeline"')[1]
+    assert "7 days" in timeline
