@@ -279,6 +279,7 @@ def budget_grid(request):
             "grid": grid,
             "can_edit": is_manager(request.user) and grid.is_editable,
             "salespeople": budget_grid_service.salespeople(grid.salesperson),
+            "grid_halves": (":6", "6:"),  # January–June, July–December (`slice` arguments)
         },
         status=status,
     )
