@@ -1,9 +1,10 @@
 """Every page fits a 1280×800 laptop and a 390×844 phone, for each role (issue 17).
 
 A page fails when it is wider than the screen (`scrollWidth > innerWidth`), and on the laptop
-when any table is wider than the box it scrolls in: there every table fits whole. On the phone
-a wide table may scroll inside its own box. `test_every_page_is_walked` keeps the list complete:
-a new URL fails it until it is walked here or named in NOT_PAGES with the reason.
+when any table is wider than the box it scrolls in (there every table fits whole) or the main
+menu is cut. On the phone a wide table may scroll inside its own box.
+`test_every_page_is_walked` keeps the list complete: a new URL fails it until it is walked
+here or named in NOT_PAGES with the reason.
 
 One browser, one logged-in context per role and language, the viewport switched between the
 two sizes. With LAYOUT_SCREENSHOTS=1 each page is saved to screenshots/layout-… for review.
@@ -295,7 +296,9 @@ MEASURE = """() => {
     const width = Math.ceil(table.getBoundingClientRect().width);
     return {table: table.id || table.className, width, box: box ? box.clientWidth : width};
   });
+  const nav = document.querySelector(".mainnav");
   return {
+    nav: nav ? nav.scrollWidth - nav.clientWidth : 0,
     page: de.scrollWidth,
     screen: window.innerWidth,
     tables: tables.filter((t) => t.width > t.box + 1),
@@ -322,6 +325,8 @@ def walk(browser, live_server, user, paths, *, language, role):
             found = page.evaluate(MEASURE)
             if found["page"] > found["screen"]:
                 problems.append(f"{size} {path}: page {found['page']} px wide")
+            if size == "laptop" and found["nav"] > 0:
+                problems.append(f"{size} {path}: the main menu is cut by {found['nav']} px")
             if size == "laptop" and found["tables"]:
                 problems.append(f"{size} {path}: tables wider than their box {found['tables']}")
             if SCREENSHOTS:
