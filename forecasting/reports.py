@@ -226,11 +226,28 @@ class BudgetRow:
 
 @dataclass
 class BudgetReport:
+    """The budget comparison's rows (every area with a figure, in area order) and totals.
+
+    `total` adds up every row. Areas without a budget in the period cannot be under, on or
+    over it, so the verdict is read from `budgeted_total` (the areas with a budget); the
+    won and open deals of the others are `unbudgeted_total`, shown apart.
+    """
+
     period: Period
     rows: list[BudgetRow]
     total: BudgetRow
     lower: Decimal
     upper: Decimal
+    budgeted_total: BudgetRow = field(default_factory=lambda: BudgetRow(area=None))
+    unbudgeted_total: BudgetRow = field(default_factory=lambda: BudgetRow(area=None))
+
+    @property
+    def budgeted_rows(self) -> list[BudgetRow]:
+        return [row for row in self.rows if row.budget]
+
+    @property
+    def unbudgeted_rows(self) -> list[BudgetRow]:
+        return [row for row in self.rows if not row.budget]
 
     def verdict(self, row: BudgetRow) -> str | None:
         """under / on / over budget, by the company's thresholds (on = 95–105 % by default)."""
@@ -356,13 +373,16 @@ def budget_report(
     ordered = sorted(
         rows.values(), key=lambda r: (r.area is None, r.area.order if r.area else 0, r.name)
     )
-    total = BudgetRow(area=None)
+    total, budgeted, unbudgeted = BudgetRow(area=None), BudgetRow(area=None), BudgetRow(area=None)
     for row in ordered:
         total.add(row)
+        (budgeted if row.budget else unbudgeted).add(row)
     return BudgetReport(
         period=period,
         rows=ordered,
         total=total,
         lower=company.budget_on_lower,
         upper=company.budget_on_upper,
+        budgeted_total=budgeted,
+        unbudgeted_total=unbudgeted,
     )

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from .exports import export_report
 from .forms import PipelineAsOfForm, SaveReportForm
 from .models import SavedReport
 from .periods import current_quarter
-from .reports import budget_report, pipeline_report, pipeline_rows
+from .reports import BudgetRow, budget_report, pipeline_report, pipeline_rows
 
 # Every report: its kind, title, URL name and a one-line question it answers.
 REPORTS = (
@@ -147,6 +148,8 @@ def budget(request):
                 form=form,
             )
         context["report"] = report
+        context["lines"] = budget_lines(report)
+        context["can_edit_budgets"] = is_manager(request.user)
         context["chart"] = _budget_chart(report)
     return render(request, "forecasting/budget.html", context, status=form.page_status())
 
@@ -156,6 +159,41 @@ VERDICTS = {
     "on": gettext_lazy("On budget"),
     "over": gettext_lazy("Over budget"),
 }
+
+
+@dataclass
+class BudgetLine:
+    """One line of the budget comparison, as the page and its exports show it."""
+
+    row: BudgetRow
+    label: str
+    css: str = ""  # "total" or "subtotal" for a sum of the lines above it
+    has_verdict: bool = True
+    starts_unbudgeted: bool = False  # the first line of the areas without a budget
+
+
+def budget_lines(report) -> list[BudgetLine]:
+    """The budget comparison's lines in page order; the exports write the same lines.
+
+    Where some areas have a budget in the period and some have none, those without are listed
+    apart, after the total of the areas with one: a won deal there cannot make the company
+    over budget. "All areas" adds both parts and carries no variance or verdict, as nothing
+    budgets its whole.
+    """
+    no_area = _("(no business area)")
+    budgeted, unbudgeted = report.budgeted_rows, report.unbudgeted_rows
+    if not (budgeted and unbudgeted):  # nothing to set apart: every area has a budget, or none
+        lines = [BudgetLine(row, row.name or no_area) for row in report.rows]
+        return [*lines, BudgetLine(report.total, _("Total"), "total")]
+    lines = [BudgetLine(row, row.name or no_area) for row in budgeted]
+    lines.append(BudgetLine(report.budgeted_total, _("Total of areas with a budget"), "total"))
+    lines += [BudgetLine(row, row.name or no_area, has_verdict=False) for row in unbudgeted]
+    lines[len(lines) - len(unbudgeted)].starts_unbudgeted = True
+    lines.append(
+        BudgetLine(report.unbudgeted_total, _("Areas without a budget"), "subtotal", False)
+    )
+    lines.append(BudgetLine(report.total, _("All areas"), "total", has_verdict=False))
+    return lines
 
 
 def _budget_export(report):
@@ -172,42 +210,54 @@ def _budget_export(report):
         _("Verdict"),
         _("Overdue"),
     ]
-    for row in [*report.rows, report.total]:
-        verdict = report.verdict(row)
+    for line in budget_lines(report):
+        row = line.row
+        verdict = report.verdict(row) if line.has_verdict else None
         yield [
-            row.name if row in report.rows else _("Total"),
+            line.label,
             row.budget,
             row.won,
             row.weighted,
             row.forecast,
             row.commit,
             row.best_case,
-            row.variance,
-            row.percent if row.percent is not None else "",
+            row.variance if line.has_verdict else "",
+            row.percent if line.has_verdict and row.percent is not None else "",
             str(VERDICTS[verdict]) if verdict else "",
             row.overdue,
         ]
 
 
 def _budget_chart(report) -> dict:
-    """Bar geometry for the server-rendered SVG: budget vs forecast per area."""
-    rows = report.rows
+    """Bar geometry for the server-rendered SVG: budget vs forecast per area with a budget.
+
+    Areas without a budget have nothing to compare with; the table lists them apart."""
+    rows = report.budgeted_rows
     top = max([max(r.budget, r.forecast) for r in rows] + [Decimal(1)])
-    width = 460
+    width, label_width, row_height = 440, 150, 46
     bars = []
     for index, row in enumerate(rows):
+        budget_width = int(row.budget * width / top)
+        forecast_width = int(row.forecast * width / top)
         bars.append(
             {
                 "label": row.name or _("(no business area)"),
-                "y": 10 + index * 44,
-                "budget_width": int(row.budget * width / top),
-                "forecast_width": int(row.forecast * width / top),
+                "y": 8 + index * row_height,
+                "budget_width": budget_width,
+                "forecast_width": forecast_width,
+                "value_x": label_width + max(budget_width, forecast_width) + 8,
                 "budget": row.budget,
                 "forecast": row.forecast,
+                "percent": row.percent,
                 "verdict": report.verdict(row) or "none",
             }
         )
-    return {"bars": bars, "height": 20 + len(rows) * 44, "width": width}
+    return {
+        "bars": bars,
+        "height": 12 + len(rows) * row_height,
+        "width": label_width + width + 80,
+        "label_width": label_width,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -229,6 +279,7 @@ def budget_grid(request):
             "grid": grid,
             "can_edit": is_manager(request.user) and grid.is_editable,
             "salespeople": budget_grid_service.salespeople(grid.salesperson),
+            "grid_halves": (":6", "6:"),  # January–June, July–December (`slice` arguments)
         },
         status=status,
     )

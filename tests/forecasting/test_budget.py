@@ -199,3 +199,47 @@ def test_per_salesperson_grid(client_for, manager, salesperson, east):
         {"year": "2026", "salesperson": salesperson.pk, f"b-{east.pk}-1": "5000"},
     )
     assert Budget.objects.get().salesperson == salesperson
+
+
+@pytest.fixture
+def unbudgeted_win(east, salesperson):
+    """Öst under its budget; Norr, with no budget, wins far more than Öst's budget."""
+    north = BusinessAreaFactory(name="Norr", order=2)
+    _budget(east, date(2026, 1, 1), "100000.00")
+    for area, amount in [(east, "50000.00"), (north, "400000.00")]:
+        deal = OpportunityFactory(business_area=area, amount=Decimal(amount))
+        services.close_won(
+            deal, user=salesperson, closed_date=date(2026, 1, 15), seen_version=deal.version
+        )
+    return north
+
+
+def test_areas_without_a_budget_stay_out_of_the_total_verdict(unbudgeted_win):
+    report = budget_report(parse_pick("2026-01"), {}, today=TODAY)
+    assert [row.name for row in report.budgeted_rows] == ["Öst"]
+    assert [row.name for row in report.unbudgeted_rows] == ["Norr"]
+    assert report.budgeted_total.won == Decimal("50000.00")
+    assert report.verdict(report.budgeted_total) == "under"
+    assert report.unbudgeted_total.won == Decimal("400000.00")
+    assert report.total.won == report.budgeted_total.won + report.unbudgeted_total.won
+
+
+def test_budget_page_lists_areas_without_a_budget_apart(client_for, manager, unbudgeted_win):
+    client = client_for(manager)
+    response = client.get(reverse("forecasting:budget"), {"pick": "2026-01"})
+    lines = [(line.label, line.has_verdict) for line in response.context["lines"]]
+    assert lines == [
+        ("Öst", True),
+        ("Total of areas with a budget", True),
+        ("Norr", False),
+        ("Areas without a budget", False),
+        ("All areas", False),
+    ]
+    assert "Over budget" not in response.text
+    assert "not in the total above or its verdict" in response.text
+    export = client.get(reverse("forecasting:budget"), {"pick": "2026-01", "export": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    body = rows[rows.index(next(r for r in rows if r and r[0] == "Business area")) + 1 :]
+    assert [row[0] for row in body] == [label for label, _ in lines]
+    assert body[1][9] == "Under budget" and body[4][9] == ""
+    assert body[4][2] == "450000.00"  # all areas: every won deal
