@@ -4,12 +4,14 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from pipeline_crm.choices import ListedFilterField
+
 from .models import Account, BusinessArea, Contact, ContactRole, CustomerType, Industry, Segment
 
 NONE = _("(none)")  # the choice of an optional foreign key left empty
 
 
-class UserChoiceFilterField(django_filters.fields.ModelChoiceField):
+class UserChoiceFilterField(ListedFilterField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.username  # as the tables and forms name people
 

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from pipeline_crm.choices import ListedChoiceField
 from pipeline_crm.concurrency import VersionedModelForm
 from pipeline_crm.numbers import number_formfield
 
@@ -13,7 +14,7 @@ def active_users():
     return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(ListedChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.username
 

@@ -6,6 +6,7 @@ from django_filters.constants import EMPTY_VALUES
 from accounts.filters import NONE, UserFilter
 from accounts.models import BusinessArea, LeadSource
 from pipeline_crm.bounds import BoundedDateFilter
+from pipeline_crm.choices import ListedFilterField
 from pipeline_crm.lookups import lookup_label
 
 from . import kept_totals
@@ -22,7 +23,7 @@ from .models import (
 )
 
 
-class LookupChoiceFilterField(django_filters.fields.ModelChoiceField):
+class LookupChoiceFilterField(ListedFilterField):
     def label_from_instance(self, obj) -> str:
         return lookup_label(obj)
 

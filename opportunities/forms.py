@@ -8,7 +8,7 @@ from accounts.forms import UserChoiceField, active_users
 from accounts.models import Contact
 from accounts.widgets import AccountSelect
 from pipeline_crm.bounds import BoundedDateField, parse_id
-from pipeline_crm.choices import DataSelect, IdsChoiceField
+from pipeline_crm.choices import DataSelect, IdsChoiceField, ListedChoiceField
 from pipeline_crm.concurrency import VersionedModelForm, VersionField, parse_version
 from pipeline_crm.listing import BoundedPaginator
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
@@ -68,7 +68,21 @@ class OpportunityForm(VersionedModelForm):
             "competitor",
             "description",
         )
-        field_classes = {"contacts": IdsChoiceField}
+        # The lookups and contacts, each read with one query (`pipeline_crm.choices`).
+        field_classes = {
+            "contacts": IdsChoiceField,
+            **dict.fromkeys(
+                (
+                    "deal_type",
+                    "business_area",
+                    "source",
+                    "stage",
+                    "forecast_category",
+                    "competitor",
+                ),
+                ListedChoiceField,
+            ),
+        }
         widgets = {
             "account": AccountSelect,
             "expected_close_date": DateInput(),
