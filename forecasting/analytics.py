@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opportunities.models import Opportunity, Stage, forecast_weighted
 from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.users import display_name, display_name_key
 
 from .asof import deals_for
 from .periods import Period, quarter_of
@@ -211,7 +212,7 @@ class SalespersonRow:
 
     @property
     def name(self) -> str:
-        return self.owner.get_full_name() or self.owner.username
+        return display_name(self.owner)
 
 
 @dataclass
@@ -268,7 +269,7 @@ def salespeople_report(
     owner_ids = {owner for owner, _bucket in figures}
     owners = sorted(
         get_user_model().objects.filter(pk__in=owner_ids),
-        key=lambda u: ((u.get_full_name() or u.username).lower(), u.pk),
+        key=display_name_key,
     )
 
     def cell(values: dict, bucket_start: date, bucket_end: date, **params) -> Cell:

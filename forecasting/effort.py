@@ -25,6 +25,7 @@ from opportunities.models import Opportunity, forecast_weighted
 from pipeline_crm.exports import FORMATS
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.users import display_name
 
 from .exports import export_report
 from .forms import PeriodForm, SaveReportForm
@@ -173,7 +174,7 @@ def effort_figures(period: Period) -> EffortReport:
 
     by_user = _grouped(period, activity_key="owner", deal_key="owner")
     for user in get_user_model().objects.filter(pk__in=list(by_user)):
-        by_user[user.pk].name = user.get_full_name() or user.get_username()
+        by_user[user.pk].name = display_name(user)
     for key in sorted(by_user, key=lambda k: by_user[k].name.lower()):
         entry = by_user[key]
         entry.activities_url = _url("activities:agenda", owner=key, done="", **dates)

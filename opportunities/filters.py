@@ -3,11 +3,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
-from accounts.filters import NONE, UserFilter
+from accounts.filters import NONE
 from accounts.models import BusinessArea, LeadSource
 from pipeline_crm.bounds import BoundedDateFilter
 from pipeline_crm.choices import ListedFilterField
 from pipeline_crm.lookups import lookup_label
+from pipeline_crm.users import UserFilter
 
 from . import kept_totals
 from .forms import DateInput

@@ -26,6 +26,7 @@ from pipeline_crm.concurrency import LOCKED
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.numbers import MACHINE
 from pipeline_crm.tabular import ImportFileError, RowError
+from pipeline_crm.users import display_name
 
 from . import services
 from .models import LossReason, Opportunity, Stage
@@ -384,8 +385,7 @@ class _Importer:
         user = self.users.get(text)
         if not user.is_active:
             raise ValidationError(
-                _("%(name)s is deactivated and cannot own deals.")
-                % {"name": user.get_full_name() or user.get_username()},
+                _("%(name)s is deactivated and cannot own deals.") % {"name": display_name(user)},
                 code="inactive",
             )
         return user

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .bounds import is_ascii_int
 from .history import FieldChange, history_entries
+from .users import display_name
 
 
 class _LockedByCaller:
@@ -169,7 +170,7 @@ def check_version(instance: Versioned, seen_version) -> None:
         by: list[str] = []  # who saved since (the record the user started from is theirs)
         for record in newer:
             who = record.history_user
-            name = who and (who.get_full_name() or who.username)
+            name = display_name(who)
             if name and name not in by:
                 by.append(name)
         raise EditConflict(changes, by)

@@ -23,6 +23,7 @@ from accounts.models import BusinessArea
 from forecasting.periods import Period
 from pipeline_crm.bounds import bounds_datetime
 from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.users import display_name
 
 from .models import Quote
 
@@ -142,7 +143,7 @@ def _rows(period: Period, field_name: str, labels: dict, param: str) -> tuple[li
 def quote_report(period: Period) -> dict:
     """The report's two tables (per salesperson, per business area) and their totals."""
     users = {
-        user.pk: user.get_full_name() or user.username
+        user.pk: display_name(user)
         for user in get_user_model().objects.only("pk", "first_name", "last_name", "username")
     }
     areas = {area.pk: area.name for area in BusinessArea.objects.all()}
