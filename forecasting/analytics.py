@@ -7,7 +7,7 @@ sum of the rows shown, and every figure carries the deal-list URL of exactly the
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
@@ -15,7 +15,7 @@ from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils.translation import gettext_lazy as _
 
 from opportunities.models import Opportunity, Stage, forecast_weighted
-from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.money import ZERO, percent, round_money
 from pipeline_crm.users import display_name, display_name_key
 
 from .asof import deals_for
@@ -355,12 +355,7 @@ class WinLossRow:
     @property
     def win_rate(self) -> Decimal | None:
         """Won count / (won + lost) count, in % to one decimal; None without closed deals."""
-        closed = self.won_count + self.lost_count
-        if not closed:
-            return None
-        return (Decimal(self.won_count) * 100 / closed).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
+        return percent(self.won_count, self.won_count + self.lost_count)
 
     def add(self, other: "WinLossRow") -> None:
         self.won_count += other.won_count

@@ -24,7 +24,7 @@ from activities.models import Activity
 from opportunities.models import Opportunity, forecast_weighted
 from pipeline_crm.exports import FORMATS
 from pipeline_crm.models import CompanySettings
-from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.money import ZERO, percent, round_money
 from pipeline_crm.users import display_name
 
 from .exports import export_report
@@ -80,12 +80,6 @@ _DURATION = Sum(
         output_field=DurationField(),
     )
 )
-
-
-def _share(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(HOUR)
 
 
 def _activities(period: Period):
@@ -183,8 +177,8 @@ def effort_figures(period: Period) -> EffortReport:
         report.salespeople.append(entry)
 
     for entry in (*report.segments, *report.accounts, *report.salespeople, report.total):
-        entry.activity_share = _share(entry.activities, report.total.activities)
-        entry.won_share = _share(entry.won, report.total.won)
+        entry.activity_share = percent(entry.activities, report.total.activities)
+        entry.won_share = percent(entry.won, report.total.won)
     return report
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import BusinessArea
 from forecasting.periods import Period
 from pipeline_crm.bounds import bounds_datetime
-from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.money import ZERO, percent
 from pipeline_crm.users import display_name
 
 from .models import Quote
@@ -47,16 +47,11 @@ class Row:
 
     @property
     def win_rate(self) -> Decimal | None:
-        decided = self.accepted + self.declined + self.expired
-        if not decided:
-            return None
-        return round_money(Decimal(self.accepted) * 100 / decided)
+        return percent(self.accepted, self.accepted + self.declined + self.expired)
 
     @property
     def won_margin_percent(self) -> Decimal | None:
-        if not self.won_amount:
-            return None
-        return round_money(self.won_margin * 100 / self.won_amount)
+        return percent(self.won_margin, self.won_amount)
 
 
 def _figures():
