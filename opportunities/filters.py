@@ -130,10 +130,8 @@ class OpportunityFilter(django_filters.FilterSet):
         if mine:
             user = self.request.user
             keys["owner"] = user.pk
-            shared = Opportunity.objects.filter(co_responsible=user, **deal_keys).exclude(
-                owner=user
-            )
-            deals = [Opportunity.objects.filter(owner=user, **deal_keys), shared]
+            deals = Opportunity.objects.filter(**deal_keys).owned_by_parts(user)
+            shared = deals[1]
         return KeptTotals(DealTotals.objects.filter(**keys), shared, deals=deals)
 
     def filter_search(self, queryset, name, value):
