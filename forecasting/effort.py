@@ -1,9 +1,10 @@
 """Effort vs revenue (seed 000: "do we spend our time where we earn our money?").
 
 For a period: activities (count, and hours where they have a start and an end) beside won value
-(deals won with a closed date in the period) and open weighted pipeline (open deals expected to
-close in the period), per segment, per account (the 25 with most activities) and per
-salesperson. Everything is aggregated in the database, in a fixed number of queries.
+(deals won with a closed date in the period) and *weighted pipeline* (open deals expected to
+close in the period, overdue ones included: `weighted_pipeline_condition`), per segment, per
+account (the 25 with most activities) and per salesperson. Everything is aggregated in the
+database, in a fixed number of queries.
 """
 
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Segment
 from activities.models import Activity
-from opportunities.models import Opportunity, forecast_weighted
+from opportunities.models import Opportunity, weighted_pipeline_condition
 from pipeline_crm.exports import FORMATS
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, percent, round_money
@@ -94,6 +95,11 @@ def _pipeline(period: Period):
     return Opportunity.objects.open().in_period(period.start, period.end).order_by()
 
 
+def _weighted_pipeline(period: Period) -> Sum:
+    """*Weighted pipeline* of the period (`weighted_pipeline_condition`: overdue deals in)."""
+    return Sum("weighted_amount", filter=weighted_pipeline_condition(period.start, period.end))
+
+
 def _url(name: str, **params) -> str:
     query = {k: v for k, v in params.items() if v is not None}
     return f"{reverse(name)}?{urlencode(query)}"
@@ -121,7 +127,7 @@ def _grouped(
         entry.activities, entry.hours = item["n"], _hours(item["duration"])
     for item in won.values(deal_key).annotate(total=Sum("amount")):
         row(item[deal_key]).won = round_money(item["total"] or ZERO)
-    for item in pipeline.values(deal_key).annotate(total=forecast_weighted()):
+    for item in pipeline.values(deal_key).annotate(total=_weighted_pipeline(period)):
         row(item[deal_key]).weighted = round_money(item["total"] or ZERO)
     return rows
 
@@ -131,7 +137,7 @@ def effort_figures(period: Period) -> EffortReport:
     report = EffortReport(period)
     activity_totals = _activities(period).aggregate(n=Count("pk"), duration=_DURATION)
     won_total = _won(period).aggregate(total=Sum("amount", default=ZERO))["total"]
-    weighted_total = _pipeline(period).aggregate(total=forecast_weighted())["total"] or ZERO
+    weighted_total = _pipeline(period).aggregate(total=_weighted_pipeline(period))["total"] or ZERO
     report.total = EffortRow(
         _("Total"),
         activities=activity_totals["n"],

@@ -169,6 +169,19 @@ def weighted_open_condition(start: date, end: date, *, today: date) -> Q:
     )
 
 
+def weighted_pipeline_condition(start: date, end: date) -> Q:
+    """The deals of *weighted pipeline* for the period `start`–`end`: open, counting in the
+    forecast, expected to close in the period, overdue ones included. The effort report shows
+    it beside what was won and done in the period; the budget comparison's forecast adds
+    *weighted open* (`weighted_open_condition`), which leaves the overdue ones out as they are
+    shown apart there. Two figures, two names."""
+    return (
+        Q(status="open")
+        & Q(expected_close_date__gte=start, expected_close_date__lte=end)
+        & in_forecast_condition()
+    )
+
+
 def overdue_condition(today: date) -> Q:
     """The deals of *overdue*: open deals whose expected close date is before `today`, every
     category."""
@@ -177,7 +190,7 @@ def overdue_condition(today: date) -> Q:
 
 def forecast_weighted() -> models.Sum:
     """*Weighted* of a group of open deals: Σ weighted of those that count in the forecast.
-    The pipeline, funnel, trend, salesperson and effort reports and the dashboard show it for
+    The pipeline, funnel, trend and salesperson reports and the dashboard show it for
     their rows (overdue deals of the rows included); *weighted open* is its figure for a
     period, overdue deals left out (`weighted_open_condition`)."""
     return models.Sum("weighted_amount", filter=in_forecast_condition())
@@ -228,6 +241,11 @@ class OpportunityQuerySet(VersionedQuerySet):
         """The deals of *weighted open* for the period (`weighted_open_condition`): Σ their
         weighted values is the figure."""
         return self.filter(weighted_open_condition(start, end, today=today))
+
+    def weighted_pipeline(self, start: date, end: date):
+        """The deals of *weighted pipeline* for the period (`weighted_pipeline_condition`): Σ
+        their weighted values is the figure."""
+        return self.filter(weighted_pipeline_condition(start, end))
 
     def overdue(self, today: date):
         """The deals of *overdue* (`overdue_condition`): Σ their amounts is the figure."""
