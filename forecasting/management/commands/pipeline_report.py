@@ -11,7 +11,7 @@ from forecasting.periods import Period
 from forecasting.reports import pipeline_report, pipeline_rows
 from pipeline_crm.bounds import DATE_MAX, DATE_MIN, in_bounds
 from pipeline_crm.formulas import protect
-from pipeline_crm.tabular import NameIndex
+from pipeline_crm.import_files import NameIndex
 
 HEADER = ("Business area", "Stage", "Total", "Weighted", "Count")
 
