@@ -1,4 +1,5 @@
-from opportunities.import_service import HEADERS, import_opportunities
+from opportunities.import_reader import HEADERS
+from opportunities.import_service import import_opportunities
 from pipeline_crm.management.import_command import ImportCommand
 
 
