@@ -1,30 +1,13 @@
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+
+from pipeline_crm.users import UserFilter
 
 from .models import Account, BusinessArea, Contact, ContactRole, CustomerType, Industry, Segment
 
 NONE = _("(none)")  # the choice of an optional foreign key left empty
-
-
-class UserChoiceFilterField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username  # as the tables and forms name people
-
-
-class UserFilter(django_filters.ModelChoiceFilter):
-    field_class = UserChoiceFilterField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "queryset",
-            get_user_model()
-            .objects.filter(is_active=True)
-            .order_by("first_name", "last_name", "username"),
-        )
-        super().__init__(*args, **kwargs)
 
 
 class AccountFilter(django_filters.FilterSet):

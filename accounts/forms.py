@@ -1,21 +1,12 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from pipeline_crm.concurrency import VersionedModelForm
 from pipeline_crm.numbers import number_formfield
+from pipeline_crm.users import UserChoiceField, active_users
 
 from .models import Account, Contact
 from .widgets import AccountSelect
-
-
-def active_users():
-    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username
 
 
 class AccountForm(VersionedModelForm):

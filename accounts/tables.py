@@ -1,12 +1,9 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from pipeline_crm.users import UserColumn
+
 from .models import Account, Contact
-
-
-class UserColumn(tables.Column):
-    def render(self, value) -> str:
-        return value.get_full_name() or value.username
 
 
 class AccountTable(tables.Table):

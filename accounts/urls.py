@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import imports, views
+from . import import_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("", views.account_list, name="list"),
     path("new/", views.account_create, name="create"),
-    path("import/", imports.import_accounts_view, name="import"),
+    path("import/", import_views.import_accounts_view, name="import"),
     path("options/", views.account_options, name="options"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),

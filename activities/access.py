@@ -7,8 +7,36 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from accounts.models import Account
+from opportunities.access import can_edit as can_edit_deal
+from opportunities.models import Opportunity
+from pipeline_crm.roles import is_manager
+
 from .models import Activity, Document
-from .services import can_delete_document, can_edit_activity
+
+
+def can_edit_activity(user, activity: Activity) -> bool:
+    """The owner, the deal's editors (owner, co-responsible) when it is on a deal, managers."""
+    if is_manager(user) or activity.owner_id == user.pk:
+        return True
+    annotated = getattr(activity, "user_can_edit", None)
+    if annotated is not None:
+        return bool(annotated)
+    return activity.opportunity_id is not None and can_edit_deal(user, activity.opportunity)
+
+
+def can_upload_document(user, target: Account | Opportunity) -> bool:
+    """Anyone uploads to an account; to a deal only those who may edit the deal."""
+    if isinstance(target, Opportunity):
+        return can_edit_deal(user, target)
+    return True
+
+
+def can_delete_document(user, document: Document) -> bool:
+    """A deal's documents: the deal's editors. An account's: the uploader or a manager."""
+    if document.opportunity_id:
+        return can_edit_deal(user, document.opportunity)
+    return is_manager(user) or document.uploaded_by_id == user.pk
 
 
 def get_activity(pk: int, user=None) -> Activity:

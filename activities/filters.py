@@ -5,9 +5,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.filters import UserFilter
 from opportunities.forms import DateInput
 from pipeline_crm.bounds import ID_MAX, BoundedDateFilter
+from pipeline_crm.users import UserFilter
 
 from .agenda import day_start
 from .models import Activity, ActivityType

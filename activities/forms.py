@@ -3,14 +3,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import UserChoiceField, active_users
 from accounts.models import Contact
 from accounts.widgets import AccountSelect
 from opportunities.forms import DateInput
 from opportunities.models import Opportunity
 from pipeline_crm.bounds import BoundedDateField, BoundedDateTimeField, parse_id
-from pipeline_crm.choices import DataSelect
+from pipeline_crm.choices import DataSelect, ListedChoiceField
 from pipeline_crm.storage import UploadField
+from pipeline_crm.users import UserChoiceField, active_users
 
 from .agenda import company_tz
 from .models import Activity, ActivityType
@@ -24,7 +24,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-class ContactChoiceField(forms.ModelChoiceField):
+class ContactChoiceField(ListedChoiceField):
     def label_from_instance(self, obj) -> str:
         return obj.full_name
 

@@ -5,14 +5,14 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, responsible_condition
 from pipeline_crm.bounds import bounds_condition, validate_date_bounds
 from pipeline_crm.lookups import Lookup
 from pipeline_crm.roles import is_manager
@@ -93,10 +93,7 @@ class ActivityQuerySet(models.QuerySet):
         """Annotate `user_can_edit` (owner, the deal's owner or co-responsible, managers)."""
         if is_manager(user):
             return self.annotate(user_can_edit=Value(True))
-        co = Opportunity.co_responsible.through.objects.filter(
-            opportunity_id=OuterRef("opportunity_id"), user_id=user.pk
-        )
-        editable = Q(owner_id=user.pk) | Q(opportunity__owner_id=user.pk) | Exists(co)
+        editable = Q(owner_id=user.pk) | responsible_condition(user, via="opportunity")
         return self.annotate(
             user_can_edit=models.Case(
                 models.When(editable, then=Value(True)),

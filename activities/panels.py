@@ -16,11 +16,11 @@ from opportunities.models import Opportunity
 from pipeline_crm.bounds import parse_id
 from pipeline_crm.lookups import attach_lookups
 
+from .access import can_delete_document, can_upload_document
 from .agenda import Bucket, bucket_counts, company_today
 from .forms import ActivityForm, DocumentForm, rounded_now
 from .models import Activity, Document
 from .reminder_sources import other_reminders
-from .services import can_delete_document, can_upload_document
 
 PANEL_LIMIT = 20  # the rest are one click away in the agenda; each row carries its forms
 REMINDER_LIMIT = 25

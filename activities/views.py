@@ -20,7 +20,7 @@ from opportunities.models import Opportunity
 from pipeline_crm.bounds import parse_id
 from pipeline_crm.history import HistorySource, history_page, render_history
 
-from . import services
+from . import access, services
 from .access import get_activity, get_activity_for_edit, get_document, get_document_for_delete
 from .agenda import bucket_counts, company_today, group_by_bucket
 from .filters import AgendaFilter
@@ -128,7 +128,7 @@ def activity_detail(request, pk: int):
             "activity": activity,
             "history": history_page([HistorySource(activity.history.all())], request=request),
             "history_url": reverse("activities:history", args=[activity.pk]),
-            "can_edit": services.can_edit_activity(request.user, activity),
+            "can_edit": access.can_edit_activity(request.user, activity),
             "today": company_today(),
         },
     )
@@ -391,7 +391,7 @@ def document_upload(request, kind: str, pk: int):
     """Upload to an account (anyone) or a deal (its editors). The service runs outside the
     request's transaction so that a failed upload can clean up its file (see add_document)."""
     target = _document_target(kind, pk)
-    if not services.can_upload_document(request.user, target):
+    if not access.can_upload_document(request.user, target):
         raise PermissionDenied(_("Only those who may edit the deal can add documents to it."))
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():

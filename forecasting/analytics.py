@@ -7,7 +7,7 @@ sum of the rows shown, and every figure carries the deal-list URL of exactly the
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from opportunities.models import Opportunity, Stage, forecast_weighted
 from pipeline_crm.lookups import localized
-from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.money import ZERO, percent, round_money
+from pipeline_crm.users import display_name, display_name_key
 
 from .asof import deals_for
 from .periods import Period, quarter_of
@@ -212,7 +213,7 @@ class SalespersonRow:
 
     @property
     def name(self) -> str:
-        return self.owner.get_full_name() or self.owner.username
+        return display_name(self.owner)
 
 
 @dataclass
@@ -269,7 +270,7 @@ def salespeople_report(
     owner_ids = {owner for owner, _bucket in figures}
     owners = sorted(
         get_user_model().objects.filter(pk__in=owner_ids),
-        key=lambda u: ((u.get_full_name() or u.username).lower(), u.pk),
+        key=display_name_key,
     )
 
     def cell(values: dict, bucket_start: date, bucket_end: date, **params) -> Cell:
@@ -355,12 +356,7 @@ class WinLossRow:
     @property
     def win_rate(self) -> Decimal | None:
         """Won count / (won + lost) count, in % to one decimal; None without closed deals."""
-        closed = self.won_count + self.lost_count
-        if not closed:
-            return None
-        return (Decimal(self.won_count) * 100 / closed).quantize(
-            Decimal("0.1"), rounding=ROUND_HALF_UP
-        )
+        return percent(self.won_count, self.won_count + self.lost_count)
 
     def add(self, other: "WinLossRow") -> None:
         self.won_count += other.won_count

@@ -30,6 +30,7 @@ from pipeline_crm.bounds import parse_id
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.money import ZERO
 from pipeline_crm.numbers import MACHINE, format_number, parse_number
+from pipeline_crm.users import display_name, display_name_key
 
 from .models import AreaBudget, Budget
 
@@ -42,8 +43,7 @@ def check_budget_salesperson(user) -> None:
     (the grid and the import both ask here)."""
     if user is not None and not user.is_active:
         raise ValidationError(
-            _("%(name)s is deactivated and gets no budget.")
-            % {"name": user.get_full_name() or user.get_username()},
+            _("%(name)s is deactivated and gets no budget.") % {"name": display_name(user)},
             code="inactive",
         )
 
@@ -340,7 +340,7 @@ def _saved_since(seen: int, cells, salesperson) -> dict[tuple[int, date], list[s
     for record in records:
         key = (record.business_area_id, record.month)
         who = record.history_user
-        name = who and (who.get_full_name() or who.get_username())
+        name = display_name(who)
         if key in cells and name and name not in names.setdefault(key, []):
             names[key].append(name)
     return names
@@ -349,4 +349,4 @@ def _saved_since(seen: int, cells, salesperson) -> dict[tuple[int, date], list[s
 def salespeople(current=None) -> list:
     """The users the grid offers a budget view of: the active ones, and `current`."""
     users = get_user_model().objects.filter(Q(is_active=True) | Q(pk=getattr(current, "pk", None)))
-    return sorted(users, key=lambda u: ((u.get_full_name() or u.get_username()).lower(), u.pk))
+    return sorted(users, key=display_name_key)

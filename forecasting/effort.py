@@ -1,9 +1,10 @@
 """Effort vs revenue (seed 000: "do we spend our time where we earn our money?").
 
 For a period: activities (count, and hours where they have a start and an end) beside won value
-(deals won with a closed date in the period) and open weighted pipeline (open deals expected to
-close in the period), per segment, per account (the 25 with most activities) and per
-salesperson. Everything is aggregated in the database, in a fixed number of queries.
+(deals won with a closed date in the period) and *weighted pipeline* (open deals expected to
+close in the period, overdue ones included: `weighted_pipeline_condition`), per segment, per
+account (the 25 with most activities) and per salesperson. Everything is aggregated in the
+database, in a fixed number of queries.
 """
 
 from collections.abc import Iterable
@@ -21,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Segment
 from activities.models import Activity
-from opportunities.models import Opportunity, forecast_weighted
+from opportunities.models import Opportunity, weighted_pipeline_condition
 from pipeline_crm.exports import FORMATS
 from pipeline_crm.models import CompanySettings
-from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.money import ZERO, percent, round_money
+from pipeline_crm.users import display_name
 
 from .exports import export_report
 from .forms import PeriodForm, SaveReportForm
@@ -81,12 +83,6 @@ _DURATION = Sum(
 )
 
 
-def _share(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(HOUR)
-
-
 def _activities(period: Period):
     return Activity.objects.starting_between(period.start, period.end).order_by()
 
@@ -97,6 +93,11 @@ def _won(period: Period):
 
 def _pipeline(period: Period):
     return Opportunity.objects.open().in_period(period.start, period.end).order_by()
+
+
+def _weighted_pipeline(period: Period) -> Sum:
+    """*Weighted pipeline* of the period (`weighted_pipeline_condition`: overdue deals in)."""
+    return Sum("weighted_amount", filter=weighted_pipeline_condition(period.start, period.end))
 
 
 def _url(name: str, **params) -> str:
@@ -126,7 +127,7 @@ def _grouped(
         entry.activities, entry.hours = item["n"], _hours(item["duration"])
     for item in won.values(deal_key).annotate(total=Sum("amount")):
         row(item[deal_key]).won = round_money(item["total"] or ZERO)
-    for item in pipeline.values(deal_key).annotate(total=forecast_weighted()):
+    for item in pipeline.values(deal_key).annotate(total=_weighted_pipeline(period)):
         row(item[deal_key]).weighted = round_money(item["total"] or ZERO)
     return rows
 
@@ -136,7 +137,7 @@ def effort_figures(period: Period) -> EffortReport:
     report = EffortReport(period)
     activity_totals = _activities(period).aggregate(n=Count("pk"), duration=_DURATION)
     won_total = _won(period).aggregate(total=Sum("amount", default=ZERO))["total"]
-    weighted_total = _pipeline(period).aggregate(total=forecast_weighted())["total"] or ZERO
+    weighted_total = _pipeline(period).aggregate(total=_weighted_pipeline(period))["total"] or ZERO
     report.total = EffortRow(
         _("Total"),
         activities=activity_totals["n"],
@@ -173,7 +174,7 @@ def effort_figures(period: Period) -> EffortReport:
 
     by_user = _grouped(period, activity_key="owner", deal_key="owner")
     for user in get_user_model().objects.filter(pk__in=list(by_user)):
-        by_user[user.pk].name = user.get_full_name() or user.get_username()
+        by_user[user.pk].name = display_name(user)
     for key in sorted(by_user, key=lambda k: by_user[k].name.lower()):
         entry = by_user[key]
         entry.activities_url = _url("activities:agenda", owner=key, done="", **dates)
@@ -182,8 +183,8 @@ def effort_figures(period: Period) -> EffortReport:
         report.salespeople.append(entry)
 
     for entry in (*report.segments, *report.accounts, *report.salespeople, report.total):
-        entry.activity_share = _share(entry.activities, report.total.activities)
-        entry.won_share = _share(entry.won, report.total.won)
+        entry.activity_share = percent(entry.activities, report.total.activities)
+        entry.won_share = percent(entry.won, report.total.won)
     return report
 
 

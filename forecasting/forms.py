@@ -6,12 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.forms import UserChoiceField
 from accounts.models import BusinessArea, LeadSource
 from opportunities.forms import DateInput
 from opportunities.models import DealType, ForecastCategory, Product
 from pipeline_crm.bounds import BoundedDateField, bounds_message
 from pipeline_crm.lookups import LookupChoiceField
+from pipeline_crm.users import UserChoiceField
 
 from .analytics import BY_MONTH, BY_QUARTER
 from .models import SavedReport

@@ -19,7 +19,7 @@ from opportunities.models import (
     weighted_open_condition,
 )
 from pipeline_crm.models import CompanySettings
-from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.money import ZERO, percent, round_money
 
 from .asof import deals_for
 from .models import Budget
@@ -215,9 +215,7 @@ class BudgetRow:
 
     @property
     def percent(self) -> Decimal | None:
-        if not self.budget:
-            return None
-        return (self.forecast * 100 / self.budget).quantize(Decimal("0.1"))
+        return percent(self.forecast, self.budget)
 
     def add(self, other: "BudgetRow") -> None:
         for name in ("budget", "won", "weighted", "overdue", "commit", "best_case"):

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import accuracy_views, analytics_views, budget_import, movement_views, velocity_views, views
+from . import (
+    accuracy_views,
+    analytics_views,
+    import_views,
+    movement_views,
+    velocity_views,
+    views,
+)
 from .effort import effort_report
 
 app_name = "forecasting"
@@ -9,7 +16,7 @@ urlpatterns = [
     path("pipeline/", views.pipeline, name="pipeline"),
     path("budget/", views.budget, name="budget"),
     path("budgets/", views.budget_grid, name="budgets"),
-    path("budgets/import/", budget_import.budget_import_view, name="budget_import"),
+    path("budgets/import/", import_views.budget_import_view, name="budget_import"),
     path("funnel/", analytics_views.funnel, name="funnel"),
     path("salespeople/", analytics_views.salespeople, name="salespeople"),
     path("winloss/", analytics_views.winloss, name="winloss"),

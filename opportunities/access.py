@@ -1,13 +1,13 @@
 """Who may do what with a deal: one helper per action, checked on the object."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models import Value
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from pipeline_crm.roles import is_manager
 
-from .models import Opportunity
+from .models import Opportunity, responsible_condition
 
 DEAL_JOINS = ("account", "owner", "stage", "business_area")
 
@@ -16,12 +16,10 @@ def can_edit(user, opportunity: Opportunity) -> bool:
     """Managers and administrators edit every deal; a salesperson their own or co-owned ones."""
     if is_manager(user):
         return True
-    if opportunity.owner_id == user.pk:
-        return True
     annotated = getattr(opportunity, "user_can_edit", None)
     if annotated is not None:
         return annotated
-    return opportunity.co_responsible.filter(pk=user.pk).exists()
+    return opportunity.is_responsible(user)
 
 
 def can_reassign(user, opportunity: Opportunity) -> bool:
@@ -34,10 +32,7 @@ def with_edit_flag(queryset, user):
     """Annotate `user_can_edit` on each deal in one query (lists, board, bulk)."""
     if is_manager(user):
         return queryset.annotate(user_can_edit=Value(True))
-    co = Opportunity.co_responsible.through.objects.filter(
-        opportunity_id=OuterRef("pk"), user_id=user.pk
-    )
-    return queryset.annotate(user_can_edit=Exists(co) | Q(owner_id=user.pk))
+    return queryset.annotate(user_can_edit=responsible_condition(user))
 
 
 def get_opportunity(pk: int, queryset=None, *, joins=DEAL_JOINS) -> Opportunity:

@@ -3,10 +3,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
-from accounts.filters import NONE, UserFilter
+from accounts.filters import NONE
 from accounts.models import BusinessArea, LeadSource
 from pipeline_crm.bounds import BoundedDateFilter
+from pipeline_crm.choices import ListedFilterField
 from pipeline_crm.lookups import lookup_label
+from pipeline_crm.users import UserFilter
 
 from . import kept_totals
 from .forms import DateInput
@@ -22,7 +24,7 @@ from .models import (
 )
 
 
-class LookupChoiceFilterField(django_filters.fields.ModelChoiceField):
+class LookupChoiceFilterField(ListedFilterField):
     def label_from_instance(self, obj) -> str:
         return lookup_label(obj)
 
@@ -128,10 +130,8 @@ class OpportunityFilter(django_filters.FilterSet):
         if mine:
             user = self.request.user
             keys["owner"] = user.pk
-            shared = Opportunity.objects.filter(co_responsible=user, **deal_keys).exclude(
-                owner=user
-            )
-            deals = [Opportunity.objects.filter(owner=user, **deal_keys), shared]
+            deals = Opportunity.objects.filter(**deal_keys).owned_by_parts(user)
+            shared = deals[1]
         return KeptTotals(DealTotals.objects.filter(**keys), shared, deals=deals)
 
     def filter_search(self, queryset, name, value):

@@ -4,15 +4,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import UserChoiceField, active_users
 from accounts.models import Contact
 from accounts.widgets import AccountSelect
 from pipeline_crm.bounds import BoundedDateField, parse_id
-from pipeline_crm.choices import DataSelect, IdsChoiceField
+from pipeline_crm.choices import DataSelect, IdsChoiceField, ListedChoiceField
 from pipeline_crm.concurrency import VersionedModelForm, VersionField, parse_version
 from pipeline_crm.listing import BoundedPaginator
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
 from pipeline_crm.numbers import format_number, number_formfield
+from pipeline_crm.users import UserChoiceField, UserMultipleChoiceField, active_users
 
 from .models import LossReason, Opportunity, OpportunityLine, Product, Stage
 from .services import CLOSED_FIELDS
@@ -27,11 +27,6 @@ class DateInput(forms.DateInput):
 
 def _active_or_current(field, current_pk):
     field.queryset = field.queryset.filter(is_active=True) | field.queryset.filter(pk=current_pk)
-
-
-class UserMultipleChoiceField(IdsChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username
 
 
 # What a new deal takes from its account (`services.new_opportunity`).
@@ -68,7 +63,21 @@ class OpportunityForm(VersionedModelForm):
             "competitor",
             "description",
         )
-        field_classes = {"contacts": IdsChoiceField}
+        # The lookups and contacts, each read with one query (`pipeline_crm.choices`).
+        field_classes = {
+            "contacts": IdsChoiceField,
+            **dict.fromkeys(
+                (
+                    "deal_type",
+                    "business_area",
+                    "source",
+                    "stage",
+                    "forecast_category",
+                    "competitor",
+                ),
+                ListedChoiceField,
+            ),
+        }
         widgets = {
             "account": AccountSelect,
             "expected_close_date": DateInput(),

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -169,6 +169,19 @@ def weighted_open_condition(start: date, end: date, *, today: date) -> Q:
     )
 
 
+def weighted_pipeline_condition(start: date, end: date) -> Q:
+    """The deals of *weighted pipeline* for the period `start`–`end`: open, counting in the
+    forecast, expected to close in the period, overdue ones included. The effort report shows
+    it beside what was won and done in the period; the budget comparison's forecast adds
+    *weighted open* (`weighted_open_condition`), which leaves the overdue ones out as they are
+    shown apart there. Two figures, two names."""
+    return (
+        Q(status="open")
+        & Q(expected_close_date__gte=start, expected_close_date__lte=end)
+        & in_forecast_condition()
+    )
+
+
 def overdue_condition(today: date) -> Q:
     """The deals of *overdue*: open deals whose expected close date is before `today`, every
     category."""
@@ -177,10 +190,23 @@ def overdue_condition(today: date) -> Q:
 
 def forecast_weighted() -> models.Sum:
     """*Weighted* of a group of open deals: Σ weighted of those that count in the forecast.
-    The pipeline, funnel, trend, salesperson and effort reports and the dashboard show it for
+    The pipeline, funnel, trend and salesperson reports and the dashboard show it for
     their rows (overdue deals of the rows included); *weighted open* is its figure for a
     period, overdue deals left out (`weighted_open_condition`)."""
     return models.Sum("weighted_amount", filter=in_forecast_condition())
+
+
+def responsible_condition(user, *, via: str = "") -> Q:
+    """The deals `user` is responsible for: owns or is co-responsible for (DESIGN.md, Roles;
+    besides the managers, they edit the deal). `via` is the deal's foreign key on the queried
+    model ("opportunity" from an activity). `OpportunityQuerySet.responsible_for` and
+    `Opportunity.is_responsible` read it; "mine" (`owned_by`) is the same set, planned for a
+    list of thousands of deals."""
+    deal_id, owner_id = (f"{via}_id", f"{via}__owner_id") if via else ("pk", "owner_id")
+    shared = Opportunity.co_responsible.through.objects.filter(
+        opportunity_id=OuterRef(deal_id), user_id=user.pk
+    )
+    return Q(**{owner_id: user.pk}) | Exists(shared)
 
 
 CO_OWNED_AS_LIST = 200
@@ -216,6 +242,11 @@ class OpportunityQuerySet(VersionedQuerySet):
         weighted values is the figure."""
         return self.filter(weighted_open_condition(start, end, today=today))
 
+    def weighted_pipeline(self, start: date, end: date):
+        """The deals of *weighted pipeline* for the period (`weighted_pipeline_condition`): Σ
+        their weighted values is the figure."""
+        return self.filter(weighted_pipeline_condition(start, end))
+
     def overdue(self, today: date):
         """The deals of *overdue* (`overdue_condition`): Σ their amounts is the figure."""
         return self.filter(overdue_condition(today))
@@ -228,8 +259,13 @@ class OpportunityQuerySet(VersionedQuerySet):
     def lost(self):
         return self.filter(status=Opportunity.Status.LOST)
 
+    def responsible_for(self, user):
+        """Deals `user` owns or is co-responsible for (`responsible_condition`)."""
+        return self.filter(responsible_condition(user))
+
     def owned_by(self, user):
-        """Deals the user owns or is co-responsible for."""
+        """Deals the user owns or is co-responsible for ("mine"): `responsible_for`, planned
+        for the deal list and the board."""
         shared = Opportunity.co_responsible.through.objects.filter(user=user).values_list(
             "opportunity_id", flat=True
         )
@@ -573,6 +609,13 @@ class Opportunity(Versioned):
 
     def get_absolute_url(self) -> str:
         return reverse("opportunities:detail", args=[self.pk])
+
+    def is_responsible(self, user) -> bool:
+        """Whether `user` owns this deal or is co-responsible for it (`responsible_condition`;
+        the owner is read from the row, a co-responsible user with one query)."""
+        if self.owner_id == user.pk:
+            return True
+        return Opportunity.objects.filter(pk=self.pk).responsible_for(user).exists()
 
     def save(self, *args, **kwargs):
         # The stored weighted value lets reports sum it in the database; it is derived here only.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import board, imports, views
+from . import board, import_views, views
 
 app_name = "opportunities"
 urlpatterns = [
@@ -9,7 +9,7 @@ urlpatterns = [
     path("bulk/", views.bulk_action, name="bulk"),
     path("board/", board.board, name="board"),
     path("board/column/<int:stage_pk>/", board.board_column, name="board_column"),
-    path("import/", imports.import_opportunities_view, name="import"),
+    path("import/", import_views.import_opportunities_view, name="import"),
     path("contact-options/", views.contact_options, name="contact_options"),
     path("<int:pk>/", views.opportunity_detail, name="detail"),
     path("<int:pk>/edit/", views.opportunity_edit, name="edit"),

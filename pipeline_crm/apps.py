@@ -10,12 +10,10 @@ class PipelineCrmConfig(AppConfig):
         from django.core.signals import got_request_exception
 
         from . import (
-            choices,
             db,
             login_limits,  # noqa: F401 (connects its login receiver)
             lookups,
         )
 
-        choices.install()
         lookups.watch_lookups()
         got_request_exception.connect(db.close_on_stale_plan, dispatch_uid="close_on_stale_plan")

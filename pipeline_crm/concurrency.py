@@ -1,8 +1,9 @@
 """Optimistic locking: a save is refused when the row changed since the user loaded it.
 
-Every save of a `Versioned` row bumps its version in one place, `Versioned.save()`, from the
-row's current version read under a lock; `check_version` only locks and compares. A write
-path therefore cannot forget the bump, and a stale copy saved without a check (the admin, a
+Every save of a `Versioned` row bumps its version (`next_version`) in `Versioned.save()`, from
+the row's current version read under a lock, and every `update()` of versioned rows does so in
+the database; `check_version` only locks and compares. A write path therefore cannot forget
+the bump, and a stale copy saved without a check (the admin, a
 command) still moves the version on, so a form loaded before it gets a conflict.
 """
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .bounds import is_ascii_int
 from .history import FieldChange, history_entries
+from .users import display_name
 
 
 class _LockedByCaller:
@@ -33,11 +35,18 @@ LOCKED = _LockedByCaller()
 SeenVersion = int | _LockedByCaller | None
 
 
+def next_version(version):
+    """The version a write gives a row: one more. `version` is the row's current version, a
+    number read under a lock (`Versioned.save`) or the column itself (`F("version")`, in an
+    `update()`): the one place a version is bumped."""
+    return version + 1
+
+
 class VersionedQuerySet(models.QuerySet):
     """`update()` on versioned rows bumps their version too, as `Versioned.save()` does."""
 
     def update(self, **kwargs):
-        kwargs.setdefault("version", F("version") + 1)
+        kwargs.setdefault("version", next_version(F("version")))
         return super().update(**kwargs)
 
 
@@ -50,7 +59,7 @@ class Versioned(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        """Save; an update writes the row's current version + 1 (see the module docstring)."""
+        """Save; an update writes the row's `next_version` (see the module docstring)."""
         if self._state.adding or self.pk is None:
             return super().save(*args, **kwargs)
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
@@ -71,7 +80,7 @@ class Versioned(models.Model):
                 .first()
             )
         if current is not None:  # else a deleted row: the save says so itself
-            self.version = current + 1
+            self.version = next_version(current)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         return super().save(*args, **kwargs)
@@ -169,7 +178,7 @@ def check_version(instance: Versioned, seen_version) -> None:
         by: list[str] = []  # who saved since (the record the user started from is theirs)
         for record in newer:
             who = record.history_user
-            name = who and (who.get_full_name() or who.username)
+            name = display_name(who)
             if name and name not in by:
                 by.append(name)
         raise EditConflict(changes, by)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .bounds import parse_int
 from .lookups import attach_lookups, is_lookup, lookup_rows, lookups_at_hand
+from .users import display_name
 
 
 class Origin(models.TextChoices):
@@ -155,8 +156,9 @@ def history_entries(
             obj = names[f.related_model].get(value)
             if obj is None:
                 return f"#{value}"
-            full_name = getattr(obj, "get_full_name", None)  # people by name, as pages show them
-            return (full_name and full_name()) or str(obj)
+            if hasattr(obj, "get_full_name"):  # people by name, as pages show them
+                return display_name(obj)
+            return str(obj)
         if f.choices:
             return dict(f.flatchoices).get(value, value)
         if isinstance(f, models.BooleanField):

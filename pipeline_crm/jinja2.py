@@ -15,9 +15,10 @@ from jinja2 import Environment
 
 def environment(**options) -> Environment:
     from .templatetags.crm import money  # the tags render with this module
+    from .users import display_name
 
     env = Environment(**options)  # Django's backend passes autoescape=True
-    env.filters.update(money=money, date=date)
+    env.filters.update(money=money, date=date, display_name=display_name)
     env.globals["url"] = url
     return env
 

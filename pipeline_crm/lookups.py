@@ -1,7 +1,6 @@
 from contextvars import ContextVar
 from uuid import uuid4
 
-from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -11,6 +10,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from .choices import ListedChoiceField
 
 # The language of a translated lookup's `name` column (settings.MODELTRANSLATION_*).
 CANONICAL_LANGUAGE = "en"
@@ -29,7 +30,7 @@ def lookup_label(row: models.Model) -> str:
     return gettext("%(name)s (retired)") % {"name": row}
 
 
-class LookupChoiceField(forms.ModelChoiceField):
+class LookupChoiceField(ListedChoiceField):
     """A choice of lookup rows, retired ones included and marked (`lookup_label`), for filters
     of what exists: a retired stage or area still has deals to find."""
 

@@ -16,6 +16,17 @@ def weighted(amount: Decimal, probability: int) -> Decimal:
     return round_money(Decimal(amount) * Decimal(probability) / Decimal(100))
 
 
+PERCENT_STEP = Decimal("0.1")
+
+
+def percent(part: Decimal | int, whole: Decimal | int | None) -> Decimal | None:
+    """`part` of `whole` in %, to one decimal, half up (94.85 → 94.9), as every report and
+    export shows a percentage (% of budget, win rate, shares); None when `whole` is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(PERCENT_STEP, rounding=ROUND_HALF_UP)
+
+
 # The largest amount a money column holds (14 digits, 2 of them decimals).
 MAX_MONEY = Decimal("999999999999.99")
 

@@ -2,11 +2,11 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.filters import UserFilter
 from accounts.models import BusinessArea
 from opportunities.filters import LookupFilter
 from pipeline_crm.bounds import BoundedDateFilter
 from pipeline_crm.roles import is_manager
+from pipeline_crm.users import UserFilter
 
 from .models import Quote
 

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from accounts.models import BusinessArea
 from forecasting.periods import Period
 from pipeline_crm.bounds import bounds_datetime
-from pipeline_crm.money import ZERO, round_money
+from pipeline_crm.money import ZERO, percent
+from pipeline_crm.users import display_name
 
 from .models import Quote
 
@@ -46,16 +47,11 @@ class Row:
 
     @property
     def win_rate(self) -> Decimal | None:
-        decided = self.accepted + self.declined + self.expired
-        if not decided:
-            return None
-        return round_money(Decimal(self.accepted) * 100 / decided)
+        return percent(self.accepted, self.accepted + self.declined + self.expired)
 
     @property
     def won_margin_percent(self) -> Decimal | None:
-        if not self.won_amount:
-            return None
-        return round_money(self.won_margin * 100 / self.won_amount)
+        return percent(self.won_margin, self.won_amount)
 
 
 def _figures():
@@ -142,7 +138,7 @@ def _rows(period: Period, field_name: str, labels: dict, param: str) -> tuple[li
 def quote_report(period: Period) -> dict:
     """The report's two tables (per salesperson, per business area) and their totals."""
     users = {
-        user.pk: user.get_full_name() or user.username
+        user.pk: display_name(user)
         for user in get_user_model().objects.only("pk", "first_name", "last_name", "username")
     }
     areas = {area.pk: area.name for area in BusinessArea.objects.all()}

@@ -3,13 +3,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opportunities.tables import NUM, MoneyColumn
+from pipeline_crm.users import UserColumn
 
 from .models import Quote
-
-
-class UserColumn(tables.Column):
-    def value(self, value) -> str:
-        return value.get_full_name() or value.username if value else ""
 
 
 class AgeColumn(tables.Column):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import get_language_info
 
-from pipeline_crm import exports, jinja2, lookups
+from pipeline_crm import exports, jinja2, lookups, users
 
 register = template.Library()
 
@@ -17,6 +17,12 @@ def money(value) -> str:
     if value is None or value == "":
         return ""
     return number_format(Decimal(value), decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def display_name(user) -> str:
+    """A person as every page names them (`pipeline_crm.users.display_name`)."""
+    return users.display_name(user)
 
 
 @register.filter

@@ -5,8 +5,8 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts.import_service import import_accounts
 from accounts.models import Account, Contact
-from accounts.services import import_accounts
 from pipeline_crm.history import Origin
 
 from ..factories import (

@@ -4,8 +4,8 @@ formula-like names without the apostrophe the export protects them with."""
 import pytest
 from django.urls import reverse
 
+from accounts.import_service import import_accounts
 from accounts.models import Account
-from accounts.services import import_accounts
 
 from ..factories import AccountFactory, ContactFactory
 

@@ -5,9 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.import_service import import_accounts
 from accounts.models import Account
-from accounts.services import import_accounts
-from pipeline_crm.imports import MAX_UPLOAD_BYTES
+from pipeline_crm.import_pages import MAX_UPLOAD_BYTES
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from jobs.models import Job
-from pipeline_crm.imports import JOB_ROWS
+from pipeline_crm.import_pages import JOB_ROWS
 
 from .helpers import screenshot
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from forecasting.budget_import import import_budgets
+from forecasting.import_service import import_budgets
 from forecasting.models import Budget
 from pipeline_crm.history import Origin
 from pipeline_crm.numbers import MACHINE

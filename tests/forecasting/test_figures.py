@@ -116,3 +116,15 @@ def test_dashboard_weighted_leaves_out_categories_that_do_not_count(client_for, 
     context = client_for(salesperson).get(reverse("dashboard")).context
     assert context["my_pipeline"]["amount"] == Decimal("761400.00")
     assert context["my_pipeline"]["weighted"] == Decimal("1700.00")
+
+
+def test_weighted_open_and_weighted_pipeline_are_two_named_figures(deals):
+    """*Weighted open* (the budget comparison) leaves the overdue deal out, as it is shown
+    apart there; *weighted pipeline* (the effort report) keeps it. Each report reads its own."""
+    deals = Opportunity.objects
+    weighted_open = deals.weighted_open(Q1.start, Q1.end, today=TODAY)
+    pipeline = deals.weighted_pipeline(Q1.start, Q1.end)
+    assert weighted_open.aggregate(s=Sum("weighted_amount"))["s"] == Decimal("1500.00")
+    assert pipeline.aggregate(s=Sum("weighted_amount"))["s"] == Decimal("1700.00")
+    assert budget_report(Q1, {}, today=TODAY).total.weighted == Decimal("1500.00")
+    assert effort_figures(Q1).total.weighted == Decimal("1700.00")

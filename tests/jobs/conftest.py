@@ -11,7 +11,7 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def small_jobs(monkeypatch):
     """Files of more than two rows and exports of more than two rows become jobs."""
-    monkeypatch.setattr("pipeline_crm.imports.JOB_ROWS", 2)
+    monkeypatch.setattr("pipeline_crm.import_pages.JOB_ROWS", 2)
     monkeypatch.setattr("pipeline_crm.exports.JOB_ROWS", 2)
 
 

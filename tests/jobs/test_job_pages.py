@@ -73,7 +73,7 @@ def test_a_deal_import_job_keeps_the_page_options(client_for, admin_user, salesp
 
 
 def test_a_file_declaring_too_many_rows_is_refused_before_any_job(client_for, manager):
-    from tests.pipeline_crm.test_tabular import declared_xlsx
+    from tests.pipeline_crm.test_import_files import declared_xlsx
 
     upload_ = SimpleUploadedFile("big.xlsx", declared_xlsx("A1:Z2000000"))
     response = client_for(manager).post(reverse("accounts:import"), {"file": upload_})

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Account, BusinessArea
-from opportunities.importing import HEADERS, import_opportunities
+from opportunities.import_reader import HEADERS
+from opportunities.import_service import import_opportunities
 from opportunities.models import LossReason, Opportunity, Stage
 
 from ..factories import AccountFactory, BusinessAreaFactory, StageFactory

@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.models import Account, Contact
 from opportunities import services
 from opportunities.models import Opportunity, OpportunityLine
+from pipeline_crm.concurrency import next_version
 
 from ..factories import (
     AccountFactory,
@@ -124,3 +125,14 @@ def test_a_save_outside_a_transaction_bumps_too():
     deal.description = "From a shell"
     deal.save()
     assert Opportunity.objects.get(pk=deal.pk).version == 2
+
+
+def test_save_and_update_bump_the_version_alike(salesperson):
+    """One bump (`next_version`): a save from the locked row, an update in the database."""
+    deal = OpportunityFactory(owner=salesperson)
+    first = deal.version
+    deal.save()
+    assert deal.version == next_version(first)
+    Opportunity.objects.filter(pk=deal.pk).update(name="Renamed")
+    deal.refresh_from_db()
+    assert deal.version == next_version(next_version(first))

@@ -45,7 +45,7 @@ def test_a_board_card_posts_its_move_with_djangos_csrf_field(rf: RequestFactory)
 
     request = rf.get("/")
     get_token(request)  # the page has a CSRF secret, as a rendered page does
-    owner = SimpleNamespace(get_full_name=lambda: "Alice Andersson", username="alice")
+    owner = SimpleNamespace(get_full_name=lambda: "Alice Andersson", get_username=lambda: "alice")
     card = SimpleNamespace(
         pk=31,
         version=4,

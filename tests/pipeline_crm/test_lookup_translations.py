@@ -12,10 +12,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import translation
+from opportunities.importing import HEADERS, import_opportunities
 
 from accounts.models import BusinessArea
 from activities.models import ActivityType
-from opportunities.importing import HEADERS, import_opportunities
 from opportunities.models import ForecastCategory, LossReason, Opportunity, Stage
 from opportunities.stage_presets import load_stage_preset
 from pipeline_crm.lookups import LookupNames, canonical_name, lookup_names

@@ -51,7 +51,7 @@ def test_win_rate_days_and_won_margin_per_salesperson(client_for, manager, quote
     report = response.context["report"]
     alice = next(row for row in report["people"] if row.key == salesperson.pk)
     assert (alice.sent, alice.accepted, alice.declined, alice.expired) == (3, 1, 1, 1)
-    assert alice.win_rate == Decimal("33.33")
+    assert alice.win_rate == Decimal("33.3")  # 1 of 3, as every report rounds (money.percent)
     assert alice.won_amount == Decimal("100.00") and alice.won_margin == Decimal("60.00")
     assert alice.answer_days == pytest.approx(4.0, abs=0.1)
     total = report["people_total"]

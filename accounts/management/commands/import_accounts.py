@@ -1,5 +1,5 @@
-from accounts.services import import_accounts
-from pipeline_crm.management.importing import ImportCommand
+from accounts.import_service import import_accounts
+from pipeline_crm.management.import_command import ImportCommand
 
 
 class Command(ImportCommand):

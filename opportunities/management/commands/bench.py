@@ -249,6 +249,23 @@ class Command(BaseCommand):
                     None,
                 )
             )
+        own_deal = (
+            Opportunity.objects.filter(owner=salesperson, status=Opportunity.Status.OPEN)
+            .order_by("pk")
+            .first()
+        )
+        if own_deal is not None:
+            # The form's selects: stage, account, contacts, lookups, co-responsible users.
+            plan.append(
+                (
+                    "edit: own deal's form",
+                    as_salesperson,
+                    salesperson,
+                    reverse("opportunities:edit", args=[own_deal.pk]),
+                    DETAIL_P95_MS,
+                    b"<option",
+                )
+            )
         plan += [
             ("board: default (mine)", as_manager, manager, board_url, BOARD_P95_MS, b"data-card="),
             (

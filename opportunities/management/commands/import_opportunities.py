@@ -1,5 +1,6 @@
-from opportunities.importing import HEADERS, import_opportunities
-from pipeline_crm.management.importing import ImportCommand
+from opportunities.import_reader import HEADERS
+from opportunities.import_service import import_opportunities
+from pipeline_crm.management.import_command import ImportCommand
 
 
 class Command(ImportCommand):

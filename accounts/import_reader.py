@@ -1,13 +1,13 @@
 """An account import file's columns, and its rows split into account and contact values.
 
-The file is read by `pipeline_crm.tabular`: CSV or XLSX, rows numbered as in the spreadsheet.
+The file is read by `pipeline_crm.import_files`: CSV or XLSX, rows numbered as in the spreadsheet.
 """
 
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
-from pipeline_crm import tabular
+from pipeline_crm import import_files
 
 EXTENSIONS = ("csv", "xlsx")
 
@@ -83,14 +83,14 @@ class SourceRow:
 def read_rows(data: bytes, filename: str) -> list[SourceRow]:
     """The data rows of an import file, each with its row number and the text of its cells.
 
-    Blank rows are left out but counted. Raises tabular.ImportFileError when the file cannot be
+    Blank rows are left out but counted. Raises import_files.ImportFileError when the file cannot be
     read, has no data rows, or its header has an unknown, repeated or missing column.
     """
-    header, table = tabular.read_table(data, filename, allow_xlsx=True)
-    columns = tabular.match_header(header, _BY_HEADER, required=["Name"])
+    header, table = import_files.read_table(data, filename, allow_xlsx=True)
+    columns = import_files.match_header(header, _BY_HEADER, required=["Name"])
     rows = []
     for number, cells in table:
-        values, headerless = tabular.row_values(columns, cells)
+        values, headerless = import_files.row_values(columns, cells)
         row = SourceRow(number=number, headerless=headerless)
         for column, text in values.items():
             if column not in IGNORED_COLUMNS:

@@ -2,7 +2,7 @@
 
 An importer's page is an ImportPage: a form (ImportUploadForm or a subclass), a service called
 as `run(data, filename=..., dry_run=..., user=..., progress=..., **extra form fields)` that
-returns a tabular.ImportResult, and a template extending `partials/import_page.html`.
+returns a import_files.ImportResult, and a template extending `partials/import_page.html`.
 
 A file of more than JOB_ROWS rows is imported by a background job (`run_import_job`), with
 its progress and result on the job's page: 50,000 accounts took 154 s inside one request.
@@ -29,13 +29,13 @@ from django.views.decorators.http import require_http_methods
 from jobs.models import Job
 from jobs.services import start_job
 
-from . import tabular
+from . import import_files
+from .import_files import ImportResult, number_format_choices
 from .numbers import MACHINE, format_number
 from .roles import is_manager
 from .storage import StorageFull, UploadField
-from .tabular import ImportResult, number_format_choices
 
-MAX_UPLOAD_BYTES = tabular.MAX_BYTES
+MAX_UPLOAD_BYTES = import_files.MAX_BYTES
 JOB_ROWS = 2_000  # a file with more rows is imported by a background job
 SHOWN_ERRORS = 500  # a file full of errors lists its first ones; the count says how many
 
@@ -142,8 +142,8 @@ def import_page(request: HttpRequest, page: ImportPage) -> HttpResponse:
             dry_run = form.cleaned_data["dry_run"]
             data = upload.read()
             try:
-                rows = tabular.count_rows(data, upload.name)
-            except tabular.ImportFileError as error:
+                rows = import_files.count_rows(data, upload.name)
+            except import_files.ImportFileError as error:
                 result = ImportResult(errors=error.errors, dry_run=dry_run)
                 rows = 0
             if rows > JOB_ROWS:
@@ -187,7 +187,7 @@ def _start_job(request: HttpRequest, page: ImportPage, form: ImportUploadForm, u
     ) % {"title": page.title, "file": upload.name}
     upload.seek(0)
     return start_job(
-        "pipeline_crm.imports.run_import_job",
+        "pipeline_crm.import_pages.run_import_job",
         name=name,
         owner=request.user,
         params={
@@ -201,7 +201,7 @@ def _start_job(request: HttpRequest, page: ImportPage, form: ImportUploadForm, u
     )
 
 
-def run_import_job(job: Job, progress: tabular.Progress) -> dict[str, Any]:
+def run_import_job(job: Job, progress: import_files.Progress) -> dict[str, Any]:
     """Import a job's file with its page's service, as the page would; return what the job's
     page shows: the summary, or the first SHOWN_ERRORS errors and how many there are."""
     page: ImportPage = import_string(job.params["page"])

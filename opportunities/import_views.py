@@ -7,7 +7,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pipeline_crm.imports import (
+from pipeline_crm.import_pages import (
     ImportPage,
     ImportUploadForm,
     SummaryItem,
@@ -16,7 +16,8 @@ from pipeline_crm.imports import (
 )
 from pipeline_crm.roles import is_admin
 
-from .importing import COLUMN_HELP, HEADERS, ImportResult, import_opportunities
+from .import_reader import COLUMN_HELP, HEADERS
+from .import_service import ImportResult, import_opportunities
 
 
 class OpportunityImportForm(ImportUploadForm):
@@ -62,7 +63,7 @@ def _example(request: HttpRequest) -> HttpResponse:
 
 
 PAGE = ImportPage(
-    name="opportunities.imports.PAGE",
+    name="opportunities.import_views.PAGE",
     title=gettext_lazy("Import deals"),
     run=import_opportunities,
     template_name="opportunities/opportunity_import.html",

@@ -1,5 +1,7 @@
 """Import deals from an old CRM: a CSV file with a fixed header, all rows or none.
 
+The file is read by `import_reader`; this module checks and writes its rows.
+
 The Import page and the `import_opportunities` command both call `import_opportunities`. Rows keep
 the spreadsheet's numbers: the header is row 1, the first deal row 2, and blank rows still count.
 Every deal goes through the services, so probability, closing and stage gates follow the same
@@ -17,69 +19,33 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, BusinessArea
-from pipeline_crm import tabular
+from pipeline_crm import import_files
 from pipeline_crm.bounds import BoundedDateField
 from pipeline_crm.concurrency import LOCKED
 from pipeline_crm.history import Origin, label_change
+from pipeline_crm.import_files import RowError
 from pipeline_crm.numbers import MACHINE
-from pipeline_crm.tabular import ImportFileError, RowError
+from pipeline_crm.users import display_name
 
 from . import services
-from .models import LossReason, Opportunity, Stage
-
-NAME = "Name"
-ACCOUNT = "Account"
-BUSINESS_AREA = "Business area"
-STAGE = "Stage"
-STATUS = "Status"
-OWNER = "Owner"
-EXPECTED_CLOSE_DATE = "Expected close date"
-AMOUNT = "Amount"
-PROBABILITY = "Probability"
-LOSS_REASON = "Loss reason"
-CLOSED_DATE = "Closed date"
-
-# The file's contract: fixed English headers, in this order in the template.
-HEADERS = (
-    NAME,
+from .import_reader import (
     ACCOUNT,
+    AMOUNT,
     BUSINESS_AREA,
+    CLOSED_DATE,
+    EXPECTED_CLOSE_DATE,
+    LOSS_REASON,
+    NAME,
+    OWNER,
+    PROBABILITY,
     STAGE,
     STATUS,
-    OWNER,
-    EXPECTED_CLOSE_DATE,
-    AMOUNT,
-    PROBABILITY,
-    LOSS_REASON,
-    CLOSED_DATE,
+    read_rows,
 )
-COLUMN_HELP = {
-    NAME: gettext_lazy("The deal's name; empty takes the account's name."),
-    ACCOUNT: gettext_lazy(
-        "Required. Matches an account by name ignoring case and surrounding spaces; "
-        "an unknown name creates the account."
-    ),
-    BUSINESS_AREA: gettext_lazy("The name of a business area; empty takes the account's."),
-    STAGE: gettext_lazy("Required. The name of a stage."),
-    STATUS: gettext_lazy("Required: open, won or lost."),
-    OWNER: gettext_lazy("Required. The username of the deal's owner."),
-    EXPECTED_CLOSE_DATE: gettext_lazy("Required. A date as YYYY-MM-DD."),
-    AMOUNT: gettext_lazy(
-        "A number such as 125000.50, or written as chosen under “Numbers in the file”; empty is 0."
-    ),
-    PROBABILITY: gettext_lazy(
-        "A whole number from 0 to 100, kept as set by hand; empty takes the stage's default. "
-        "Won deals get 100 and lost deals 0."
-    ),
-    LOSS_REASON: gettext_lazy("Required for a lost deal, only for a lost deal."),
-    CLOSED_DATE: gettext_lazy(
-        "For a won or lost deal, as YYYY-MM-DD; empty is today. Not for an open deal."
-    ),
-}
-_KNOWN_HEADERS = {header.lower(): header for header in HEADERS}
+from .models import LossReason, Opportunity, Stage
+
 _LOOKUP_COLUMNS: dict[str, type[models.Model]] = {
     STAGE: Stage,
     BUSINESS_AREA: BusinessArea,
@@ -104,7 +70,7 @@ class CreatedLookup:
 
 
 @dataclass
-class ImportResult(tabular.ImportResult):
+class ImportResult(import_files.ImportResult):
     """With errors the counts are zero."""
 
     created: int = 0
@@ -113,14 +79,14 @@ class ImportResult(tabular.ImportResult):
 
 
 def import_opportunities(
-    source: tabular.Source,
+    source: import_files.Source,
     *,
     filename: str,
     dry_run: bool,
     create_lookups: bool,
     user=None,
     number_format: str = MACHINE,
-    progress: tabular.Progress | None = None,
+    progress: import_files.Progress | None = None,
 ) -> ImportResult:
     """Import deals from a CSV file (bytes, a path or a file object) named `filename`.
 
@@ -132,7 +98,7 @@ def import_opportunities(
     `create_lookups`, which appends it after the existing ones (a new stage has probability 0).
     A stage gate the old data does not meet is reported as an error of the row. Every deal
     created is in the history, labelled as an import by `user`. Numbers are in the machine
-    format unless `number_format` names a language (`tabular.number`).
+    format unless `number_format` names a language (`import_files.number`).
     """
     result = ImportResult(dry_run=dry_run)
 
@@ -141,36 +107,11 @@ def import_opportunities(
             user=user, create_lookups=create_lookups, result=result, number_format=number_format
         ).run(rows)
 
-    tabular.import_all_or_nothing(result, source, filename, read_rows, write, progress)
+    import_files.import_all_or_nothing(result, source, filename, read_rows, write, progress)
     if result.errors:
         result.created = result.created_accounts = 0
         result.created_lookups = []
     return result
-
-
-# --- reading the file ------------------------------------------------------------------------
-
-
-def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
-    """The deal rows of a CSV file: (row number, {header: stripped text}), blank rows left out.
-
-    A value under a blank header cell is kept under the key "" (a row error). Raises
-    ImportFileError when the file is not a readable CSV, has no rows, a row has more cells than
-    the header, or the header is not exactly the import's columns (in any order and case).
-    """
-    header, table = tabular.read_table(data, filename, allow_xlsx=False)
-    columns = tabular.match_header(header, _KNOWN_HEADERS, required=HEADERS)
-    rows = []
-    for number, cells in table:
-        if len(cells) > len(header):
-            raise ImportFileError(
-                [_("Row %(row)d has more cells than the header has columns.") % {"row": number}]
-            )
-        values, headerless = tabular.row_values(columns, cells)
-        if headerless:
-            values[""] = cells[headerless[0] - 1]
-        rows.append((number, values))
-    return rows
 
 
 # --- writing the deals -----------------------------------------------------------------------
@@ -203,10 +144,10 @@ class _Importer:
         self.create_lookups = create_lookups
         self.result = result
         self.today = timezone.localdate()
-        self.users = tabular.UserIndex()
+        self.users = import_files.UserIndex()
         self.unrecorded: list[Opportunity] = []
         self.lookups = {
-            column: tabular.LookupIndex(model) for column, model in _LOOKUP_COLUMNS.items()
+            column: import_files.LookupIndex(model) for column, model in _LOOKUP_COLUMNS.items()
         }
         # Account.objects.named's rule (case and surrounding spaces ignored) on every account at
         # once, so rows cost no lookup query.
@@ -370,7 +311,7 @@ class _Importer:
     # --- cells -------------------------------------------------------------------------------
 
     def status(self, text: str) -> str:
-        tabular.require(text)
+        import_files.require(text)
         status = text.lower()
         if status not in _STATUSES:
             raise ValidationError(
@@ -380,12 +321,11 @@ class _Importer:
 
     def owner(self, text: str):
         """The active user with the username `text`: a deactivated user owns no new deals."""
-        tabular.require(text)
+        import_files.require(text)
         user = self.users.get(text)
         if not user.is_active:
             raise ValidationError(
-                _("%(name)s is deactivated and cannot own deals.")
-                % {"name": user.get_full_name() or user.get_username()},
+                _("%(name)s is deactivated and cannot own deals.") % {"name": display_name(user)},
                 code="inactive",
             )
         return user
@@ -395,7 +335,7 @@ class _Importer:
         `create_lookups` an unknown name creates it. None for an empty optional cell."""
         if not text:
             if required:
-                tabular.require(text)
+                import_files.require(text)
             return None
         table = self.lookups[column]
         row = table.get(text)
@@ -403,7 +343,7 @@ class _Importer:
             return row
         if self.create_lookups:
             return self.create_lookup(column, text)
-        raise tabular.unknown_value(text, table.active_names())
+        raise import_files.unknown_value(text, table.active_names())
 
     def create_lookup(self, column: str, name: str):
         """A new lookup row named exactly `name`, ordered after every existing one."""
@@ -420,7 +360,7 @@ class _Importer:
     def account(self, text: str) -> Account | _AccountRef:
         """The account named `text`; an unknown name gives a new account, inserted (once) with
         the others before the deals are saved."""
-        tabular.require(text)
+        import_files.require(text)
         name = text.strip()
         matches = self.accounts.get(_account_key(name), [])
         if len(matches) > 1:
@@ -461,7 +401,7 @@ def _text(text: str, model: type[models.Model], field_name: str) -> str:
 def _date(text: str, required: bool) -> date | None:
     if not text:
         if required:
-            tabular.require(text)
+            import_files.require(text)
         return None
     try:
         return _date_field.clean(text)
@@ -474,14 +414,14 @@ def _date(text: str, required: bool) -> date | None:
 
 
 def _amount(text: str, number_format: str) -> Decimal:
-    amount = tabular.number(text, number_format=number_format, places=2, max_digits=14)
+    amount = import_files.number(text, number_format=number_format, places=2, max_digits=14)
     if amount is None:
         return Decimal("0.00")
     return _amount_field.clean(amount)
 
 
 def _probability(text: str, number_format: str) -> int | None:
-    probability = tabular.number(text, number_format=number_format, places=0, max_digits=18)
+    probability = import_files.number(text, number_format=number_format, places=0, max_digits=18)
     if probability is None:
         return None
     return _probability_field.clean(int(probability))

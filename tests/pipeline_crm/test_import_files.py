@@ -12,8 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import BusinessArea
-from pipeline_crm.numbers import MACHINE
-from pipeline_crm.tabular import (
+from pipeline_crm.import_files import (
     MAX_BYTES,
     ImportFileError,
     LookupIndex,
@@ -31,6 +30,7 @@ from pipeline_crm.tabular import (
     row_values,
     unknown_value,
 )
+from pipeline_crm.numbers import MACHINE
 
 from ..factories import BusinessAreaFactory, UserFactory
 
@@ -365,7 +365,7 @@ def test_a_sheet_that_declares_only_its_first_cell_is_read_whole(monkeypatch):
 
 
 def test_a_csv_with_too_many_lines_is_refused(monkeypatch):
-    monkeypatch.setattr("pipeline_crm.tabular.MAX_ROWS", 3)
+    monkeypatch.setattr("pipeline_crm.import_files.MAX_ROWS", 3)
     assert read_table(b"Name\n" + b"x\n" * 3, "file.csv", allow_xlsx=False)[1][-1] == (4, ["x"])
     assert file_messages(b"Name\n" + b"\n" * 4) == [
         "The file has more than 3 rows; split it into smaller files."
@@ -383,7 +383,7 @@ def test_a_file_over_the_byte_limit_is_refused_before_it_is_read(tmp_path):
 
 
 def test_a_zip_bomb_is_refused_by_its_unpacked_size(monkeypatch):
-    monkeypatch.setattr("pipeline_crm.tabular.MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr("pipeline_crm.import_files.MAX_UNPACKED_BYTES", 1000)
     assert file_messages(xlsx_bytes(["Name"], ["Acme"]), "bomb.xlsx") == [
         "The workbook unpacks to more than 1000\xa0bytes; split it into smaller files."
     ]

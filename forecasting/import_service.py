@@ -1,5 +1,6 @@
 """Import budgets from a CSV file: an amount per business area and month, optionally per
-salesperson. The `import_budgets` service and its upload page (sales managers only).
+salesperson, all rows or none. The file is read by `import_reader`; the upload page (sales
+managers only) is `import_views`.
 """
 
 import re
@@ -8,48 +9,19 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import BusinessArea
-from pipeline_crm import tabular
+from pipeline_crm import import_files
 from pipeline_crm.bounds import DATE_MAX, DATE_MIN, bounds_message
 from pipeline_crm.history import Origin, label_change
-from pipeline_crm.imports import (
-    ImportPage,
-    SummaryItem,
-    csv_download,
-    import_page,
-)
+from pipeline_crm.import_files import RowError
 from pipeline_crm.numbers import MACHINE
-from pipeline_crm.tabular import RowError
 
 from .budgets import check_budget_amount, check_budget_salesperson
+from .import_reader import AMOUNT, AREA, MONTH, SALESPERSON, read_rows
 from .models import Budget
 
-AREA = "Business area"
-MONTH = "Month"
-AMOUNT = "Amount"
-SALESPERSON = "Salesperson"
-
-# The file's contract: fixed English headers, in this order in the template.
-HEADERS = (AREA, MONTH, AMOUNT, SALESPERSON)
-REQUIRED = (AREA, MONTH, AMOUNT)
-COLUMN_HELP = {
-    AREA: gettext_lazy("Required. The name of a business area, in any case."),
-    MONTH: gettext_lazy("Required. The month as YYYY-MM, such as 2026-01."),
-    AMOUNT: gettext_lazy(
-        "Required. A number such as 125000.50, or written as chosen under “Numbers in the file”."
-    ),
-    SALESPERSON: gettext_lazy(
-        "Optional. The username of a salesperson for a budget of their own; "
-        "empty for the area's budget."
-    ),
-}
-_KNOWN_HEADERS = {header.lower(): header for header in HEADERS}
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _AMOUNT_FIELD = Budget._meta.get_field("amount")
 
@@ -57,7 +29,7 @@ _Key = tuple[int, date, int | None]  # business area, month, salesperson
 
 
 @dataclass
-class ImportResult(tabular.ImportResult):
+class ImportResult(import_files.ImportResult):
     """With errors the counts are zero."""
 
     created: int = 0
@@ -66,13 +38,13 @@ class ImportResult(tabular.ImportResult):
 
 
 def import_budgets(
-    source: tabular.Source,
+    source: import_files.Source,
     *,
     filename: str,
     dry_run: bool,
     user=None,
     number_format: str = MACHINE,
-    progress: tabular.Progress | None = None,
+    progress: import_files.Progress | None = None,
 ) -> ImportResult:
     """Import budgets from a CSV file (bytes, a path or a file object) named `filename`.
 
@@ -82,10 +54,10 @@ def import_budgets(
     any row has an error (an unknown area, user or deactivated salesperson, a bad month or
     amount, the same budget on two rows); the errors name the row and column of each problem.
     Amounts are in the machine format unless `number_format` names a language
-    (`tabular.number`).
+    (`import_files.number`).
     """
     result = ImportResult(dry_run=dry_run)
-    return tabular.import_all_or_nothing(
+    return import_files.import_all_or_nothing(
         result,
         source,
         filename,
@@ -95,13 +67,6 @@ def import_budgets(
     )
 
 
-def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, str], list[int]]]:
-    """(row number, {header: text}, columns with a value but no header) per non-blank row."""
-    header, table = tabular.read_table(data, filename, allow_xlsx=False)
-    columns = tabular.match_header(header, _KNOWN_HEADERS, required=REQUIRED)
-    return [(number, *tabular.row_values(columns, cells)) for number, cells in table]
-
-
 class _Importer:
     """One import: areas, users and the months' budgets read once, then each row saved."""
 
@@ -109,15 +74,16 @@ class _Importer:
         self.user = user
         self.result = result
         self.number_format = number_format
-        self.areas = tabular.LookupIndex(BusinessArea)
-        self.users = tabular.UserIndex()
+        self.areas = import_files.LookupIndex(BusinessArea)
+        self.users = import_files.UserIndex()
         self.seen: dict[_Key, int] = {}  # the row that set each budget
 
     def run(self, rows: list[tuple[int, dict[str, str], list[int]]]) -> None:
         budgets = []
         for number, values, headerless in rows:
             errors = [
-                RowError(number, "", message) for message in tabular.headerless_errors(headerless)
+                RowError(number, "", message)
+                for message in import_files.headerless_errors(headerless)
             ]
             budget = self.build(number, values, errors)
             self.result.errors.extend(errors)
@@ -183,15 +149,15 @@ class _Importer:
             self.result.updated += 1
 
     def area(self, text: str) -> BusinessArea:
-        tabular.require(text)
+        import_files.require(text)
         area = self.areas.get(text)
         if area is None:
-            raise tabular.unknown_value(text, self.areas.active_names())
+            raise import_files.unknown_value(text, self.areas.active_names())
         return area
 
     def amount(self, text: str) -> Decimal:
-        tabular.require(text)
-        amount = tabular.number(
+        import_files.require(text)
+        amount = import_files.number(
             text,
             number_format=self.number_format,
             places=_AMOUNT_FIELD.decimal_places,
@@ -213,53 +179,10 @@ def _key(budget: Budget) -> _Key:
 
 
 def _month(text: str) -> date:
-    tabular.require(text)
+    import_files.require(text)
     match = _MONTH.fullmatch(text)
     if match is None or not 1 <= int(match[2]) <= 12:
         raise ValidationError(_("“%(value)s” is not a month as YYYY-MM.") % {"value": text})
     if not DATE_MIN.year <= int(match[1]) <= DATE_MAX.year:
         raise ValidationError(bounds_message(), code="date_bounds")
     return date(int(match[1]), int(match[2]), 1)
-
-
-# --- the upload page -------------------------------------------------------------------------
-
-
-def _summary(result: ImportResult) -> list[SummaryItem]:
-    return [
-        SummaryItem(_("Budgets created"), result.created),
-        SummaryItem(_("Budgets updated"), result.updated),
-        SummaryItem(_("Budgets unchanged"), result.unchanged),
-    ]
-
-
-def _example(request: HttpRequest) -> HttpResponse:
-    """An example file: the header and a row for the first area this month, semicolon
-    separated as Nordic Excel expects."""
-    area = BusinessArea.objects.active().first()
-    month = timezone.localdate().strftime("%Y-%m")
-    return csv_download(
-        [HEADERS, [area.name if area else "", month, "125000.00", ""]],
-        "budget-import-template.csv",
-        delimiter=";",
-        bom=True,
-    )
-
-
-PAGE = ImportPage(
-    name="forecasting.budget_import.PAGE",
-    title=gettext_lazy("Import budgets"),
-    run=import_budgets,
-    template_name="forecasting/budget_import.html",
-    denied=gettext_lazy("Only sales managers can import budgets."),
-    done_url=reverse_lazy("forecasting:budgets"),
-    summary=_summary,
-    example=_example,
-    columns=[(header, COLUMN_HELP[header]) for header in HEADERS],
-    error_columns=True,
-)
-
-
-def budget_import_view(request):
-    """Sales managers import budgets per business area and month (CSV)."""
-    return import_page(request, PAGE)

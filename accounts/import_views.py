@@ -5,7 +5,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pipeline_crm.imports import (
+from pipeline_crm.import_pages import (
     ImportPage,
     ImportUploadForm,
     SummaryItem,
@@ -13,9 +13,9 @@ from pipeline_crm.imports import (
     import_page,
 )
 
-from .importing import COLUMNS, EXTENSIONS, IGNORED_COLUMNS
+from .import_reader import COLUMNS, EXTENSIONS, IGNORED_COLUMNS
+from .import_service import ImportResult, import_accounts
 from .models import BusinessArea, ContactRole, CustomerType, Industry, LeadSource, Segment
-from .services import ImportResult, import_accounts
 
 
 class AccountImportForm(ImportUploadForm):
@@ -75,7 +75,7 @@ def _example(request: HttpRequest) -> HttpResponse:
 
 
 PAGE = ImportPage(
-    name="accounts.imports.PAGE",
+    name="accounts.import_views.PAGE",
     title=gettext_lazy("Import accounts"),
     run=import_accounts,
     template_name="accounts/account_import.html",

@@ -1,4 +1,7 @@
-"""Writes on accounts and contacts that carry a rule or touch several rows."""
+"""Import accounts and their contacts from a CSV or XLSX file, all rows or none.
+
+The file is read by `import_reader`; the upload page is `import_views`.
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -12,13 +15,13 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from pipeline_crm import tabular
+from pipeline_crm import import_files
 from pipeline_crm.concurrency import lock_held
 from pipeline_crm.history import Origin, label_change
+from pipeline_crm.import_files import RowError
 from pipeline_crm.numbers import MACHINE
-from pipeline_crm.tabular import RowError
 
-from . import importing
+from . import import_reader
 from .models import (
     Account,
     BusinessArea,
@@ -38,11 +41,11 @@ _LOOKUPS: dict[str, type[models.Model]] = {
     "lead_source": LeadSource,
     "role": ContactRole,
 }
-_HEADERS = {(c.is_contact, c.key): c.header for c in importing.COLUMNS}
+_HEADERS = {(c.is_contact, c.key): c.header for c in import_reader.COLUMNS}
 
 
 @dataclass
-class ImportResult(tabular.ImportResult):
+class ImportResult(import_files.ImportResult):
     created_accounts: int = 0
     updated_accounts: int = 0
     created_contacts: int = 0
@@ -50,13 +53,13 @@ class ImportResult(tabular.ImportResult):
 
 
 def import_accounts(
-    source: tabular.Source,
+    source: import_files.Source,
     *,
     filename: str,
     dry_run: bool,
     user: AbstractBaseUser | None = None,
     number_format: str = MACHINE,
-    progress: tabular.Progress | None = None,
+    progress: import_files.Progress | None = None,
 ) -> ImportResult:
     """Import accounts and their contacts from a CSV or XLSX file (bytes, path or file object).
 
@@ -69,14 +72,14 @@ def import_accounts(
     to it, or updates the account's contact with the same e-mail (without an e-mail: the same
     first and last name). Lookups name existing rows; the owner is a username. Every change is
     in the history, labelled as an import by `user`. Numbers are in the machine format unless
-    `number_format` names a language (`tabular.number`).
+    `number_format` names a language (`import_files.number`).
     """
     result = ImportResult(dry_run=dry_run)
-    return tabular.import_all_or_nothing(
+    return import_files.import_all_or_nothing(
         result,
         source,
         filename,
-        importing.read_rows,
+        import_reader.read_rows,
         lambda rows: _Importer(user, number_format).run(rows, result),
         progress,
     )
@@ -89,17 +92,17 @@ class _Importer:
         self.user = user
         self.number_format = number_format
         self.accounts: dict[str, list[Account]] = {}
-        self.lookups: dict[type[models.Model], tabular.LookupIndex] = {}
+        self.lookups: dict[type[models.Model], import_files.LookupIndex] = {}
         self.owners: dict[str, Any] = {}
         self.full_names: dict[str, list[Any]] | None = None
         self.created: dict[type[models.Model], set[int]] = {Account: set(), Contact: set()}
         self.updated: dict[type[models.Model], set[int]] = {Account: set(), Contact: set()}
 
-    def run(self, rows: list[importing.SourceRow], result: ImportResult) -> None:
+    def run(self, rows: list[import_reader.SourceRow], result: ImportResult) -> None:
         # A row with an error may leave values on a cached account; they are never saved, as
         # any error rolls the whole import back.
         for row in rows:
-            errors = tabular.headerless_errors(row.headerless)
+            errors = import_files.headerless_errors(row.headerless)
             account = self.build_account(row, errors)
             contact = self.build_contact(row, account, errors) if account else None
             if errors:
@@ -114,7 +117,7 @@ class _Importer:
         result.created_contacts = len(self.created[Contact])
         result.updated_contacts = len(self.updated[Contact] - self.created[Contact])
 
-    def build_account(self, row: importing.SourceRow, errors: list[str]) -> Account | None:
+    def build_account(self, row: import_reader.SourceRow, errors: list[str]) -> Account | None:
         """The row's new or matched account with the row's values set (unsaved), or None."""
         name = row.account.get("name", "")
         if not name:
@@ -134,7 +137,7 @@ class _Importer:
         return self.apply(matches[0], values, errors, is_contact=False)
 
     def build_contact(
-        self, row: importing.SourceRow, account: Account, errors: list[str]
+        self, row: import_reader.SourceRow, account: Account, errors: list[str]
     ) -> Contact | None:
         """The row's new or matched contact with the row's values set (unsaved), or None."""
         if not row.has_contact:
@@ -164,7 +167,7 @@ class _Importer:
         if creating:
             required = {
                 c.key: ""
-                for c in importing.COLUMNS
+                for c in import_reader.COLUMNS
                 if c.is_contact == is_contact and not obj._meta.get_field(c.key).blank
             }
             values = {**required, **values}
@@ -222,7 +225,7 @@ class _Importer:
         if name in ("employees", "yearly_revenue"):
             places = getattr(model_field, "decimal_places", 0)
             max_digits = getattr(model_field, "max_digits", 18)
-            value = tabular.number(
+            value = import_files.number(
                 text, number_format=self.number_format, places=places, max_digits=max_digits
             )
             return model_field.formfield().clean(value if places else int(value))
@@ -230,11 +233,11 @@ class _Importer:
 
     def lookup(self, model: type[models.Model], text: str, *, current: int | None) -> int:
         if model not in self.lookups:
-            self.lookups[model] = tabular.LookupIndex(model)
+            self.lookups[model] = import_files.LookupIndex(model)
         table = self.lookups[model]
         row = table.get(text, current=current)
         if row is None:
-            raise tabular.unknown_value(text, table.active_names())
+            raise import_files.unknown_value(text, table.active_names())
         return row.pk
 
     def owner(self, text: str) -> int:
