@@ -32,7 +32,7 @@ from .access import (
     with_edit_flag,
 )
 from .exports import export_rows as opportunity_export_rows
-from .filters import OpportunityFilter
+from .filters import ALL_DEALS, OpportunityFilter, with_list_defaults
 from .forms import (
     ACCOUNT_DEFAULTS,
     BulkActionForm,
@@ -61,14 +61,18 @@ class CountedPaginator(BoundedPaginator):
 
 
 def _filtered(request):
+    """The list's filters as asked, or the user's defaults when none is named
+    (`filters.with_list_defaults`)."""
     company = CompanySettings.load()
+    data = with_list_defaults(request.GET, request.user)
     filterset = OpportunityFilter(
-        request.GET,
+        data,
         queryset=Opportunity.objects.all(),
         request=request,
         stale_days=company.stale_days,
         today=timezone.localdate(),
     )
+    filterset.defaulted = data is not request.GET
     return filterset, company
 
 
@@ -104,6 +108,7 @@ def opportunity_list(request):
         "table": table,
         "totals": totals,
         "bulk_form": BulkActionForm(auto_id="bulk_%s"),  # ids apart from the filters'
+        "clear_url": f"{request.path}?{ALL_DEALS}",  # "Clear" shows every deal
     }
     template = "partials/table.html" if request.htmx else "opportunities/opportunity_list.html"
     response = render(request, template, context)
