@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from opportunities.filters import ALL_DEALS_PARAMS as ALL_DEALS
 from opportunities import services
+from opportunities.filters import ALL_DEALS_PARAMS as ALL_DEALS
 from opportunities.models import Competitor, DealType, ForecastCategory, Opportunity, Stage
 
 from ..factories import (
