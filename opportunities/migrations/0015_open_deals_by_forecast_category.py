@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['forecast_category'], include=('weighted_amount', 'owner', 'stage', 'business_area'), name='opp_open_category'),
+            index=models.Index(condition=models.Q(('status', 'open')), fields=['forecast_category', 'owner'], include=('weighted_amount', 'stage', 'business_area'), name='opp_open_category'),
         ),
     ]

@@ -19,6 +19,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(fields=['owner', 'status', 'expected_close_date'], include=('id', 'stage_date', 'next_action_date', 'stage', 'forecast_category', 'amount', 'weighted_amount'), name='opp_owner_status_sums'),
+            index=models.Index(fields=['owner', 'status', 'expected_close_date'], include=('stage_date', 'next_action_date', 'stage', 'forecast_category', 'amount', 'weighted_amount'), name='opp_owner_status_sums'),
         ),
     ]
