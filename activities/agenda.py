@@ -79,7 +79,9 @@ def bucket_counts(queryset, *, today: date) -> dict[Bucket, int]:
     """How many activities of `queryset` fall in each bucket (one query)."""
     filters = bucket_filters(today)
     counts = queryset.order_by().aggregate(
-        **{bucket.value: Count("pk", filter=q) for bucket, q in filters.items()}
+        # Counted by `start` (never null), not the id: an index of (owner, start) that holds
+        # no id then answers the count alone (`activity_owner_not_done`).
+        **{bucket.value: Count("start", filter=q) for bucket, q in filters.items()}
     )
     return {bucket: counts[bucket.value] for bucket in Bucket}
 

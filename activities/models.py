@@ -193,6 +193,16 @@ class Activity(models.Model):
             models.Index(fields=["contact", "start"], name="activity_contact_start"),
             # "done + due": the reminders' and the agenda's not-done-before-tomorrow scan.
             models.Index(fields=["is_done", "start"], name="activity_done_due"),
+            # A user's reminders counted (the dashboard): their not-done activities only, from
+            # the index alone. The owner's (owner, start) index reads every activity they ever
+            # logged before tomorrow: 127,000 rows for the seed's busiest salesperson at
+            # 1,000,000 activities, 19,000 of them not done.
+            models.Index(
+                fields=["owner", "start"],
+                include=["is_done"],
+                condition=models.Q(is_done=False),
+                name="activity_owner_not_done",
+            ),
             # Everyone's agenda in date order, and the effort report's period scan.
             models.Index(fields=["start"], name="activity_start"),
         ]

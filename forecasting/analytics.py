@@ -44,7 +44,8 @@ def _figures(row: dict | None, url: str) -> Figures:
 
 
 def _open_sums():
-    return {"total": Sum("amount"), "weighted": forecast_weighted(), "count": Count("pk")}
+    # Rows counted, not ids: a salesperson's sums then come from their index alone.
+    return {"total": Sum("amount"), "weighted": forecast_weighted(), "count": Count("*")}
 
 
 # --- buckets: months or quarters of a period ---------------------------------------------------

@@ -2,6 +2,7 @@ from datetime import date
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -15,7 +16,17 @@ from pipeline_crm.users import UserChoiceField
 
 from .analytics import BY_MONTH, BY_QUARTER
 from .models import SavedReport
-from .periods import PERIOD_ERROR, Period, is_pick, parse_pick, pick_choices, pick_for
+from .periods import (
+    PERIOD_ERROR,
+    RELATIVE_PICKS,
+    Period,
+    is_pick,
+    parse_pick,
+    pick_choices,
+    pick_for,
+    pick_label,
+    relative_choices,
+)
 
 # The longest period a report covers, in the calendar months it touches. Issue 15.2: the
 # salesperson grid from 0001-01-01 ran 67-100 s and made a 57 MB page, the trend 26 s; a period
@@ -50,7 +61,7 @@ class PeriodForm(forms.Form):
                 self.data = self.data.copy()
                 self.data["pick"] = pick
         if pick and pick not in dict(choices) and parse_pick(pick):
-            choices.append((pick, pick))
+            choices.append((pick, pick_label(pick)))
         self.fields["pick"].widget = forms.Select(choices=choices)
 
     def clean_pick(self) -> str:
@@ -231,7 +242,30 @@ def first_of_month(value: date) -> date:
 
 
 class SaveReportForm(forms.ModelForm):
+    """A report saved with its filters; its period either the dates shown or a period named
+    relative to the day it is opened (`RELATIVE_PICKS`), which the saved query then keeps."""
+
+    period = forms.ChoiceField(label=_("Period when opened"), required=False)
+
     class Meta:
         model = SavedReport
         fields = ("name", "kind", "query", "is_shared")
         widgets = {"kind": forms.HiddenInput, "query": forms.HiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = [("", _("The dates shown")), *relative_choices()]
+        pick = QueryDict(self.initial.get("query", "")).get("pick", "")
+        if pick in RELATIVE_PICKS:
+            self.initial.setdefault("period", pick)
+
+    def clean(self):
+        cleaned = super().clean()
+        relative = cleaned.get("period")
+        if relative and "query" in cleaned:
+            query = QueryDict(cleaned["query"], mutable=True)
+            for name in ("start", "end", "pick"):
+                query.pop(name, None)
+            query["pick"] = relative
+            cleaned["query"] = query.urlencode()
+        return cleaned

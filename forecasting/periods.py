@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from pipeline_crm.bounds import DATE_MAX, DATE_MIN
@@ -67,14 +69,39 @@ def current_quarter() -> Period:
 _PICK = re.compile(r"^(?P<year>[0-9]{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?$")
 
 
+def _month_of(day: date) -> Period:
+    return Period(day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1]))
+
+
+# Periods named relative to the day a report is opened, so that a saved report keeps showing
+# "this quarter" (issue 17.8): the pick, its label, and the period it is on `today`.
+RELATIVE_PICKS = {
+    "this-month": (_("This month"), _month_of),
+    "last-month": (_("Last month"), lambda today: _month_of(today.replace(day=1) - timedelta(1))),
+    "this-quarter": (_("This quarter"), quarter_of),
+    "last-quarter": (
+        _("Last quarter"),
+        lambda today: quarter_of(quarter_of(today).start - timedelta(1)),
+    ),
+    "this-year": (
+        _("This year"),
+        lambda today: Period(date(today.year, 1, 1), date(today.year, 12, 31)),
+    ),
+}
+
+
 def is_pick(value: str) -> bool:
     """True for text shaped like a pick (`2026`, `2026-Q3`, `2026-07`), whatever the year."""
     return _PICK.match(value.strip()) is not None
 
 
-def parse_pick(value: str) -> Period | None:
-    """`2026` → the year, `2026-Q3` → the quarter, `2026-07` → the month; else None, also for
-    a year outside the date bounds (`0000` is no year at all)."""
+def parse_pick(value: str, *, today: date | None = None) -> Period | None:
+    """`2026` → the year, `2026-Q3` → the quarter, `2026-07` → the month, a relative pick
+    (`this-quarter`, `RELATIVE_PICKS`) → that period on `today` (default: the company's
+    today); else None, also for a year outside the date bounds (`0000` is no year at all)."""
+    relative = RELATIVE_PICKS.get(value.strip())
+    if relative is not None:
+        return relative[1](today or timezone.localdate())
     match = _PICK.match(value.strip())
     if not match:
         return None
@@ -98,18 +125,41 @@ def pick_for(start: date, end: date) -> str:
     return ""
 
 
+def pick_label(pick: str) -> str:
+    """What the picker shows for `pick`: "This quarter", "Q3 2026", "July 2026" (the month in
+    the active language), "2026"; "" for no pick."""
+    if pick in RELATIVE_PICKS:
+        return str(RELATIVE_PICKS[pick][0])
+    match = _PICK.match(pick.strip())
+    if not match:
+        return ""
+    if match["quarter"]:
+        return _("Q%(quarter)s %(year)s") % {"quarter": match["quarter"], "year": match["year"]}
+    if match["month"]:
+        return capfirst(
+            date_format(date(int(match["year"]), int(match["month"]), 1), "YEAR_MONTH_FORMAT")
+        )
+    return match["year"]
+
+
+def relative_choices() -> list[tuple[str, str]]:
+    """The relative periods as (pick, label) choices."""
+    return [(pick, str(label)) for pick, (label, _period) in RELATIVE_PICKS.items()]
+
+
 def pick_choices(today: date | None = None) -> list[tuple[str, str]]:
-    """The picker's options: this and neighbouring years, their quarters, and the months."""
+    """The picker's options: the relative periods, this and neighbouring years, their
+    quarters, and the months, each by its name (`pick_label`)."""
     today = today or timezone.localdate()
-    choices: list[tuple[str, str]] = []
+    picks = list(RELATIVE_PICKS)
     for year in (today.year - 1, today.year, today.year + 1):
-        choices.append((str(year), str(year)))
-        choices += [(f"{year}-Q{q}", f"{year} Q{q}") for q in range(1, 5)]
+        picks.append(str(year))
+        picks += [f"{year}-Q{q}" for q in range(1, 5)]
     for offset in range(-6, 13):
         month = (today.month - 1 + offset) % 12 + 1
         year = today.year + (today.month - 1 + offset) // 12
-        choices.append((f"{year}-{month:02d}", f"{year}-{month:02d}"))
-    return choices
+        picks.append(f"{year}-{month:02d}")
+    return [(pick, pick_label(pick)) for pick in picks]
 
 
 PERIOD_ERROR = _("Give a start and an end date (YYYY-MM-DD), the start not after the end.")

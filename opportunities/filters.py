@@ -1,5 +1,8 @@
+from urllib.parse import urlencode
+
 import django_filters
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -8,6 +11,7 @@ from accounts.models import BusinessArea, LeadSource
 from pipeline_crm.bounds import BoundedDateFilter
 from pipeline_crm.choices import ListedFilterField
 from pipeline_crm.lookups import lookup_label
+from pipeline_crm.roles import is_manager
 from pipeline_crm.users import UserFilter
 
 from . import kept_totals
@@ -127,12 +131,15 @@ class OpportunityFilter(django_filters.FilterSet):
             else:
                 keys[name] = deal_keys[name] = getattr(value, "pk", value)
         shared = deals = None
+        kept_deals = Opportunity.objects.filter(**deal_keys)
         if mine:
             user = self.request.user
             keys["owner"] = user.pk
-            deals = Opportunity.objects.filter(**deal_keys).owned_by_parts(user)
-            shared = deals[1]
-        return KeptTotals(DealTotals.objects.filter(**keys), shared, deals=deals)
+            deals = kept_deals.owned_by_parts(user)
+            kept_deals, shared = deals
+        return KeptTotals(
+            DealTotals.objects.filter(**keys), shared, deals=deals, kept_deals=kept_deals
+        )
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
@@ -152,6 +159,35 @@ class OpportunityFilter(django_filters.FilterSet):
         if value:
             return queryset.stale(self.today, self.stale_days)
         return queryset
+
+
+# The deal list opened without filters (issue 17.7): a salesperson's own open deals, a
+# manager's the team's. A query naming any filter, even empty ("Everyone's", every status, the
+# "Clear" link's `ALL_DEALS`), is taken as it is.
+ALL_DEALS_PARAMS = {"mine": "", "status": ""}
+ALL_DEALS = urlencode(ALL_DEALS_PARAMS)
+
+
+def list_defaults(user) -> dict[str, str]:
+    """The filters the deal list opens with for `user`: open deals, only their own (owned or
+    co-responsible) unless they are a sales manager."""
+    defaults = {"status": Opportunity.Status.OPEN.value}
+    if not is_manager(user):
+        defaults["mine"] = "true"
+    return defaults
+
+
+def with_list_defaults(data: QueryDict, user) -> QueryDict:
+    """`data` with `list_defaults(user)` added when it names no filter of the deal list.
+
+    Sorting, paging and the export format are not filters: a sorted page or an export of the
+    default list keeps the defaults, so an export equals the list it was taken from.
+    """
+    if any(name in data for name in OpportunityFilter.base_filters):
+        return data
+    data = data.copy()
+    data.update(list_defaults(user))
+    return data
 
 
 class BoardFilter(OpportunityFilter):

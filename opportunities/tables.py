@@ -45,8 +45,9 @@ class DealRows(TableQuerysetData):
         self.request = request
 
     def totals(self) -> dict:
-        """The footer's totals: amount and weighted from `DealTotals` where the filters allow
-        (`totals_source`), the count from the deals.
+        """The footer's totals: the amount of every listed deal and the weighted value of the
+        open ones that count in the forecast (`listed_weighted`), from `DealTotals` where the
+        filters allow (`totals_source`); the count from the deals.
 
         The count sets the pages, and the counts per lookup value (`counts`) which deals a page
         sorted by a lookup shows: rows never depend on the kept totals
@@ -55,8 +56,8 @@ class DealRows(TableQuerysetData):
         sort = self.data.lookup_sort()
         if self.totals_source is None:
             if sort is None:
-                return self.data.totals()
-            totals, self.counts = self.data.totals_by(sort[0])
+                return self.data.totals(listed=True)
+            totals, self.counts = self.data.totals_by(sort[0], listed=True)
             return totals
         # "Mine" is counted as its two disjoint parts: an OR of the owner and the shared deals
         # reads every deal of the status, each part reads one index (at 100,000 deals, 9 ms
@@ -71,7 +72,7 @@ class DealRows(TableQuerysetData):
                 for value, n in grouped:
                     self.counts[value] = self.counts.get(value, 0) + n
             count = sum(self.counts.values())
-        return {**self.totals_source.totals(), "count": count}
+        return {**self.totals_source.totals(listed=True), "count": count}
 
     def __getitem__(self, key):
         if not isinstance(key, slice):

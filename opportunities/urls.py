@@ -21,5 +21,6 @@ urlpatterns = [
     path("<int:pk>/close-lost/", views.close_lost, name="close_lost"),
     path("<int:pk>/reopen/", views.reopen, name="reopen"),
     path("<int:pk>/lines/", views.line_add, name="line_add"),
+    path("<int:pk>/lines/preview/", views.line_preview, name="line_preview"),
     path("<int:pk>/lines/<int:line_pk>/delete/", views.line_remove, name="line_remove"),
 ]

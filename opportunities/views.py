@@ -20,6 +20,7 @@ from pipeline_crm.history import HistoryPage, HistorySource, Origin, history_pag
 from pipeline_crm.listing import PER_PAGE, BoundedPaginator
 from pipeline_crm.lookups import attach_lookups, lookup_rows, lookups_by_pk
 from pipeline_crm.models import CompanySettings
+from pipeline_crm.numbers import format_number
 from pipeline_crm.roles import is_manager
 
 from . import services
@@ -32,7 +33,7 @@ from .access import (
     with_edit_flag,
 )
 from .exports import export_rows as opportunity_export_rows
-from .filters import OpportunityFilter
+from .filters import ALL_DEALS, OpportunityFilter, with_list_defaults
 from .forms import (
     ACCOUNT_DEFAULTS,
     BulkActionForm,
@@ -62,14 +63,18 @@ class CountedPaginator(BoundedPaginator):
 
 
 def _filtered(request):
+    """The list's filters as asked, or the user's defaults when none is named
+    (`filters.with_list_defaults`)."""
     company = CompanySettings.load()
+    data = with_list_defaults(request.GET, request.user)
     filterset = OpportunityFilter(
-        request.GET,
+        data,
         queryset=Opportunity.objects.all(),
         request=request,
         stale_days=company.stale_days,
         today=timezone.localdate(),
     )
+    filterset.defaulted = data is not request.GET
     return filterset, company
 
 
@@ -105,6 +110,7 @@ def opportunity_list(request):
         "table": table,
         "totals": totals,
         "bulk_form": BulkActionForm(auto_id="bulk_%s"),  # ids apart from the filters'
+        "clear_url": f"{request.path}?{ALL_DEALS}",  # "Clear" shows every deal
     }
     template = "partials/table.html" if request.htmx else "opportunities/opportunity_list.html"
     response = render(request, template, context)
@@ -458,6 +464,40 @@ def line_add(request, pk: int):
     except services.RuleError as refused:
         return _lines_response(request, opportunity, form, status=422, error=str(refused))
     return _lines_response(request, opportunity)
+
+
+@require_GET
+def line_preview(request, pk: int):
+    """The line form again as the user fills it in (htmx, on every change; nothing is saved).
+
+    A product chosen fills in its list price and unit cost (`priced_product` says which
+    product the prices shown came from, so a price typed after is kept) and shows them beside
+    it; a line that would sell under cost gets a warning next to the unit price, which does
+    not stop it being added.
+    """
+    opportunity = get_opportunity_for_edit(request, pk)
+    data = request.GET.copy()
+    product = Product.objects.active().filter(pk=parse_id(data.get("product", ""))).first()
+    if product is not None and parse_id(data.get("priced_product", "")) != product.pk:
+        data["unit_price"] = format_number(product.list_price)
+        data["unit_cost"] = format_number(product.unit_cost)
+    form = LineForm(data)
+    margin = None
+    if form.is_valid() and form.cleaned_data.get("unit_price") is not None:
+        line = form.save(commit=False)
+        if line.unit_cost is not None and line.margin < 0:
+            margin = line.margin
+    return render(
+        request,
+        "opportunities/partials/line_fields.html",
+        {
+            "opportunity": opportunity,
+            "line_form": form,
+            "line_product": product,
+            "line_margin": margin,
+            "preview": True,
+        },
+    )
 
 
 @require_POST

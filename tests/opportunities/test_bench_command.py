@@ -15,7 +15,8 @@ def test_bench_seeds_and_measures_every_page_and_export():
     table = out.getvalue()
     assert Opportunity.objects.count() == 30
     for label in (
-        "list: no filter",
+        "list: default (mine, open)",
+        "list: every deal",
         "list: sort weighted",
         "detail: deal with",
         "board: default (mine)",
@@ -37,7 +38,7 @@ def test_bench_measures_the_pages_without_the_kept_totals_when_asked():
         "bench",
         deals=30,
         runs=1,
-        only="list: no filter",
+        only="list: every deal",
         no_exports=True,
         without_kept_totals=True,
         stdout=out,

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from opportunities import services
+from opportunities.filters import ALL_DEALS_PARAMS as ALL_DEALS
 from opportunities.models import NO_AREA, DealTotals, Opportunity, Stage
 from pipeline_crm.history import Origin
 
@@ -125,7 +126,8 @@ def test_bulk_created_deals_are_counted(salesperson, deals):
 
 
 FILTERS = {
-    "none": {},
+    "none (the default: mine, open)": {},
+    "every deal": ALL_DEALS,
     "status": {"status": "open"},
     "business area (none)": {"business_area": "null"},
     "mine": {"mine": "true"},
@@ -147,7 +149,7 @@ def test_the_footer_read_from_deal_totals_equals_the_deals(
 
     assert table.data.totals_source is not None
     filtered = response.context["filter"].qs
-    assert response.context["totals"] == filtered.totals()
+    assert response.context["totals"] == filtered.totals(listed=True)
     assert [row.pk for row in table.page.object_list.data] == [
         deal.pk for deal in table.data.data[:50]
     ]
@@ -159,11 +161,15 @@ def test_other_filters_read_the_deals(client_for, salesperson, deals):
     assert response.context["totals"]["count"] == 6
 
 
-def test_the_unfiltered_footer_does_not_read_the_deals(client_for, salesperson, deals):
+def test_the_default_footer_reads_only_the_deals_out_of_the_forecast(
+    client_for, salesperson, deals
+):
     with CaptureQueriesContext(connection) as queries:
         client_for(salesperson).get(LIST)
     aggregates = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
-    assert aggregates and all("opportunities_dealtotals" in sql for sql in aggregates)
+    from_deals = [sql for sql in aggregates if "opportunities_dealtotals" not in sql]
+    # The shared deals (not kept by owner) and the open deals out of the forecast.
+    assert aggregates and all("counts_in_forecast" in sql for sql in from_deals)
 
 
 BOARD_FILTERS = {

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from opportunities.filters import ALL_DEALS_PARAMS as ALL_DEALS
 from opportunities.models import Opportunity, Stage
 
 from ..factories import BusinessAreaFactory, OpportunityFactory, StageFactory, UserFactory
@@ -96,7 +97,9 @@ def test_list_pages_through_a_lookup_sort_without_gaps_or_repeats(
     client = client_for(salesperson)
     seen = []
     for page in (1, 2, 3):
-        response = client.get(reverse("opportunities:list"), {"sort": sort, "page": page})
+        response = client.get(
+            reverse("opportunities:list"), {**ALL_DEALS, "sort": sort, "page": page}
+        )
         seen += [row.pk for row in response.context["table"].page.object_list.data]
 
     assert seen == [deal.pk for deal in Opportunity.objects.order_by(*_ordering(sort))]
@@ -117,7 +120,9 @@ def _ordering(sort: str) -> tuple:
 
 def test_per_page_is_capped(client_for, salesperson, deals, monkeypatch):
     monkeypatch.setattr("opportunities.views.CountedPaginator.MAX_PER_PAGE", 7)
-    response = client_for(salesperson).get(reverse("opportunities:list"), {"per_page": 100000})
+    response = client_for(salesperson).get(
+        reverse("opportunities:list"), {**ALL_DEALS, "per_page": 100000}
+    )
 
     assert len(response.context["table"].page.object_list.data) == 7
 

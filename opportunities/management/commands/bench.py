@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from accounts.models import BusinessArea
 from opportunities import kept_totals
+from opportunities.filters import ALL_DEALS_PARAMS
 from opportunities.models import Opportunity, Product
 from pipeline_crm.models import Role
 
@@ -206,7 +207,8 @@ class Command(BaseCommand):
 
         area_id = area.pk if area else ""
         lists = [
-            ("list: no filter", {}),
+            ("list: default (mine, open)", {}),
+            ("list: every deal", ALL_DEALS_PARAMS),
             (
                 "list: area + open + close range",
                 {
@@ -323,7 +325,8 @@ class Command(BaseCommand):
         exports = []
         for fmt in () if options["no_exports"] else ("csv", "xlsx"):
             self.stderr.write(f"  export {fmt} …")
-            exports.append(self._export(as_manager, url(list_url, export=fmt), fmt))
+            address = url(list_url, export=fmt, **ALL_DEALS_PARAMS)
+            exports.append(self._export(as_manager, address, fmt))
         return pages, exports
 
     def _page(self, client: Client, address: str, runs: int, marker: bytes | None) -> PageResult:

@@ -10,3 +10,6 @@ MONTH_DAY_FORMAT = "j F"  # 6 December
 SHORT_DATE_FORMAT = "d/m/Y"  # 06/12/2026
 SHORT_DATETIME_FORMAT = "d/m/Y H:i"  # 06/12/2026 13:35
 FIRST_DAY_OF_WEEK = 1  # Monday
+# Day first, as shown; stated here because this project's `en` module (month first) comes
+# before Django's en_GB in the lookup order.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d"]
