@@ -14,8 +14,10 @@ import re
 from datetime import date
 
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from modeltranslation.translator import NotRegistered, translator
 
 from accounts.models import Account, Contact
 from activities.models import Activity
@@ -120,10 +122,23 @@ def _errors(response) -> dict:
 
 
 def _admin_add(client, model: str, payload: Payloads, fields: dict, **lengths):
+    """Adds a `model` in the admin with a payload in each of `fields`; a translated field
+    (django-modeltranslation) gets its payload in the English column the admin shows."""
     app, name = model.split(".")
     fill = {field: payload(f"{model}.{field}", lengths.get(field, 100)) for field in fields}
-    submit(client, reverse(f"admin:{app}_{name.lower()}_add"), fill=fill)
+    translated = _translated_fields(apps.get_model(model))
+    posted = {
+        f"{field}_en" if field in translated else field: value for field, value in fill.items()
+    }
+    submit(client, reverse(f"admin:{app}_{name.lower()}_add"), fill=posted)
     return fill
+
+
+def _translated_fields(model) -> set[str]:
+    try:
+        return set(translator.get_options_for_model(model).fields)
+    except NotRegistered:
+        return set()
 
 
 def store_payloads(world) -> tuple[Payloads, dict]:
