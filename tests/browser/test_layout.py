@@ -62,6 +62,7 @@ NOT_PAGES = {
     "opportunities:reopen": "needs a closed deal; same form as close-won",
     "opportunities:line_add": "POST only",
     "opportunities:line_remove": "POST only",
+    "opportunities:line_preview": "htmx fragment of the line form",
     "activities:link_options": "htmx fragment",
     "activities:row": "htmx fragment",
     "activities:done": "POST only",
@@ -116,12 +117,12 @@ def seeded(salesperson, other_salesperson, manager):
                 business_area=area, month=date(today.year, month, 1), amount=Decimal(amount)
             )
     for order, name, probability in [
-        (10, "1. Prospect", 10),
-        (20, "2. Qualified", 20),
-        (30, "3. Quote sent", 30),
+        (10, "Prospect", 10),
+        (20, "Qualified", 20),
+        (30, "Quote sent", 30),
         (35, "Technical evaluation and proof of concept", 40),
-        (40, "4. Short list", 60),
-        (50, "5. Final negotiation", 80),
+        (40, "Short list", 60),
+        (50, "Final negotiation", 80),
     ]:
         Stage.objects.get_or_create(
             name=name, defaults={"order": order, "default_probability": probability}
@@ -273,6 +274,8 @@ def pages(data: Seeded) -> list[tuple[str, str]]:
         ("forecasting:trend", url("forecasting:trend", pick=year)),
         ("forecasting:effort", url("forecasting:effort", pick=year)),
         ("forecasting:movement", url("forecasting:movement")),
+        ("forecasting:accuracy", url("forecasting:accuracy", pick=str(int(year) - 1))),
+        ("forecasting:velocity", url("forecasting:velocity", pick=year)),
     ]
 
 
