@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext, ngettext
@@ -149,7 +150,7 @@ class KeepsHistoryAdmin:
         """Deactivate the chosen rows, each saved (and so in the history) as the admin's;
         never the administrator's own account."""
         rows = queryset.filter(is_active=True)
-        if self.model is type(request.user):
+        if self.model is get_user_model():
             rows = rows.exclude(pk=request.user.pk)
         count = 0
         for obj in rows:

@@ -34,10 +34,13 @@ class HistoryReference:
 
     def __str__(self) -> str:
         return ngettext(
-            "%(count)s record of the %(history)s",
-            "%(count)s records of the %(history)s",
+            "%(count)s record in the history of %(models)s",
+            "%(count)s records in the history of %(models)s",
             self.count,
-        ) % {"count": self.count, "history": self.history_model._meta.verbose_name_plural}
+        ) % {
+            "count": self.count,
+            "models": tracked_model(self.history_model)._meta.verbose_name_plural,
+        }
 
 
 class HistoryProtectedError(ProtectedError):
@@ -51,6 +54,14 @@ def is_history_model(model: type[models.Model]) -> bool:
     return isinstance(getattr(model, "instance_type", None), type) and model.__name__.startswith(
         "Historical"
     )
+
+
+def tracked_model(history_model: type[models.Model]) -> type[models.Model]:
+    """The model whose history `history_model` holds: for the records of a many-to-many field
+    (a deal's co-responsibles), the model that has the field."""
+    if "m2m_history_id" in {field.name for field in history_model._meta.concrete_fields}:
+        return history_model._meta.get_field("history").related_model.instance_type
+    return history_model.instance_type
 
 
 @cache
@@ -113,8 +124,9 @@ def check_deletable(obj: models.Model) -> None:
 
 
 def refuse_deleting_what_history_names(sender, instance, **kwargs) -> None:
-    """`pre_delete` receiver: the deletion (and its transaction) fails while any history record
-    names the row. Data migrations use their own model classes and are not stopped."""
+    """`pre_delete` receiver: the deletion fails while any history record names the row. It
+    fails inside the deletion's transaction, which is then to be rolled back, as after any
+    database error. Data migrations use their own model classes and are not stopped."""
     check_deletable(instance)
 
 
