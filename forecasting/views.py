@@ -114,7 +114,12 @@ def pipeline(request):
             header = [_("Business area"), _("Stage"), _("Total"), _("Weighted"), "#", _("Margin")]
             # The machine CSV keeps the contracts' empty stage on an area's subtotal row.
             subtotal = "" if fmt == CSV else _("Subtotal")
-            rows = pipeline_rows(report, total_label=_("Total"), subtotal_label=subtotal)
+            rows = pipeline_rows(
+                report,
+                total_label=_("Total"),
+                subtotal_label=subtotal,
+                none_label=_("(no business area)"),
+            )
             return export_report(
                 [header, *rows],
                 fmt,
@@ -175,7 +180,7 @@ def _budget_export(report):
     for row in [*report.rows, report.total]:
         verdict = report.verdict(row)
         yield [
-            row.name if row in report.rows else _("Total"),
+            row.name or _("(no business area)") if row in report.rows else _("Total"),
             row.budget,
             row.won,
             row.weighted,
