@@ -168,19 +168,27 @@ def pipeline_report(
     return PipelineReport(period=period, areas=ordered, total=total)
 
 
-def pipeline_rows(report: PipelineReport, *, total_label: str = "Total", subtotal_label: str = ""):
+def pipeline_rows(
+    report: PipelineReport,
+    *,
+    total_label: str = "Total",
+    subtotal_label: str = "",
+    none_label: str = "",
+):
     """The report as flat rows: (area, stage, total, weighted, count, margin).
 
     An area's subtotal row has that area and `subtotal_label` as its stage (empty by
     default, as the CLI's and the machine CSV's contract has it); the grand total row has
-    `total_label` and an empty stage.
+    `total_label` and an empty stage. The deals without a business area are in the group
+    named `none_label` (the page's "(no business area)"; empty in the CLI's CSV).
     """
     for block in report.areas:
+        name = block.name or none_label
         for row in block.rows:
             f = row.figures
-            yield (block.name, row.stage.name, f.total, f.weighted, f.count, f.margin)
+            yield (name, row.stage.name, f.total, f.weighted, f.count, f.margin)
         s = block.subtotal
-        yield (block.name, subtotal_label, s.total, s.weighted, s.count, s.margin)
+        yield (name, subtotal_label, s.total, s.weighted, s.count, s.margin)
     t = report.total
     yield (total_label, "", t.total, t.weighted, t.count, t.margin)
 

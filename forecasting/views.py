@@ -115,7 +115,12 @@ def pipeline(request):
             header = [_("Business area"), _("Stage"), _("Total"), _("Weighted"), "#", _("Margin")]
             # The machine CSV keeps the contracts' empty stage on an area's subtotal row.
             subtotal = "" if fmt == CSV else _("Subtotal")
-            rows = pipeline_rows(report, total_label=_("Total"), subtotal_label=subtotal)
+            rows = pipeline_rows(
+                report,
+                total_label=_("Total"),
+                subtotal_label=subtotal,
+                none_label=_("(no business area)"),
+            )
             return export_report(
                 [header, *rows],
                 fmt,

@@ -58,12 +58,6 @@ class StageAdmin(TranslatedLookupAdmin):
     )
     change_list_template = "admin/opportunities/stage/change_list.html"
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # A stage in use is deactivated, never deleted.
-        if obj is not None and Opportunity.objects.filter(stage=obj).exists():
-            return False
-        return super().has_delete_permission(request, obj)
-
     def get_urls(self):
         return [
             path(

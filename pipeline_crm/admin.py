@@ -3,7 +3,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 
-from .admin_base import HistoryAdmin
+from .admin_base import HistoryAdmin, KeepsHistoryAdmin
 from .models import CompanySettings, GroupRole, LoginFailure
 from .numbers import NumberInputsAdmin
 
@@ -58,9 +58,10 @@ class GrantedBySuperuserOnly:
 
 
 @admin.register(User)
-class CrmUserAdmin(GrantedBySuperuserOnly, UserAdmin):
+class CrmUserAdmin(KeepsHistoryAdmin, GrantedBySuperuserOnly, UserAdmin):
     """Django's user admin, where only a superuser changes what a user may do, and only a
-    superuser changes a superuser (its password, say)."""
+    superuser changes a superuser (its password, say); a user the history names (who owned
+    or changed something) is deactivated, never deleted."""
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is not None and obj.is_superuser and not request.user.is_superuser:

@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from modeltranslation.utils import get_translation_fields
@@ -10,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .bounds import parse_id
 from .concurrency import EditConflict, VersionField, check_version
 from .history import Origin, label_change
+from .history_guard import history_references, where
 from .numbers import NumberInputsAdmin
 
 
@@ -100,8 +104,70 @@ class VersionedInlineForm(VersionedAdminForm):
     checks_unchanged = False
 
 
-class LookupAdmin(NumberInputsAdmin, HistoryAdmin):
-    """Lookup tables: ordered, edited in the list, with history; deactivate instead of delete."""
+class KeepsHistoryAdmin:
+    """A ModelAdmin mixin for the rows the history names (lookup tables, users).
+
+    Deleting a row that any history record names (`history_guard.history_references`) is
+    refused on its delete page and by "Delete selected" alike: the page says which history
+    names it and offers deactivating instead (the action "Deactivate selected", or "active"
+    on its page); a row no record names is deleted as before. The same rule stops every other
+    path (`history_guard.guard_history`). A row in use by a live deal is named by that deal's
+    history too, so its page says so without listing every deal.
+    """
+
+    actions = ("deactivate_selected",)
+
+    def get_deleted_objects(self, objs, request):
+        objs = list(objs)
+        named = history_references(self.model, [obj.pk for obj in objs])
+        if not named:
+            return super().get_deleted_objects(objs, request)
+        kept = [obj for obj in objs if obj.pk in named]
+        self.message_user(
+            request,
+            ngettext(
+                "%(names)s is named in the history and cannot be deleted. Deactivate it "
+                "instead: untick “active” on its page, or choose “Deactivate selected” in "
+                "the list.",
+                "%(names)s are named in the history and cannot be deleted. Deactivate them "
+                "instead: untick “active” on their pages, or choose “Deactivate selected” "
+                "in the list.",
+                len(kept),
+            )
+            % {"names": ", ".join(f"“{obj}”" for obj in kept)},
+            messages.ERROR,
+        )
+        protected = [
+            gettext("“%(name)s”: %(where)s") % {"name": obj, "where": where(named[obj.pk])}
+            for obj in kept
+        ]
+        return [], {}, set(), protected
+
+    @admin.action(
+        description=_("Deactivate selected %(verbose_name_plural)s"), permissions=("change",)
+    )
+    def deactivate_selected(self, request, queryset):
+        """Deactivate the chosen rows, each saved (and so in the history) as the admin's;
+        never the administrator's own account."""
+        rows = queryset.filter(is_active=True)
+        if self.model is get_user_model():
+            rows = rows.exclude(pk=request.user.pk)
+        count = 0
+        for obj in rows:
+            obj.is_active = False
+            self.save_model(request, obj, None, True)
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d row deactivated.", "%(count)d rows deactivated.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+class LookupAdmin(KeepsHistoryAdmin, NumberInputsAdmin, HistoryAdmin):
+    """Lookup tables: ordered, edited in the list, with history; what the history names is
+    deactivated, never deleted (`KeepsHistoryAdmin`)."""
 
     list_display = ("name", "order", "is_active")
     list_editable = ("order", "is_active")

@@ -11,9 +11,11 @@ class PipelineCrmConfig(AppConfig):
 
         from . import (
             db,
+            history_guard,
             login_limits,  # noqa: F401 (connects its login receiver)
             lookups,
         )
 
         lookups.watch_lookups()
+        history_guard.guard_history()
         got_request_exception.connect(db.close_on_stale_plan, dispatch_uid="close_on_stale_plan")

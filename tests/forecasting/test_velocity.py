@@ -15,6 +15,7 @@ from forecasting.velocity import CLOSED, velocity_report
 from opportunities.models import Stage
 
 from ..factories import BusinessAreaFactory, LossReasonFactory
+from ..history_rows import remove_behind_the_guard
 from .test_as_of import at, change, created
 
 pytestmark = pytest.mark.django_db
@@ -185,19 +186,19 @@ def test_an_empty_period_says_what_was_looked_for(client_for, salesperson):
 
 
 def test_a_stage_deleted_after_deals_passed_through_it_keeps_its_row(client_for, salesperson):
-    """The admin lets a stage no live deal uses be deleted; the history still names it."""
+    """History brought over from an old CRM may name a stage that is not here."""
     temporary = Stage.objects.create(name="Temporary", order=15, default_probability=15)
-    deal = created(at(date(2025, 4, 1)), owner=salesperson, stage=stage("1. Prospect"))
+    deal = created(at(date(2025, 4, 1)), owner=salesperson, stage=stage("Prospect"))
     change(deal, at(date(2025, 4, 5)), stage=temporary)
-    change(deal, at(date(2025, 4, 9)), stage=stage("2. Qualified"))
-    temporary.delete()
+    change(deal, at(date(2025, 4, 9)), stage=stage("Qualified"))
+    remove_behind_the_guard(temporary)
 
     report = velocity_report(Q2, MONTHS)
     response = client_for(salesperson).get(reverse("forecasting:velocity"), {"pick": "2025-Q2"})
 
     assert [(row.stage.name, row.total.visits, row.total.days) for row in report.stages] == [
-        ("1. Prospect", 1, 4),
-        ("2. Qualified", 1, 0),
+        ("Prospect", 1, 4),
+        ("Qualified", 1, 0),
         ("(deleted stage)", 1, 4),
     ]
     assert report.total.visits == 3
