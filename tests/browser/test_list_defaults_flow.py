@@ -24,7 +24,7 @@ def default_lookups(_browser_database):
 
 
 def _deal(name: str, owner, **extra) -> Opportunity:
-    stage = Stage.objects.get(name="1. Prospect")
+    stage = Stage.objects.get(name="Prospect")
     values = {
         "name": name,
         "account": AccountFactory(owner=owner),

@@ -29,7 +29,7 @@ def deals(salesperson, other_salesperson):
     omitted = ForecastCategory.objects.create(
         name="Left out", kind=ForecastCategory.Kind.OMITTED, counts_in_forecast=False
     )
-    won_stage = Stage.objects.get(name="2. Qualified")
+    won_stage = Stage.objects.get(name="Qualified")
     made = {
         "late": OpportunityFactory(
             owner=salesperson,
