@@ -34,6 +34,7 @@ from accounts.models import (
 )
 from opportunities import services
 from opportunities.models import (
+    STILL_CURRENT,
     Competitor,
     DealType,
     ForecastCategory,
@@ -835,13 +836,20 @@ class Command(BaseCommand):
 
         rows.write(Opportunity, DEAL_FIELDS, (_values(i.deal, DEAL_FIELDS) for i in batch))
         rows.write(OpportunityLine, LINE_FIELDS, (_values(ln, LINE_FIELDS) for ln in lines))
+        # Each row stands until the deal's next one (the triggers of migration 0015 would
+        # set the same; written here, they find nothing to change).
+        ends = [
+            end.when if end is not None else STILL_CURRENT
+            for item in batch
+            for end in [*item.past.records[1:], None]
+        ]
         rows.write(
             HistoricalDeal,
-            DEAL_FIELDS + HISTORY_FIELDS,
+            (*DEAL_FIELDS, *HISTORY_FIELDS, "valid_until"),
             (
                 (item.deal.id, *record.values[1:], history_id, record.when, record.reason)
-                + (record.kind, record.user_id)
-                for (item, record), history_id in zip(records, history_ids, strict=True)
+                + (record.kind, record.user_id, end)
+                for (item, record), history_id, end in zip(records, history_ids, ends, strict=True)
             ),
         )
         line_rows = []
