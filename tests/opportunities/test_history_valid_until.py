@@ -4,6 +4,8 @@ whatever writes the history (migration 0015; forecasting.asof reads it on Postgr
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.utils import timezone
 
@@ -110,3 +112,14 @@ def test_other_deals_are_left_alone():
     deal.amount = 300
     deal.save()
     assert list(other.history.values_list("history_id", "valid_until")) == before
+
+
+def test_check_reports_a_disabled_trigger():
+    call_command("check")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE opportunities_historicalopportunity "
+            "DISABLE TRIGGER opp_history_valid_until_insert"
+        )
+    with pytest.raises(SystemCheckError, match="opportunities.E003"):
+        call_command("check")
