@@ -15,6 +15,7 @@ class OpportunitiesConfig(AppConfig):
 
         checks.register(totals_checks.deal_totals_triggers)
         checks.register(totals_checks.deal_totals_agree, checks.Tags.database)
+        checks.register(totals_checks.history_valid_until_triggers)
         pre_migrate.connect(
             kept_totals.off_for_sqlite_migrations, sender=self, dispatch_uid="kept_totals_off"
         )

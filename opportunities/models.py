@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -464,6 +464,20 @@ class OpportunityQuerySet(VersionedQuerySet):
         return [*ids_of(first, first_window), *between, *ids_of(last, last_window)]
 
 
+# The end of a history row that no later row of its deal has superseded (yet).
+STILL_CURRENT = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class HistoryValidity(models.Model):
+    """A deal's history row knows until when it stood: the date of the deal's next row, or
+    `STILL_CURRENT`. Kept by the database (migration 0015), read by `forecasting.asof`."""
+
+    valid_until = models.DateTimeField(default=STILL_CURRENT, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class Opportunity(Versioned):
     """Affär / Szansa sprzedaży / Salgstilfelle / Verkaufschance."""
 
@@ -565,7 +579,7 @@ class Opportunity(Versioned):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords(m2m_fields=[contacts, co_responsible])
+    history = HistoricalRecords(m2m_fields=[contacts, co_responsible], bases=[HistoryValidity])
 
     objects = OpportunityQuerySet.as_manager()
 

@@ -12,4 +12,5 @@ def test_bench_reports_runs_end_to_end(manager):
     text = out.getvalue()
     assert "pipeline, quarter" in text and "budget, year" in text
     assert "salespeople, longest" in text and "trend, longest" in text
-    assert "pipeline as of, quarter" in text and "movement, quarter" in text
+    assert "pipeline as of today" in text and "pipeline as of -1 year" in text
+    assert "movement, quarter" in text and "movement, last quarter" in text

@@ -1,0 +1,178 @@
+"""The past of a demo deal (`seed_demo`): its changes replayed one by one and recorded as
+history rows dated when each happened, then written in bulk (issue 19).
+
+A deal's life is a list of dated events (created, moved to a stage, re-amounted, its close date
+moved, a follow-up booked, closed as won or lost). `DealPast` applies them in order to one
+unsaved `Opportunity` through the rule functions the services use (`enter_stage`, `mark_won`,
+`mark_lost`, `apply_lines`, `apply_probability_rule`, and `weighted` as `Opportunity.save`
+stores it) and records the deal after each one, as django-simple-history would have: every
+field as it then stood, the version the save gave it, who made the change and from where. The
+deal's live row is its last record, so as of today the history reads exactly as the deals do.
+
+`BulkRows` writes the rows: PostgreSQL's COPY (a million history rows take tens of seconds),
+elsewhere one INSERT per batch of rows. Ids come from each table's own sequence beforehand, so
+history rows, lines and many-to-many rows can name the rows they belong to.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import connection, models
+from django.utils import timezone
+
+from opportunities import services
+from opportunities.models import Opportunity, OpportunityLine
+from pipeline_crm.money import weighted
+
+DEAL_FIELDS = tuple(f.attname for f in Opportunity._meta.concrete_fields)
+LINE_FIELDS = tuple(f.attname for f in OpportunityLine._meta.concrete_fields)
+HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type")
+HISTORY_FIELDS += ("history_user_id",)
+WORKDAY = (7 * 3600 + 30 * 60, 18 * 3600)  # changes are made between 07:30 and 18:00
+
+
+@dataclass
+class Record:
+    """One history row of a deal: when, what kind ('+' or '~'), from where, by whom, and the
+    deal's fields (`DEAL_FIELDS`) as they then stood."""
+
+    when: datetime
+    kind: str
+    reason: str
+    user_id: int | None
+    values: tuple
+
+
+@dataclass
+class LineRecord:
+    when: datetime
+    kind: str
+    reason: str
+    user_id: int | None
+    line: OpportunityLine
+    values: tuple  # `LINE_FIELDS` as they then stood
+
+
+@dataclass
+class DealPast:
+    """A deal's records as its events are applied (see the module docstring)."""
+
+    deal: Opportunity
+    records: list[Record] = field(default_factory=list)
+    line_records: list[LineRecord] = field(default_factory=list)
+    lines: list[OpportunityLine] = field(default_factory=list)  # the lines it has now
+
+    def record(self, when: datetime, reason: str, user_id: int | None) -> None:
+        """Record the deal as a save at `when` would store it: the probability rule applied,
+        the weighted value derived, the version bumped."""
+        deal = self.deal
+        services.apply_probability_rule(deal)
+        deal.weighted_amount = weighted(deal.amount, deal.probability)  # as Opportunity.save
+        deal.version = len(self.records) + 1
+        if not self.records:
+            deal.created_at = when
+        deal.updated_at = when
+        kind = "~" if self.records else "+"
+        values = tuple(getattr(deal, name) for name in DEAL_FIELDS)
+        self.records.append(Record(when, kind, reason, user_id, values))
+
+    def add_line(self, line: OpportunityLine, when: datetime, reason: str, user_id) -> None:
+        """A line added at `when`: its own '+' row, and the amount rule applied to the deal."""
+        line.created_at = when
+        self.lines.append(line)
+        self._line_row(line, when, "+", reason, user_id)
+        services.apply_lines(self.deal, self.lines)
+
+    def change_line(self, line: OpportunityLine, when: datetime, reason: str, user_id) -> None:
+        """A line changed at `when` (set its fields first): its '~' row and the amount rule."""
+        self._line_row(line, when, "~", reason, user_id)
+        services.apply_lines(self.deal, self.lines)
+
+    def _line_row(self, line, when, kind, reason, user_id) -> None:
+        values = tuple(getattr(line, name) for name in LINE_FIELDS)
+        self.line_records.append(LineRecord(when, kind, reason, user_id, line, values))
+
+
+def event_times(days: Sequence[date], rng, *, latest: datetime) -> list[datetime]:
+    """A moment in the working day for each of `days` (in order, several a day allowed), in
+    the company's time zone, strictly increasing and none after `latest`."""
+    zone = timezone.get_default_timezone()
+    moments: list[datetime] = []
+    by_day: dict[date, int] = {}
+    for day in days:
+        by_day[day] = by_day.get(day, 0) + 1
+    for day in sorted(by_day):
+        seconds = sorted(rng.randint(*WORKDAY) for _ in range(by_day[day]))
+        for second in seconds:
+            moment = timezone.make_aware(
+                datetime.combine(day, time.min) + timedelta(seconds=second), zone
+            )
+            moments.append(moment)
+    # Today's changes were made before now; two in the same second are a second apart.
+    for index in range(len(moments) - 1, -1, -1):
+        bound = latest if index == len(moments) - 1 else moments[index + 1] - timedelta(seconds=1)
+        moments[index] = min(moments[index], bound)
+    return moments
+
+
+class BulkRows:
+    """Ids taken beforehand and rows written many at a time, into the tables of models."""
+
+    def __init__(self):
+        self.copy = connection.vendor == "postgresql"
+
+    def ids(self, model: type[models.Model], count: int, column: str = "id") -> list[int]:
+        """`count` fresh values of `model`'s auto column, from its own sequence on PostgreSQL
+        (safe beside other writers), else after the largest one (SQLite writes one at a time)."""
+        if not count:
+            return []
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if self.copy:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [connection.ops.quote_name(table), column, count],
+                )
+                return [value for (value,) in cursor.fetchall()]
+            cursor.execute(f"SELECT MAX({column}) FROM {connection.ops.quote_name(table)}")
+            last = cursor.fetchone()[0] or 0
+        return list(range(last + 1, last + 1 + count))
+
+    def write(self, model: type[models.Model], columns: Sequence[str], rows: Iterable) -> None:
+        """Insert `rows` (tuples in the order of `columns`, the models' attnames) as they are:
+        no `pre_save`, so the dates the rows carry (`created_at`, `updated_at`) stay."""
+        rows = list(rows)
+        if not rows:
+            return
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(column) for column in columns)
+        if self.copy:
+            with connection.cursor() as cursor:
+                raw = cursor.cursor  # psycopg's own cursor, for COPY
+                with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            return
+        fields = [model._meta.get_field(_field_name(model, column)) for column in columns]
+        prepared = [
+            tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True))
+            for row in rows
+        ]
+        marks = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)
+
+
+def _field_name(model, column: str) -> str:
+    for f in model._meta.concrete_fields:
+        if f.attname == column or f.column == column:
+            return f.name
+    return column
+
+
+def money_near(amount: Decimal, factor: float) -> Decimal:
+    """A typed amount near `amount` × `factor`: round thousands, at least 10,000."""
+    thousands = max(10, round(float(amount) * factor / 1000))
+    return Decimal(thousands) * Decimal("1000.00")
