@@ -13,7 +13,7 @@ so rows written there for an old CRM's past show at once.
 they group the live deals. The newest row per deal is picked in the database, in one statement.
 On PostgreSQL each row carries `valid_until`, the date of its deal's next row (or
 `STILL_CURRENT`), kept by the database's triggers on every write to the history (migration
-`opportunities.0015_history_valid_until`): the rows standing at an instant are those dated before
+`opportunities.0019_history_valid_until`): the rows standing at an instant are those dated before
 it and valid until it or later, read from indexes on (close date | closed date |) valid_until,
 history_date. Measured at 100,000 deals and 1,044,000 history rows (2 shared cores, load
 about 10): a quarter's pipeline as of today 4.3 s with the former DISTINCT ON (id) and one probe

@@ -58,7 +58,7 @@ def _keys(wrong: list, shown: int = 5) -> str:
     return f"{keys} and {len(wrong) - shown} more" if len(wrong) > shown else keys
 
 
-VALID_UNTIL_MIGRATION = ("opportunities", "0015_history_valid_until")
+VALID_UNTIL_MIGRATION = ("opportunities", "0019_history_valid_until")
 VALID_UNTIL_TRIGGERS = tuple(
     f"opp_history_valid_until_{event}" for event in ("insert", "update", "delete")
 )

@@ -104,7 +104,7 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("opportunities", "0014_history_as_of_index")]
+    dependencies = [("opportunities", "0018_owner_open_deals_covering_index")]
 
     operations = [
         migrations.AddField(
