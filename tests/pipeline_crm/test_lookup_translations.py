@@ -12,7 +12,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import translation
-from opportunities.importing import HEADERS, import_opportunities
+from opportunities.import_reader import HEADERS
+from opportunities.import_service import import_opportunities
 
 from accounts.models import BusinessArea
 from activities.models import ActivityType
@@ -240,7 +241,7 @@ def test_deal_import_takes_a_swedish_stage_and_loss_reason(salesperson):
 
 
 def test_account_import_takes_a_german_segment(salesperson):
-    from accounts.services import import_accounts
+    from accounts.import_service import import_accounts
 
     text = "Name,Segment,Owner\r\nNordic Steel AB,Mittelstand," + salesperson.username + "\r\n"
     result = import_accounts(text.encode(), filename="accounts.csv", dry_run=False, user=None)
