@@ -21,7 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from opportunities import services as deal_services
 from opportunities.models import LossReason, Opportunity, OpportunityLine
 from opportunities.services import RuleError
-from pipeline_crm.concurrency import LOCKED
+from pipeline_crm.concurrency import LOCKED, SeenVersion
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money, round_money
@@ -435,28 +435,33 @@ def _refuse_unless_outstanding(quote: Quote) -> None:
 
 
 @transaction.atomic
-def accept_quote(quote: Quote, *, user: User | None, comment: str = "") -> Quote:
+def accept_quote(
+    quote: Quote, *, user: User | None, seen_version: SeenVersion, comment: str = ""
+) -> Quote:
     """The customer accepted: the deal's lines (and so its amount and margin) become the
-    quote's, through the deal's own line services, and the quote is accepted. Closing the
-    deal as won is the user's next step, through the deal's close rules."""
+    quote's in one write of the deal (`opportunities.services.replace_lines`), and the quote is
+    accepted. `seen_version` is the deal's version the user's page showed: a deal changed
+    since is refused (EditConflict). Closing the deal as won is the user's next step, through
+    the deal's close rules."""
     quote = _locked(quote)
     _refuse_unless_outstanding(quote)
     opportunity = Opportunity.objects.select_for_update().get(pk=quote.opportunity_id)
     _refuse_closed_deal(opportunity)
-    for line in list(opportunity.lines.all()):
-        deal_services.remove_line(line, user=user)
-    for line in quote.lines.all():
-        deal_services.add_line(
-            opportunity,
+    deal_services.replace_lines(
+        opportunity,
+        [
             OpportunityLine(
                 product_id=line.product_id,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 discount_percent=line.discount_percent,
                 unit_cost=line.unit_cost,
-            ),
-            user=user,
-        )
+            )
+            for line in quote.lines.all()
+        ],
+        user=user,
+        seen_version=seen_version,
+    )
     quote.answered_at = timezone.now()
     return _set_status(quote, Quote.Status.ACCEPTED, user=user, comment=comment)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from forecasting.forms import PeriodForm
 from forecasting.periods import current_quarter
 from opportunities.access import get_opportunity_for_edit
+from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.exports import FORMATS, export_rows
 from pipeline_crm.history import HistorySource, history_page, render_history
 from pipeline_crm.listing import table_page
@@ -29,7 +30,7 @@ from .access import (
     get_quote_for_edit,
 )
 from .filters import QuoteFilter
-from .forms import CommentForm, DeclineForm, QuoteForm, QuoteLineForm, SendForm
+from .forms import AcceptForm, CommentForm, DeclineForm, QuoteForm, QuoteLineForm, SendForm
 from .models import Quote, QuoteLine
 from .pdf import pdf_filename, render_quote_pdf
 from .reports import quote_report, report_rows
@@ -265,11 +266,16 @@ def quote_accept(request, pk: int):
     """The customer accepted: the deal takes the quote's lines, then the user is offered to
     close it as won (the deal's own close page and rules)."""
     quote = get_quote_for_edit(request, pk)
-    form = CommentForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    form = AcceptForm(request.POST)
+    form.is_valid()  # both fields are optional; a missing version is refused by the service
     try:
-        services.accept_quote(quote, user=request.user, comment=comment)
-    except services.RuleError as error:
+        services.accept_quote(
+            quote,
+            user=request.user,
+            seen_version=form.cleaned_data.get("deal_version"),
+            comment=form.cleaned_data.get("comment", ""),
+        )
+    except (services.RuleError, EditConflict) as error:
         messages.error(request, str(error))
         return redirect(quote)
     messages.success(

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pipeline_crm.concurrency import LOCKED
 from quotes import services
 from quotes.models import Quote
 
@@ -31,7 +32,7 @@ def _sent(owner, price: str, cost: str = "40"):
 @pytest.fixture
 def quotes(salesperson, co_responsible):
     won = _sent(salesperson, "100")
-    services.accept_quote(won, user=salesperson)
+    services.accept_quote(won, user=salesperson, seen_version=LOCKED)
     lost = _sent(salesperson, "200")
     services.decline_quote(lost, user=salesperson)
     expired = _sent(salesperson, "300")

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opportunities.models import LossReason, Opportunity, Product, ProductGroup
+from pipeline_crm.concurrency import LOCKED
 from pipeline_crm.history import Origin
 from pipeline_crm.roles import SALES_MANAGER
 from quotes import services
@@ -110,7 +111,8 @@ class Command(BaseCommand):
             sent_at=timezone.now() - (timezone.localdate() - sent_on)
         )
         if status == "accepted":
-            return services.accept_quote(quote, user=owner, comment="Signed")
+            # The seed reads the deal in its own transaction: no page version to compare.
+            return services.accept_quote(quote, user=owner, seen_version=LOCKED, comment="Signed")
         if status == "declined":
             reason = LossReason.objects.filter(is_active=True).order_by("pk").first()
             close = reason is not None and rng.random() < 0.5
