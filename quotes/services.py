@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from opportunities import services as deal_services
@@ -130,13 +131,31 @@ def _locked(quote: Quote) -> Quote:
     return Quote.objects.select_for_update().get(pk=quote.pk)
 
 
+# Where a quote stands, one whole sentence per status: a refusal starts with it (a translated
+# status name lowered into another sentence reads wrong in most languages).
+STATUS_SENTENCES = {
+    Quote.Status.DRAFT: gettext_lazy("%(quote)s is a draft."),
+    Quote.Status.AWAITING_APPROVAL: gettext_lazy("%(quote)s is awaiting a manager's approval."),
+    Quote.Status.APPROVED: gettext_lazy("%(quote)s is approved and not yet sent."),
+    Quote.Status.SENT: gettext_lazy("%(quote)s has been sent."),
+    Quote.Status.ACCEPTED: gettext_lazy("%(quote)s has been accepted."),
+    Quote.Status.DECLINED: gettext_lazy("%(quote)s has been declined."),
+    Quote.Status.EXPIRED: gettext_lazy("%(quote)s has expired."),
+}
+
+
+def status_sentence(quote: Quote) -> str:
+    """Where the quote stands, as a sentence: "Q-2026-0001 (v1) has been sent." """
+    return str(STATUS_SENTENCES[quote.status]) % {"quote": quote}
+
+
+def _refusal(quote: Quote, rule: str, *, code: str) -> RuleError:
+    return RuleError(f"{status_sentence(quote)} {rule}", code=code)
+
+
 def _refuse_frozen(quote: Quote) -> None:
     if not quote.is_editable:
-        raise RuleError(
-            _("%(quote)s is %(status)s and can no longer change: make a new version instead.")
-            % {"quote": quote, "status": quote.get_status_display().lower()},
-            code="frozen",
-        )
+        raise _refusal(quote, _("Only a draft changes: make a new version instead."), code="frozen")
 
 
 def _refuse_closed_deal(opportunity: Opportunity) -> None:
@@ -359,10 +378,8 @@ def mark_sent(quote: Quote, *, user: User | None, today: date | None = None) -> 
     today = today or timezone.localdate()
     quote = _locked(quote)
     if quote.status not in (Quote.Status.DRAFT, Quote.Status.APPROVED):
-        raise RuleError(
-            _("%(quote)s is %(status)s: only a draft or an approved quote can be sent.")
-            % {"quote": quote, "status": quote.get_status_display().lower()},
-            code="not_sendable",
+        raise _refusal(
+            quote, _("Only a draft or an approved quote can be sent."), code="not_sendable"
         )
     if not quote.lines.exists():
         raise RuleError(_("A quote needs at least one line before it is sent."), code="empty")
@@ -427,10 +444,8 @@ def refuse_quote(quote: Quote, *, user: User | None, comment: str = "") -> Quote
 
 def _refuse_unless_outstanding(quote: Quote) -> None:
     if quote.status != Quote.Status.SENT:
-        raise RuleError(
-            _("%(quote)s is %(status)s: only a sent quote can be accepted or declined.")
-            % {"quote": quote, "status": quote.get_status_display().lower()},
-            code="not_outstanding",
+        raise _refusal(
+            quote, _("Only a sent quote can be accepted or declined."), code="not_outstanding"
         )
 
 
