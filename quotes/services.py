@@ -327,21 +327,31 @@ def format_quote_number(prefix: str, year: int, sequence: int) -> str:
     return f"{prefix}{year}-{sequence:04d}"
 
 
+def reserve_numbers(year: int, count: int) -> range:
+    """The next `count` running numbers of `year`, taken from its counter row under a lock.
+
+    Call inside the transaction that uses them: the row stays locked until it commits, so two
+    callers never share a number, and a rollback gives the numbers back (gap-free per year).
+    """
+    QuoteNumberCounter.objects.get_or_create(year=year)
+    counter = QuoteNumberCounter.objects.select_for_update().get(year=year)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return range(first, counter.last + 1)
+
+
 def assign_number(quote: Quote, *, today: date) -> Quote:
     """Give `quote` the next number of `today`'s year: prefix, year, running number.
 
-    Called inside the send's transaction: the year's counter row stays locked until the send
-    commits, so two sends never share a number, and a send that fails rolls its number back
-    with it, so none is skipped (gap-free per year).
+    Called inside the send's transaction (`reserve_numbers`): a send that fails rolls its
+    number back with it, so none is skipped.
     """
     year = today.year
-    QuoteNumberCounter.objects.get_or_create(year=year)
-    counter = QuoteNumberCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
+    (sequence,) = reserve_numbers(year, 1)
     quote.number_year = year
-    quote.number_sequence = counter.last
-    quote.number = format_quote_number(QuoteSettings.load().number_prefix, year, counter.last)
+    quote.number_sequence = sequence
+    quote.number = format_quote_number(QuoteSettings.load().number_prefix, year, sequence)
     return quote
 
 
@@ -361,8 +371,10 @@ def _set_status(
     return _save(quote, user=user, origin=origin)
 
 
-def default_valid_until(today: date) -> date:
-    return today + timedelta(days=QuoteSettings.load().valid_days)
+def default_valid_until(today: date, *, company: QuoteSettings | None = None) -> date:
+    """A quote sent `today` is valid until today + the company's days (`company`: the
+    settings row when the caller has it loaded already)."""
+    return today + timedelta(days=(company or QuoteSettings.load()).valid_days)
 
 
 def quote_language(quote: Quote) -> str:
