@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forecasting.forms import PeriodForm
+from forecasting.forms import PeriodForm, SaveReportForm
 from forecasting.periods import current_quarter
 from opportunities.access import get_opportunity_for_edit
 from pipeline_crm.concurrency import EditConflict
@@ -29,6 +29,7 @@ from .access import (
     get_quote_for_approval,
     get_quote_for_edit,
 )
+from .apps import REPORT_KIND
 from .filters import QuoteFilter
 from .forms import AcceptForm, CommentForm, DeclineForm, QuoteForm, QuoteLineForm, SendForm
 from .models import Quote, QuoteLine
@@ -385,7 +386,13 @@ def quote_report_page(request):
         query.update(current_quarter().as_query())
         return redirect(f"{request.path}?{query.urlencode()}")
     form = PeriodForm(request.GET)
-    context = {"form": form, "currency": CompanySettings.load().currency}
+    context = {
+        "form": form,
+        "currency": CompanySettings.load().currency,
+        "save_form": SaveReportForm(
+            initial={"kind": REPORT_KIND, "query": request.GET.urlencode()}
+        ),
+    }
     if form.is_valid():
         report = quote_report(form.period)
         fmt = request.GET.get("export")
