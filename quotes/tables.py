@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableQuerysetData
 
 from opportunities.tables import NUM, MoneyColumn
 
@@ -17,6 +18,27 @@ class AgeColumn(tables.Column):
 
     def value(self, record) -> int | None:
         return record.age_days(timezone.localdate())
+
+
+class QuoteRows(TableQuerysetData):
+    """The quote list's data: one aggregate for the footer and the page count, pages read
+    ids first.
+
+    tables2 sorts the filtered quotes and slices them for the page; the slice's ids are read
+    narrow (an index-only scan, so a deep page costs about what the first does) and the rows,
+    with their joins, by primary key. At 200,000 quotes (`bench_quotes`) this took the
+    salesperson's page 100 from a join of 5,000 rows to one of 50.
+    """
+
+    def totals(self) -> dict:
+        return self.data.totals()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return super().__getitem__(key)
+        ids = list(self.data.values_list("pk", flat=True)[key])
+        rows = Quote.objects.for_list().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
 
 
 class QuoteTable(tables.Table):

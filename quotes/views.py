@@ -7,17 +7,20 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
 
 from forecasting.forms import PeriodForm, SaveReportForm
 from forecasting.periods import current_quarter
 from opportunities.access import get_opportunity_for_edit
+from opportunities.views import CountedPaginator
 from pipeline_crm.concurrency import EditConflict
 from pipeline_crm.exports import FORMATS, export_rows
 from pipeline_crm.history import HistorySource, history_page, render_history
-from pipeline_crm.listing import table_page
+from pipeline_crm.listing import PER_PAGE, table_page
 from pipeline_crm.models import CompanySettings
 
 from . import sending, services
@@ -35,25 +38,47 @@ from .forms import AcceptForm, CommentForm, DeclineForm, QuoteForm, QuoteLineFor
 from .models import Quote, QuoteLine
 from .pdf import pdf_filename, render_quote_pdf
 from .reports import quote_report, report_rows
-from .tables import QuoteTable
+from .tables import QuoteRows, QuoteTable
 
 logger = logging.getLogger(__name__)
 
 
 def quote_list(request):
-    """Outstanding quotes: the user's own by default, the team's for a manager."""
+    """Outstanding quotes: the user's own by default, the team's for a manager.
+
+    The footer's totals are one aggregate query, which also gives the paginator its count;
+    a page's rows are read ids first (`QuoteRows`). An export writes every filtered quote.
+    """
     filterset = QuoteFilter(request.GET, queryset=Quote.objects.for_list(), request=request)
-    table = QuoteTable(filterset.qs)
-    table.totals = filterset.qs.totals() if filterset.is_valid() else None
-    table.today = timezone.localdate()
-    return table_page(
+    today = timezone.localdate()
+    extra = {"currency": CompanySettings.load().currency}
+    if request.GET.get("export") in FORMATS:
+        table = QuoteTable(filterset.qs)
+        table.today = today
+        return table_page(
+            request,
+            filterset=filterset,
+            table=table,
+            template="quotes/quote_list.html",
+            export_name="quotes",
+            extra=extra,
+        )
+    table = QuoteTable(QuoteRows(filterset.qs))
+    table.today = today
+    table.totals = totals = table.data.totals() if filterset.is_valid() else None
+    RequestConfig(
         request,
-        filterset=filterset,
-        table=table,
-        template="quotes/quote_list.html",
-        export_name="quotes",
-        extra={"currency": CompanySettings.load().currency},
-    )
+        paginate={
+            "per_page": PER_PAGE,
+            "paginator_class": CountedPaginator,
+            "count": totals["count"] if totals else None,
+        },
+    ).configure(table)
+    context = {"filter": filterset, "table": table, **extra}
+    template = "partials/table.html" if request.htmx else "quotes/quote_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @require_POST
