@@ -101,3 +101,38 @@ class QuoteTable(tables.Table):
 
     def value_number(self, record) -> str:
         return record.number
+
+
+def _owner_name(quote) -> str:
+    owner = quote.opportunity.owner
+    return owner.get_full_name() or owner.username if owner else ""
+
+
+# Each column's exported value, as the table's own `value` methods give it.
+EXPORT_VALUES = {
+    "number": lambda quote, today: quote.number,
+    "version": lambda quote, today: quote.version,
+    "deal": lambda quote, today: quote.opportunity.name,
+    "account": lambda quote, today: quote.opportunity.account.name,
+    "owner": lambda quote, today: _owner_name(quote),
+    "status": lambda quote, today: quote.get_status_display(),
+    "amount": lambda quote, today: quote.amount,
+    "margin": lambda quote, today: quote.margin,
+    "sent_at": lambda quote, today: timezone.localdate(quote.sent_at) if quote.sent_at else None,
+    "age": lambda quote, today: quote.age_days(today),
+    "valid_until": lambda quote, today: quote.valid_until,
+}
+
+
+def export_rows(table: QuoteTable):
+    """The header and every quote of a sorted (unpaginated) `table`, read in chunks.
+
+    `table.as_values()` keeps every row in memory and asks each cell through the column
+    machinery: 30,000 outstanding quotes took 200 MB of heap. These are the same values
+    (`tests/quotes/test_list.py`: the export equals the page) in constant memory.
+    """
+    columns = [column for column in table.columns if column.name in EXPORT_VALUES]
+    yield [str(column.header) for column in columns]
+    today = timezone.localdate()
+    for quote in table.data.data.iterator(chunk_size=2000):
+        yield [EXPORT_VALUES[column.name](quote, today) for column in columns]

@@ -18,9 +18,9 @@ from forecasting.periods import current_quarter
 from opportunities.access import get_opportunity_for_edit
 from opportunities.views import CountedPaginator
 from pipeline_crm.concurrency import EditConflict
-from pipeline_crm.exports import FORMATS, export_rows
+from pipeline_crm.exports import FORMATS, export_in_background, export_rows
 from pipeline_crm.history import HistorySource, history_page, render_history
-from pipeline_crm.listing import PER_PAGE, table_page
+from pipeline_crm.listing import PER_PAGE
 from pipeline_crm.models import CompanySettings
 
 from . import sending, services
@@ -39,6 +39,7 @@ from .models import Quote, QuoteLine
 from .pdf import pdf_filename, render_quote_pdf
 from .reports import quote_report, report_rows
 from .tables import QuoteRows, QuoteTable
+from .tables import export_rows as quote_export_rows
 
 logger = logging.getLogger(__name__)
 
@@ -52,17 +53,14 @@ def quote_list(request):
     filterset = QuoteFilter(request.GET, queryset=Quote.objects.for_list(), request=request)
     today = timezone.localdate()
     extra = {"currency": CompanySettings.load().currency}
-    if request.GET.get("export") in FORMATS:
+    fmt = request.GET.get("export")
+    if fmt in FORMATS:
+        in_background = export_in_background(request, filterset.qs.count(), _("quotes"))
+        if in_background is not None:
+            return in_background
         table = QuoteTable(filterset.qs)
-        table.today = today
-        return table_page(
-            request,
-            filterset=filterset,
-            table=table,
-            template="quotes/quote_list.html",
-            export_name="quotes",
-            extra=extra,
-        )
+        RequestConfig(request, paginate=False).configure(table)  # the page's sort order
+        return export_rows(quote_export_rows(table), fmt, "quotes")
     table = QuoteTable(QuoteRows(filterset.qs))
     table.today = today
     table.totals = totals = table.data.totals() if filterset.is_valid() else None
