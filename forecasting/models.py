@@ -13,6 +13,8 @@ from accounts.models import BusinessArea
 from pipeline_crm.bounds import bounds_condition, validate_date_bounds
 from pipeline_crm.money import ZERO
 
+from . import registry
+
 
 @dataclass(frozen=True)
 class AreaBudget:
@@ -124,6 +126,12 @@ class Budget(models.Model):
         return f"{self.business_area} {self.month:%Y-%m}{who}"
 
 
+def report_kinds() -> list[tuple[str, str]]:
+    """Every kind of saved report: forecasting's own, then those other apps registered
+    (`forecasting.registry`). A callable, so a registered kind needs no migration here."""
+    return [*SavedReport.Kind.choices, *((r.kind, r.label) for r in registry.registered())]
+
+
 class SavedReport(models.Model):
     class Kind(models.TextChoices):
         PIPELINE = "pipeline", _("Pipeline per business area")
@@ -135,7 +143,7 @@ class SavedReport(models.Model):
         EFFORT = "effort", _("Effort vs revenue")
 
     name = models.CharField(_("name"), max_length=120)
-    kind = models.CharField(_("report"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("report"), max_length=20, choices=report_kinds)
     query = models.TextField(_("filters"), blank=True, help_text=_("The report's query string."))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

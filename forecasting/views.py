@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from pipeline_crm.models import CompanySettings
 from pipeline_crm.roles import is_manager
 
 from . import budgets as budget_grid_service
+from . import registry
 from .exports import export_report
 from .forms import PipelineAsOfForm, SaveReportForm
 from .models import SavedReport
@@ -59,13 +60,18 @@ REPORTS = (
 REPORT_URLS = {kind: name for kind, name, _q in REPORTS}
 
 
+def _report_url_name(kind: str) -> str | None:
+    """The URL name of a report kind: forecasting's own or another app's (`registry`)."""
+    return REPORT_URLS.get(kind) or registry.url_name(kind)
+
+
 def _available_reports():
+    entries = [(kind.label, url_name, question) for kind, url_name, question in REPORTS]
+    entries += [(r.label, r.url_name, r.question) for r in registry.registered()]
     items = []
-    for kind, url_name, question in REPORTS:
+    for title, url_name, question in entries:
         try:
-            items.append(
-                {"kind": kind, "title": kind.label, "url": reverse(url_name), "question": question}
-            )
+            items.append({"title": title, "url": reverse(url_name), "question": question})
         except NoReverseMatch:
             continue
     return items
@@ -296,7 +302,7 @@ def save_report(request):
     if not form.is_valid():
         messages.error(request, _("Give the report a name."))
         kind = request.POST.get("kind")
-        target = REPORT_URLS.get(kind, "forecasting:index")
+        target = _report_url_name(kind) or "forecasting:index"
         return redirect(f"{reverse(target)}?{request.POST.get('query', '')}")
     saved = form.save(commit=False)
     saved.owner = request.user
@@ -323,7 +329,10 @@ def _saved_for(request, pk: int) -> SavedReport:
 
 def open_saved_report(request, pk: int):
     saved = _saved_for(request, pk)
-    return redirect(f"{reverse(REPORT_URLS[saved.kind])}?{saved.query}")
+    target = _report_url_name(saved.kind)
+    if target is None:  # the app that added this kind of report is not installed any more
+        raise Http404("This kind of report is not available.")
+    return redirect(f"{reverse(target)}?{saved.query}")
 
 
 @require_POST

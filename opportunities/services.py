@@ -461,6 +461,42 @@ def remove_line(line: OpportunityLine, *, user: User | None) -> Opportunity:
     return recalculate_amount(opportunity, user=user)
 
 
+@transaction.atomic
+def replace_lines(
+    opportunity: Opportunity,
+    lines: Iterable[OpportunityLine],
+    *,
+    user: User | None,
+    seen_version: SeenVersion,
+) -> Opportunity:
+    """Replace every line of the open deal with `lines` (unsaved) in one write.
+
+    The deal is locked and its version compared with `seen_version` (EditConflict when it
+    changed since the user loaded it, MissingVersion without one); a closed deal is refused
+    (RuleError). The old lines are deleted and the new ones saved, each in its own history;
+    the amount rule (`recalculate_amount`) runs once, so the deal gets one history entry and
+    one version bump. An empty `lines` leaves the deal without lines, keeping the amount they
+    came to. A unit price or cost left None is the product's, as in `add_line`.
+    """
+    opportunity = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
+    _lock(opportunity, seen_version)
+    _refuse_closed_lines(opportunity)
+    for old in opportunity.lines.all():
+        label_change(old, Origin.FORM)
+        old._history_user = user
+        old.delete()
+    for line in lines:
+        line.opportunity = opportunity
+        if line.unit_price is None:
+            line.unit_price = line.product.list_price
+        if line.unit_cost is None:
+            line.unit_cost = line.product.unit_cost
+        label_change(line, Origin.FORM)
+        line._history_user = user
+        line.save()
+    return recalculate_amount(opportunity, user=user)
+
+
 # --- bulk --------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact
 from opportunities.models import LossReason, Product
+from pipeline_crm.concurrency import VersionField
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
 from pipeline_crm.numbers import format_number, number_formfield
 
@@ -106,6 +107,13 @@ class CommentForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class AcceptForm(CommentForm):
+    """Accepting a quote: the deal's version its page showed, so that a deal changed since
+    (its lines, its amount) is not overwritten unseen."""
+
+    deal_version = VersionField()
 
 
 class DeclineForm(forms.Form):

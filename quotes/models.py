@@ -114,11 +114,13 @@ class QuoteQuerySet(models.QuerySet):
         return self.filter(opportunity__in=Opportunity.objects.owned_by(user).values("pk"))
 
     def matching(self, text: str):
-        """Quotes whose number, deal name or account name contains `text` (any case)."""
+        """Quotes whose number, deal name or account name contains `text` (any case).
+
+        The deals come from `OpportunityQuerySet.matching` (its trigram indexes) as a
+        subquery: an OR across the joins would read every quote with its deal and account."""
         return self.filter(
             Q(number__icontains=text)
-            | Q(opportunity__name__icontains=text)
-            | Q(opportunity__account__name__icontains=text)
+            | Q(opportunity__in=Opportunity.objects.matching(text).values("pk"))
         )
 
     def for_list(self):

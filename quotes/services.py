@@ -16,12 +16,13 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from opportunities import services as deal_services
 from opportunities.models import LossReason, Opportunity, OpportunityLine
 from opportunities.services import RuleError
-from pipeline_crm.concurrency import LOCKED
+from pipeline_crm.concurrency import LOCKED, SeenVersion
 from pipeline_crm.history import Origin, label_change
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money, round_money
@@ -130,13 +131,31 @@ def _locked(quote: Quote) -> Quote:
     return Quote.objects.select_for_update().get(pk=quote.pk)
 
 
+# Where a quote stands, one whole sentence per status: a refusal starts with it (a translated
+# status name lowered into another sentence reads wrong in most languages).
+STATUS_SENTENCES = {
+    Quote.Status.DRAFT: gettext_lazy("%(quote)s is a draft."),
+    Quote.Status.AWAITING_APPROVAL: gettext_lazy("%(quote)s is awaiting a manager's approval."),
+    Quote.Status.APPROVED: gettext_lazy("%(quote)s is approved and not yet sent."),
+    Quote.Status.SENT: gettext_lazy("%(quote)s has been sent."),
+    Quote.Status.ACCEPTED: gettext_lazy("%(quote)s has been accepted."),
+    Quote.Status.DECLINED: gettext_lazy("%(quote)s has been declined."),
+    Quote.Status.EXPIRED: gettext_lazy("%(quote)s has expired."),
+}
+
+
+def status_sentence(quote: Quote) -> str:
+    """Where the quote stands, as a sentence: "Q-2026-0001 (v1) has been sent." """
+    return str(STATUS_SENTENCES[quote.status]) % {"quote": quote}
+
+
+def _refusal(quote: Quote, rule: str, *, code: str) -> RuleError:
+    return RuleError(f"{status_sentence(quote)} {rule}", code=code)
+
+
 def _refuse_frozen(quote: Quote) -> None:
     if not quote.is_editable:
-        raise RuleError(
-            _("%(quote)s is %(status)s and can no longer change: make a new version instead.")
-            % {"quote": quote, "status": quote.get_status_display().lower()},
-            code="frozen",
-        )
+        raise _refusal(quote, _("Only a draft changes: make a new version instead."), code="frozen")
 
 
 def _refuse_closed_deal(opportunity: Opportunity) -> None:
@@ -308,21 +327,31 @@ def format_quote_number(prefix: str, year: int, sequence: int) -> str:
     return f"{prefix}{year}-{sequence:04d}"
 
 
+def reserve_numbers(year: int, count: int) -> range:
+    """The next `count` running numbers of `year`, taken from its counter row under a lock.
+
+    Call inside the transaction that uses them: the row stays locked until it commits, so two
+    callers never share a number, and a rollback gives the numbers back (gap-free per year).
+    """
+    QuoteNumberCounter.objects.get_or_create(year=year)
+    counter = QuoteNumberCounter.objects.select_for_update().get(year=year)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return range(first, counter.last + 1)
+
+
 def assign_number(quote: Quote, *, today: date) -> Quote:
     """Give `quote` the next number of `today`'s year: prefix, year, running number.
 
-    Called inside the send's transaction: the year's counter row stays locked until the send
-    commits, so two sends never share a number, and a send that fails rolls its number back
-    with it, so none is skipped (gap-free per year).
+    Called inside the send's transaction (`reserve_numbers`): a send that fails rolls its
+    number back with it, so none is skipped.
     """
     year = today.year
-    QuoteNumberCounter.objects.get_or_create(year=year)
-    counter = QuoteNumberCounter.objects.select_for_update().get(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
+    (sequence,) = reserve_numbers(year, 1)
     quote.number_year = year
-    quote.number_sequence = counter.last
-    quote.number = format_quote_number(QuoteSettings.load().number_prefix, year, counter.last)
+    quote.number_sequence = sequence
+    quote.number = format_quote_number(QuoteSettings.load().number_prefix, year, sequence)
     return quote
 
 
@@ -342,8 +371,10 @@ def _set_status(
     return _save(quote, user=user, origin=origin)
 
 
-def default_valid_until(today: date) -> date:
-    return today + timedelta(days=QuoteSettings.load().valid_days)
+def default_valid_until(today: date, *, company: QuoteSettings | None = None) -> date:
+    """A quote sent `today` is valid until today + the company's days (`company`: the
+    settings row when the caller has it loaded already)."""
+    return today + timedelta(days=(company or QuoteSettings.load()).valid_days)
 
 
 def quote_language(quote: Quote) -> str:
@@ -359,10 +390,8 @@ def mark_sent(quote: Quote, *, user: User | None, today: date | None = None) -> 
     today = today or timezone.localdate()
     quote = _locked(quote)
     if quote.status not in (Quote.Status.DRAFT, Quote.Status.APPROVED):
-        raise RuleError(
-            _("%(quote)s is %(status)s: only a draft or an approved quote can be sent.")
-            % {"quote": quote, "status": quote.get_status_display().lower()},
-            code="not_sendable",
+        raise _refusal(
+            quote, _("Only a draft or an approved quote can be sent."), code="not_sendable"
         )
     if not quote.lines.exists():
         raise RuleError(_("A quote needs at least one line before it is sent."), code="empty")
@@ -427,36 +456,39 @@ def refuse_quote(quote: Quote, *, user: User | None, comment: str = "") -> Quote
 
 def _refuse_unless_outstanding(quote: Quote) -> None:
     if quote.status != Quote.Status.SENT:
-        raise RuleError(
-            _("%(quote)s is %(status)s: only a sent quote can be accepted or declined.")
-            % {"quote": quote, "status": quote.get_status_display().lower()},
-            code="not_outstanding",
+        raise _refusal(
+            quote, _("Only a sent quote can be accepted or declined."), code="not_outstanding"
         )
 
 
 @transaction.atomic
-def accept_quote(quote: Quote, *, user: User | None, comment: str = "") -> Quote:
+def accept_quote(
+    quote: Quote, *, user: User | None, seen_version: SeenVersion, comment: str = ""
+) -> Quote:
     """The customer accepted: the deal's lines (and so its amount and margin) become the
-    quote's, through the deal's own line services, and the quote is accepted. Closing the
-    deal as won is the user's next step, through the deal's close rules."""
+    quote's in one write of the deal (`opportunities.services.replace_lines`), and the quote is
+    accepted. `seen_version` is the deal's version the user's page showed: a deal changed
+    since is refused (EditConflict). Closing the deal as won is the user's next step, through
+    the deal's close rules."""
     quote = _locked(quote)
     _refuse_unless_outstanding(quote)
     opportunity = Opportunity.objects.select_for_update().get(pk=quote.opportunity_id)
     _refuse_closed_deal(opportunity)
-    for line in list(opportunity.lines.all()):
-        deal_services.remove_line(line, user=user)
-    for line in quote.lines.all():
-        deal_services.add_line(
-            opportunity,
+    deal_services.replace_lines(
+        opportunity,
+        [
             OpportunityLine(
                 product_id=line.product_id,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
                 discount_percent=line.discount_percent,
                 unit_cost=line.unit_cost,
-            ),
-            user=user,
-        )
+            )
+            for line in quote.lines.all()
+        ],
+        user=user,
+        seen_version=seen_version,
+    )
     quote.answered_at = timezone.now()
     return _set_status(quote, Quote.Status.ACCEPTED, user=user, comment=comment)
 

@@ -1,6 +1,7 @@
 import django_tables2 as tables
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableQuerysetData
 
 from opportunities.tables import NUM, MoneyColumn
 from pipeline_crm.users import UserColumn
@@ -13,6 +14,27 @@ class AgeColumn(tables.Column):
 
     def value(self, record) -> int | None:
         return record.age_days(timezone.localdate())
+
+
+class QuoteRows(TableQuerysetData):
+    """The quote list's data: one aggregate for the footer and the page count, pages read
+    ids first.
+
+    tables2 sorts the filtered quotes and slices them for the page; the slice's ids are read
+    narrow (an index-only scan, so a deep page costs about what the first does) and the rows,
+    with their joins, by primary key. At 200,000 quotes (`bench_quotes`) this took the
+    salesperson's page 100 from a join of 5,000 rows to one of 50.
+    """
+
+    def totals(self) -> dict:
+        return self.data.totals()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return super().__getitem__(key)
+        ids = list(self.data.values_list("pk", flat=True)[key])
+        rows = Quote.objects.for_list().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
 
 
 class QuoteTable(tables.Table):
@@ -75,3 +97,38 @@ class QuoteTable(tables.Table):
 
     def value_number(self, record) -> str:
         return record.number
+
+
+def _owner_name(quote) -> str:
+    owner = quote.opportunity.owner
+    return owner.get_full_name() or owner.username if owner else ""
+
+
+# Each column's exported value, as the table's own `value` methods give it.
+EXPORT_VALUES = {
+    "number": lambda quote, today: quote.number,
+    "version": lambda quote, today: quote.version,
+    "deal": lambda quote, today: quote.opportunity.name,
+    "account": lambda quote, today: quote.opportunity.account.name,
+    "owner": lambda quote, today: _owner_name(quote),
+    "status": lambda quote, today: quote.get_status_display(),
+    "amount": lambda quote, today: quote.amount,
+    "margin": lambda quote, today: quote.margin,
+    "sent_at": lambda quote, today: timezone.localdate(quote.sent_at) if quote.sent_at else None,
+    "age": lambda quote, today: quote.age_days(today),
+    "valid_until": lambda quote, today: quote.valid_until,
+}
+
+
+def export_rows(table: QuoteTable):
+    """The header and every quote of a sorted (unpaginated) `table`, read in chunks.
+
+    `table.as_values()` keeps every row in memory and asks each cell through the column
+    machinery: 30,000 outstanding quotes took 200 MB of heap. These are the same values
+    (`tests/quotes/test_list.py`: the export equals the page) in constant memory.
+    """
+    columns = [column for column in table.columns if column.name in EXPORT_VALUES]
+    yield [str(column.header) for column in columns]
+    today = timezone.localdate()
+    for quote in table.data.data.iterator(chunk_size=2000):
+        yield [EXPORT_VALUES[column.name](quote, today) for column in columns]

@@ -7,16 +7,20 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
 
-from forecasting.forms import PeriodForm
+from forecasting.forms import PeriodForm, SaveReportForm
 from forecasting.periods import current_quarter
 from opportunities.access import get_opportunity_for_edit
-from pipeline_crm.exports import FORMATS, export_rows
+from opportunities.views import CountedPaginator
+from pipeline_crm.concurrency import EditConflict
+from pipeline_crm.exports import FORMATS, export_in_background, export_rows
 from pipeline_crm.history import HistorySource, history_page, render_history
-from pipeline_crm.listing import table_page
+from pipeline_crm.listing import PER_PAGE
 from pipeline_crm.models import CompanySettings
 
 from . import sending, services
@@ -28,30 +32,51 @@ from .access import (
     get_quote_for_approval,
     get_quote_for_edit,
 )
+from .apps import REPORT_KIND
 from .filters import QuoteFilter
-from .forms import CommentForm, DeclineForm, QuoteForm, QuoteLineForm, SendForm
+from .forms import AcceptForm, CommentForm, DeclineForm, QuoteForm, QuoteLineForm, SendForm
 from .models import Quote, QuoteLine
 from .pdf import pdf_filename, render_quote_pdf
 from .reports import quote_report, report_rows
-from .tables import QuoteTable
+from .tables import QuoteRows, QuoteTable
+from .tables import export_rows as quote_export_rows
 
 logger = logging.getLogger(__name__)
 
 
 def quote_list(request):
-    """Outstanding quotes: the user's own by default, the team's for a manager."""
+    """Outstanding quotes: the user's own by default, the team's for a manager.
+
+    The footer's totals are one aggregate query, which also gives the paginator its count;
+    a page's rows are read ids first (`QuoteRows`). An export writes every filtered quote.
+    """
     filterset = QuoteFilter(request.GET, queryset=Quote.objects.for_list(), request=request)
-    table = QuoteTable(filterset.qs)
-    table.totals = filterset.qs.totals() if filterset.is_valid() else None
-    table.today = timezone.localdate()
-    return table_page(
+    today = timezone.localdate()
+    extra = {"currency": CompanySettings.load().currency}
+    fmt = request.GET.get("export")
+    if fmt in FORMATS:
+        in_background = export_in_background(request, filterset.qs.count(), _("quotes"))
+        if in_background is not None:
+            return in_background
+        table = QuoteTable(filterset.qs)
+        RequestConfig(request, paginate=False).configure(table)  # the page's sort order
+        return export_rows(quote_export_rows(table), fmt, "quotes")
+    table = QuoteTable(QuoteRows(filterset.qs))
+    table.today = today
+    table.totals = totals = table.data.totals() if filterset.is_valid() else None
+    RequestConfig(
         request,
-        filterset=filterset,
-        table=table,
-        template="quotes/quote_list.html",
-        export_name="quotes",
-        extra={"currency": CompanySettings.load().currency},
-    )
+        paginate={
+            "per_page": PER_PAGE,
+            "paginator_class": CountedPaginator,
+            "count": totals["count"] if totals else None,
+        },
+    ).configure(table)
+    context = {"filter": filterset, "table": table, **extra}
+    template = "partials/table.html" if request.htmx else "quotes/quote_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @require_POST
@@ -265,11 +290,16 @@ def quote_accept(request, pk: int):
     """The customer accepted: the deal takes the quote's lines, then the user is offered to
     close it as won (the deal's own close page and rules)."""
     quote = get_quote_for_edit(request, pk)
-    form = CommentForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    form = AcceptForm(request.POST)
+    form.is_valid()  # both fields are optional; a missing version is refused by the service
     try:
-        services.accept_quote(quote, user=request.user, comment=comment)
-    except services.RuleError as error:
+        services.accept_quote(
+            quote,
+            user=request.user,
+            seen_version=form.cleaned_data.get("deal_version"),
+            comment=form.cleaned_data.get("comment", ""),
+        )
+    except (services.RuleError, EditConflict) as error:
         messages.error(request, str(error))
         return redirect(quote)
     messages.success(
@@ -379,7 +409,13 @@ def quote_report_page(request):
         query.update(current_quarter().as_query())
         return redirect(f"{request.path}?{query.urlencode()}")
     form = PeriodForm(request.GET)
-    context = {"form": form, "currency": CompanySettings.load().currency}
+    context = {
+        "form": form,
+        "currency": CompanySettings.load().currency,
+        "save_form": SaveReportForm(
+            initial={"kind": REPORT_KIND, "query": request.GET.urlencode()}
+        ),
+    }
     if form.is_valid():
         report = quote_report(form.period)
         fmt = request.GET.get("export")

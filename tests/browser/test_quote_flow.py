@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from forecasting.models import SavedReport
 from opportunities import services as deal_services
 from opportunities.models import Opportunity, OpportunityLine
 from quotes.models import Quote
@@ -82,3 +83,28 @@ def test_create_edit_send_pdf_accept_and_win(page, live_server, login, salespers
     screenshot(page, "quote-deal-won")
     deal = Opportunity.objects.get(pk=deal.pk)
     assert (deal.status, deal.amount) == ("won", Decimal("32700.00"))
+
+
+def test_quote_report_from_the_reports_page_saved_and_reopened(page, live_server, login, manager):
+    login(page, live_server, manager)
+    visit(page, f"{live_server.url}/reports/", "reports-index-quotes")
+    page.get_by_role("link", name="Quote results").click()
+    expect(page.locator("h1")).to_contain_text("Quote results")
+    page.locator("details.save-report summary").click()
+    page.fill("#id_name", "Our quotes this quarter")
+    page.check("#id_is_shared")
+    page.locator("details.save-report button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("Quote results")
+    screenshot(page, "quote-report-saved")
+    saved = SavedReport.objects.get(name="Our quotes this quarter")
+    assert (saved.kind, saved.is_shared) == ("quotes", True)
+    visit(page, f"{live_server.url}/reports/", "reports-index-saved-quotes")
+    page.get_by_role("link", name="Our quotes this quarter").click()
+    expect(page.locator("h1")).to_contain_text("Quote results")
+    assert page.url.endswith(f"?{saved.query}")
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        screenshot(page, f"quote-report-{width}", full_page=False)
+        page.goto(f"{live_server.url}/reports/")
+        screenshot(page, f"reports-index-{width}", full_page=False)
+        page.go_back()

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from opportunities.models import Opportunity
+from opportunities import services as deal_services
+from opportunities.models import Opportunity, OpportunityLine
 from quotes import services
 from quotes.models import Quote, QuoteLine
 
@@ -28,8 +29,14 @@ def sent(draft, salesperson):
     return services.mark_sent(draft, user=salesperson)
 
 
+def _accept(client, quote, **data):
+    """Press "Accepted" on the quote's page: the form carries the deal's version it showed."""
+    data.setdefault("deal_version", Opportunity.objects.get(pk=quote.opportunity_id).version)
+    return client.post(reverse("quotes:accept", args=[quote.pk]), data)
+
+
 def test_accept_sets_the_deals_lines_and_amount_and_offers_close_won(client_for, salesperson, sent):
-    response = client_for(salesperson).post(reverse("quotes:accept", args=[sent.pk]))
+    response = _accept(client_for(salesperson), sent)
     assert response.url == reverse("opportunities:close_won", args=[sent.opportunity_id])
     sent.refresh_from_db()
     deal = Opportunity.objects.get(pk=sent.opportunity_id)
@@ -48,7 +55,7 @@ def test_accept_sets_the_deals_lines_and_amount_and_offers_close_won(client_for,
 
 def test_accept_then_close_won(client_for, salesperson, sent):
     client = client_for(salesperson)
-    client.post(reverse("quotes:accept", args=[sent.pk]))
+    _accept(client, sent)
     deal = Opportunity.objects.get(pk=sent.opportunity_id)
     page = client.get(reverse("opportunities:close_won", args=[deal.pk]))
     assert "accepted" in page.content.decode()
@@ -62,14 +69,57 @@ def test_accept_then_close_won(client_for, salesperson, sent):
 
 
 def test_only_a_sent_quote_is_accepted(client_for, salesperson, draft):
-    client_for(salesperson).post(reverse("quotes:accept", args=[draft.pk]))
+    response = _accept(client_for(salesperson), draft)
     draft.refresh_from_db()
     assert draft.status == Quote.Status.DRAFT
+    message = list(response.wsgi_request._messages)[0].message
+    assert message == (f"{draft} is a draft. Only a sent quote can be accepted or declined.")
+
+
+def test_the_deal_page_version_is_in_the_accept_form(client_for, salesperson, sent):
+    deal = Opportunity.objects.get(pk=sent.opportunity_id)
+    page = client_for(salesperson).get(sent.get_absolute_url()).content.decode()
+    assert f'name="deal_version" value="{deal.version}"' in page
+
+
+def test_accept_is_refused_when_the_deal_changed_since_the_page_was_loaded(
+    client_for, salesperson, sent
+):
+    deal = Opportunity.objects.get(pk=sent.opportunity_id)
+    shown = deal.version
+    amount = deal.amount
+    deal_services.add_line(deal, OpportunityLine(product=ProductFactory()), user=salesperson)
+    changed = Opportunity.objects.get(pk=deal.pk)
+    response = _accept(client_for(salesperson), sent, deal_version=shown)
+    assert response.url == sent.get_absolute_url()
+    assert Quote.objects.get(pk=sent.pk).status == Quote.Status.SENT
+    after = Opportunity.objects.get(pk=deal.pk)
+    assert (after.version, after.amount, after.lines.count()) == (
+        changed.version,
+        changed.amount,
+        3,
+    )
+    assert after.amount != amount
+
+
+def test_accept_without_the_deals_version_is_refused(client_for, salesperson, sent):
+    response = client_for(salesperson).post(reverse("quotes:accept", args=[sent.pk]))
+    assert response.url == sent.get_absolute_url()
+    assert Quote.objects.get(pk=sent.pk).status == Quote.Status.SENT
+
+
+def test_accept_writes_the_deal_once(client_for, salesperson, sent):
+    deal = Opportunity.objects.get(pk=sent.opportunity_id)
+    before = deal.history.count()
+    _accept(client_for(salesperson), sent)
+    deal.refresh_from_db()
+    assert deal.history.count() == before + 1
+    assert deal.version == Opportunity.history.filter(id=deal.pk).latest().version
 
 
 def test_another_salesperson_may_not_answer(client_for, other_salesperson, sent):
     client = client_for(other_salesperson)
-    assert client.post(reverse("quotes:accept", args=[sent.pk])).status_code == 403
+    assert _accept(client, sent).status_code == 403
     assert client.get(reverse("quotes:decline", args=[sent.pk])).status_code == 403
     assert Quote.objects.get(pk=sent.pk).status == Quote.Status.SENT
 

@@ -117,3 +117,32 @@ def test_query_count_does_not_grow_with_rows(
         response = client.get(LIST)
     assert len(response.context["table"].paginated_rows) == count
     assert Quote.objects.count() == count
+
+
+@pytest.mark.parametrize("sort", ["", "-amount", "account", "age", "owner"])
+def test_each_page_is_its_slice_of_the_sorted_quotes(client_for, manager, salesperson, sort):
+    """Pages are read ids first (`QuoteRows`): each page shows exactly its part of the sorted
+    list, and the paginator counts every filtered quote from the footer's one aggregate."""
+    for n in range(7):
+        _sent(salesperson, str(100 + n * 7 % 5), name=f"Deal {n}")
+    client = client_for(manager)
+    shown = []
+    for page in (1, 2, 3):
+        response = client.get(LIST, {"sort": sort, "per_page": 3, "page": page})
+        table = response.context["table"]
+        assert table.paginator.count == 7 == table.totals["count"]
+        shown += _numbers(response)
+    everything = client.get(LIST, {"sort": sort, "per_page": 50})
+    assert shown == _numbers(everything)
+    assert len(set(shown)) == 7
+
+
+def test_search_finds_the_number_the_deal_and_the_account(client_for, manager, salesperson):
+    quote = _sent(salesperson, "100", name="Harbour crane")
+    other = _sent(salesperson, "200", name="Other")
+    client = client_for(manager)
+    account = quote.opportunity.account.name
+    assert _numbers(client.get(LIST, {"q": "harbour"})) == [quote.number]
+    assert _numbers(client.get(LIST, {"q": quote.number.lower()})) == [quote.number]
+    assert quote.number in _numbers(client.get(LIST, {"q": account}))
+    assert other.number not in _numbers(client.get(LIST, {"q": "harbour"}))

@@ -10,6 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from forecasting.models import SavedReport
+from pipeline_crm.concurrency import LOCKED
 from quotes import services
 from quotes.models import Quote
 
@@ -31,7 +33,7 @@ def _sent(owner, price: str, cost: str = "40"):
 @pytest.fixture
 def quotes(salesperson, co_responsible):
     won = _sent(salesperson, "100")
-    services.accept_quote(won, user=salesperson)
+    services.accept_quote(won, user=salesperson, seen_version=LOCKED)
     lost = _sent(salesperson, "200")
     services.decline_quote(lost, user=salesperson)
     expired = _sent(salesperson, "300")
@@ -82,3 +84,42 @@ def test_export_has_a_row_per_salesperson_and_the_total(client_for, manager, quo
 def test_a_bad_period_is_refused_next_to_the_form(client_for, salesperson):
     response = client_for(salesperson).get(REPORT, {"start": "2026-05-01", "end": "2026-01-01"})
     assert response.status_code == 400
+
+
+def test_the_reports_page_lists_the_quote_report(client_for, salesperson):
+    page = client_for(salesperson).get(reverse("forecasting:index")).content.decode()
+    assert f'href="{REPORT}"' in page and "Quote results" in page
+
+
+def test_the_quote_report_is_saved_and_opened_with_its_filters(
+    client_for, salesperson, other_salesperson
+):
+    client = client_for(salesperson)
+    page = client.get(REPORT, {"pick": "2026"})
+    save_form = page.context["save_form"]
+    assert save_form.initial == {"kind": "quotes", "query": "pick=2026"}
+    assert f'action="{reverse("forecasting:save")}"' in page.content.decode()
+    response = client.post(
+        reverse("forecasting:save"),
+        {"name": "Quotes 2026", "kind": "quotes", "query": "pick=2026&export=csv"},
+    )
+    saved = SavedReport.objects.get(name="Quotes 2026")
+    assert response.url == reverse("forecasting:saved", args=[saved.pk])
+    assert (saved.kind, saved.get_kind_display(), saved.is_shared) == (
+        "quotes",
+        "Quote results",
+        False,
+    )
+    assert client.get(response.url).url == f"{REPORT}?pick=2026"
+    index = client.get(reverse("forecasting:index")).content.decode()
+    assert "Quotes 2026" in index and "Quote results" in index
+    # Private: another salesperson gets a 403.
+    other = client_for(other_salesperson).get(reverse("forecasting:saved", args=[saved.pk]))
+    assert other.status_code == 403
+
+
+def test_an_unknown_report_kind_is_not_saved(client_for, salesperson):
+    client_for(salesperson).post(
+        reverse("forecasting:save"), {"name": "X", "kind": "nonsense", "query": ""}
+    )
+    assert not SavedReport.objects.exists()

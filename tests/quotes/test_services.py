@@ -133,6 +133,25 @@ def test_a_sent_quote_is_frozen(salesperson):
     assert QuoteLine.objects.get(pk=line.pk).unit_price == Decimal("100.00")
 
 
+def test_refusals_say_where_the_quote_stands_in_a_whole_sentence(salesperson):
+    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    quote = services.mark_sent(services.create_quote(deal, user=salesperson), user=salesperson)
+    with pytest.raises(services.RuleError) as refused:
+        services.update_line(quote.lines.get(), user=salesperson)
+    assert str(refused.value) == (
+        f"{quote} has been sent. Only a draft changes: make a new version instead."
+    )
+    with pytest.raises(services.RuleError) as refused:
+        services.mark_sent(quote, user=salesperson)
+    assert str(refused.value) == (
+        f"{quote} has been sent. Only a draft or an approved quote can be sent."
+    )
+
+
+def test_every_status_has_its_sentence():
+    assert set(services.STATUS_SENTENCES) == set(Quote.Status)
+
+
 def test_revise_makes_a_new_draft_version_and_keeps_the_sent_one(salesperson):
     deal = _deal_with_lines(salesperson, ("2", "100", "5", "50"))
     sent = services.mark_sent(services.create_quote(deal, user=salesperson), user=salesperson)
