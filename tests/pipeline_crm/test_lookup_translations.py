@@ -12,11 +12,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import translation
-from opportunities.import_reader import HEADERS
-from opportunities.import_service import import_opportunities
 
 from accounts.models import BusinessArea
 from activities.models import ActivityType
+from opportunities.import_reader import HEADERS
+from opportunities.import_service import import_opportunities
 from opportunities.models import ForecastCategory, LossReason, Opportunity, Stage
 from opportunities.stage_presets import load_stage_preset
 from pipeline_crm.lookups import LookupNames, canonical_name, lookup_names
