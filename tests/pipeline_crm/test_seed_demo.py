@@ -116,3 +116,37 @@ def test_a_small_run_is_fast():
     _seed(deals=500)
     assert Opportunity.objects.count() == 500
     assert time.monotonic() - started < 15
+
+
+def test_budgets_follow_what_each_area_won_and_are_made_once(seeded):
+    """A fresh install's budget comparison gives a verdict: each area that won something since
+    last January has a budget for every month of last year and this one, a round figure near
+    its won per month; a rerun makes none."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from forecasting.models import Budget
+
+    today = timezone.localdate()
+    since = today.replace(year=today.year - 1, month=1, day=1)
+    won = dict(
+        Opportunity.objects.won_in(since, today)
+        .exclude(business_area=None)
+        .values_list("business_area")
+        .annotate(total=Sum("amount"))
+    )
+    assert won
+    budgets = Budget.objects.filter(salesperson=None)
+    assert set(budgets.values_list("business_area", flat=True)) == set(won)
+    months = (today.year - since.year) * 12 + today.month
+    for area, total in won.items():
+        amounts = set(budgets.filter(business_area=area).values_list("amount", flat=True))
+        assert len(amounts) == 1
+        amount = amounts.pop()
+        assert amount % 10000 == 0
+        assert total * Decimal("1.1") / months <= amount < total * Decimal("1.1") / months + 10000
+        assert budgets.filter(business_area=area).count() == 24
+    count = Budget.objects.count()
+    _seed(deals=150)
+    assert Budget.objects.count() == count

@@ -12,14 +12,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -33,6 +33,7 @@ from accounts.models import (
     LeadSource,
     Segment,
 )
+from forecasting.models import Budget
 from opportunities import services
 from opportunities.models import (
     STILL_CURRENT,
@@ -715,6 +716,7 @@ class Command(BaseCommand):
             self.ensure_catalogue()
             new_accounts = self.ensure_accounts(rng, users, accounts)
             new_deals = self.ensure_deals(options["seed"], users, deals)
+            self.ensure_budgets()
         call_command(
             "seed_activities",
             activities=options["activities"],
@@ -727,6 +729,40 @@ class Command(BaseCommand):
             f"Demo data ready: {new_accounts} new accounts, {new_deals} new deals "
             f"in {time.monotonic() - started:.1f} s."
         )
+
+    def ensure_budgets(self) -> int:
+        """Monthly budgets per business area for last year and this one, when there are none:
+        the area's average won per month since last January plus a tenth, rounded up to
+        10,000, so that the budget comparison and the manager's dashboard give a verdict on a
+        fresh install. An area that won nothing gets no budget (the comparison shows it apart).
+        Returns the number of budgets made."""
+        if Budget.objects.exists():
+            return 0
+        today = timezone.localdate()
+        since = date(today.year - 1, 1, 1)
+        months_past = (today.year - since.year) * 12 + today.month
+        won = (
+            Opportunity.objects.won_in(since, today)
+            .exclude(business_area=None)
+            .values("business_area")
+            .annotate(total=Sum("amount"))
+        )
+        step = Decimal("10000")
+        budgets = []
+        for row in won:
+            monthly = row["total"] * Decimal("1.1") / months_past
+            amount = (monthly / step).to_integral_value(rounding=ROUND_CEILING) * step
+            budgets += [
+                Budget(
+                    business_area_id=row["business_area"],
+                    month=date(year, month, 1),
+                    amount=amount,
+                )
+                for year in (since.year, today.year)
+                for month in range(1, 13)
+            ]
+        bulk_create_with_history(budgets, Budget)
+        return len(budgets)
 
     def analyze(self) -> None:
         """Vacuum and refresh the planner's statistics of every table after a bulk load.
