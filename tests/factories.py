@@ -168,7 +168,9 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
 def _activity_type(name: str):
     from activities.models import ActivityType
 
-    return ActivityType.objects.get(name=name)
+    # The `name` column (English), whatever language a test made active: modeltranslation
+    # would otherwise read `name` as the active language's column.
+    return ActivityType.objects.all().rewrite(False).get(name=name)
 
 
 def _start_of_day(day: datetime.date) -> datetime.datetime:

@@ -64,7 +64,7 @@ def test_row_errors_are_shown_with_row_numbers_and_nothing_is_saved(client_for, 
 
     assert response.status_code == 200
     error = "Employees: “many” is not a number such as 1920000 (no grouping)."
-    assert f'<td class="num">3</td><td>{error}</td>' in response.text
+    assert f'<td class="num">3</td><td class="wrap">{error}</td>' in response.text
     assert not Account.objects.exists()
 
 

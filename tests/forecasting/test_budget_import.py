@@ -244,7 +244,10 @@ def test_errors_are_listed_with_row_and_column(client_for, manager, north):
     response = client_for(manager).post(URL, {"file": upload(data)})
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<td class="num">3</td><td>Amount</td><td>“lots” is not a number such as' in html
+    assert (
+        '<td class="num">3</td><td class="wrap">Amount</td>'
+        '<td class="wrap">“lots” is not a number such as' in html
+    )
     assert not Budget.objects.exists()
 
 

@@ -112,7 +112,8 @@ def test_the_deal_page_marks_a_retired_stage_and_area(client_for, salesperson):
 
     html = client_for(salesperson).get(deal.get_absolute_url()).content.decode()
 
-    assert html.count('class="badge warning retired"') == 3  # subtitle, stage, area
+    # The subtitle, the stage, the area and the stage in the timeline.
+    assert html.count('class="badge warning retired"') == 4
 
 
 def test_the_pipeline_report_and_funnel_keep_and_mark_retired_stages(salesperson, short_pipeline):
