@@ -224,6 +224,13 @@ ROUTES: dict[str, Route] = {
         writers=EDITORS,
         data=lambda world: {"product": world.ids["product"], "quantity": "1"},
     ),
+    "opportunities:line_preview": Route(
+        DEAL_EDITORS,
+        NOT_ALLOWED,
+        args=("deal",),
+        query=lambda world: {"product": world.ids["product"], "quantity": "1"},
+        data=_nothing,
+    ),
     "opportunities:line_remove": Route(
         NOT_ALLOWED,
         (LOGIN, 302, 302, 403, 403, 302, 302),
