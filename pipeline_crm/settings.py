@@ -62,6 +62,9 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First: its `loaddata` (ignoring kept deal totals in old dumps) must win over
+    # modeltranslation's, as the first app with a command gives it.
+    "opportunities",
     # Before the admin, whose autodiscovery must see the translated lookups' fields.
     "modeltranslation",
     "django.contrib.admin",
@@ -83,7 +86,6 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "pipeline_crm",
     "accounts",
-    "opportunities",
     "activities",
     "forecasting",
     "jobs",

@@ -3,7 +3,6 @@ line added on the deal page is priced from its product and warned of under cost 
 
 import datetime
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -11,16 +10,14 @@ from playwright.sync_api import expect
 from opportunities.models import Opportunity, Stage
 from tests.factories import AccountFactory, LossReasonFactory, ProductFactory, UserFactory
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def _deal(name: str, owner, **extra) -> Opportunity:

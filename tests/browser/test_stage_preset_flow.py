@@ -65,9 +65,9 @@ def test_map_preview_and_apply_a_preset_then_the_board_shows_every_deal(
     page.get_by_label("Final negotiation").select_option("")
     page.get_by_role("button", name="Preview").click()
     preview = page.locator("#preset-preview")
-    prospects = preview.get_by_role("row", name=re.compile(r"^Prospect "))
-    expect(prospects).to_contain_text("→ First meeting")
-    expect(prospects).to_contain_text("3,000.00")
+    prospect_row = preview.get_by_role("row", name=re.compile(r"^Prospect "))
+    expect(prospect_row).to_contain_text("→ First meeting")
+    expect(prospect_row).to_contain_text("3,000.00")
     expect(preview.locator("tfoot")).to_contain_text("4")  # moved
     expect(preview.locator("tfoot")).to_contain_text("5,500.00")
     expect(preview.locator("tfoot")).to_contain_text("7,000.00")  # kept in its retired stage
