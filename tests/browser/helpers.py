@@ -50,8 +50,13 @@ def load_shipped_lookups(*, activity_types: bool = False) -> None:
 
     loader = MigrationExecutor(connection).loader
     apps = loader.project_state(list(loader.graph.leaf_nodes())).apps
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
-    import_module("opportunities.migrations.0016_translate_shipped_lookups").forwards(apps, None)
-    if activity_types:
+    # Only where a flush took them: made again beside the migrated ones, the numbered shipped
+    # names would stand next to the renamed ones ("4. Short list" and "Short list").
+    if not apps.get_model("opportunities", "Stage").objects.exists():
+        import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+        import_module("opportunities.migrations.0016_translate_shipped_lookups").forwards(
+            apps, None
+        )
+    if activity_types and not apps.get_model("activities", "ActivityType").objects.exists():
         import_module("activities.migrations.0002_default_activity_types").add_types(apps, None)
         import_module("activities.migrations.0009_translate_shipped_lookups").forwards(apps, None)

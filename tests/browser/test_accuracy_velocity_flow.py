@@ -4,7 +4,6 @@ one deal's timeline."""
 
 from datetime import date
 from decimal import Decimal
-from importlib import import_module
 
 import pytest
 from playwright.sync_api import expect
@@ -13,16 +12,14 @@ from opportunities.models import Stage
 from tests.factories import BusinessAreaFactory
 from tests.forecasting.test_as_of import at, change, created
 
-from .helpers import screenshot, visit
+from .helpers import load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    from django.apps import apps
-
-    import_module("opportunities.migrations.0002_default_lookups").create(apps, None)
+    load_shipped_lookups()
 
 
 def test_accuracy_velocity_and_a_deal_timeline(page, live_server, login, manager):

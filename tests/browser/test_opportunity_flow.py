@@ -52,11 +52,13 @@ def test_create_deal_with_two_lines_drag_it_and_close_it_lost(
     # Two lines, added without leaving the page.
     lines = page.locator("#lines")
     lines.locator("#id_product").select_option(label="Licence")
+    expect(lines.locator("#id_unit_price")).not_to_have_value("")  # priced from the product
     lines.locator("#id_quantity").fill("10")
     lines.locator("#id_discount_percent").fill("10")
     lines.get_by_role("button", name="Add line").click()
     expect(page.locator("#lines-total")).to_contain_text("27,000.00")
     page.locator("#lines #id_product").select_option(label="Installation")
+    expect(page.locator("#lines #id_unit_price")).not_to_have_value("")
     page.locator("#lines #id_quantity").fill("1")
     page.locator("#lines").get_by_role("button", name="Add line").click()
     expect(page.locator("#lines-total")).to_contain_text("28,200.00")
@@ -180,6 +182,7 @@ def test_a_refused_line_shows_why_and_keeps_what_was_typed(page, live_server, lo
     visit(page, f"{live_server.url}{deal.get_absolute_url()}", "deal-line-refused-before")
     lines = page.locator("#lines")
     lines.locator("#id_product").select_option(label="Licence")
+    expect(lines.locator("#id_unit_price")).not_to_have_value("")
     lines.locator("#id_quantity").fill("1")
     lines.locator("#id_discount_percent").fill("150")
     lines.get_by_role("button", name="Add line").click()
