@@ -234,18 +234,13 @@ def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT) -> Reminder
     rows = list(due.for_list().with_edit_flag(user).order_by("start", "pk")[:limit])
     for activity in rows:
         activity.is_overdue = activity.local_date < today
-    deals = (
-        Opportunity.objects.open()
-        .owned_by(user)
-        .filter(next_action_date__lte=today)
-        .select_related("account")
-        .order_by("next_action_date", "pk")
-    )
+    # The user's deals part by part (`owned_by_parts`): each reads its own index.
+    deals = Opportunity.objects.open().filter(next_action_date__lte=today)
     return Reminders(
         activities=rows,
-        deals=list(deals[:limit]),
+        deals=deals.select_related("account").owned_by_first(user, limit, "next_action_date", "pk"),
         overdue_count=counts[Bucket.OVERDUE],
         today_count=counts[Bucket.TODAY],
-        deal_count=deals.count(),
+        deal_count=deals.owned_by_count(user),
         others=other_reminders([user.pk], today=today).get(user.pk, [])[:limit],
     )

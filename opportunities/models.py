@@ -1,5 +1,6 @@
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -222,6 +223,18 @@ def listed_weighted() -> models.Sum:
     return models.Sum("weighted_amount", filter=Q(status="open") & in_forecast_condition())
 
 
+def first_of_parts(parts, limit: int, *order: str) -> list:
+    """The first `limit` rows of disjoint querysets together in `order` (ascending fields
+    ending in "pk"; nulls last, as PostgreSQL sorts them): the first `limit` of each, merged.
+    Each part can then be read from its own index in order, where their OR is sorted whole."""
+    rows = []
+    for part in parts:
+        rows += part.order_by(*order)[:limit]
+    get = attrgetter(*order)
+    rows.sort(key=lambda row: tuple((value is None, value) for value in get(row)))
+    return rows[:limit]
+
+
 CO_OWNED_AS_LIST = 200
 
 _TOTALS = {
@@ -302,6 +315,17 @@ class OpportunityQuerySet(VersionedQuerySet):
             "opportunity_id"
         )
         return [self.filter(owner=user), self.filter(pk__in=shared).exclude(owner=user)]
+
+    def owned_by_first(self, user, limit: int, *order: str) -> list:
+        """The first `limit` deals of `owned_by(user)` in `order` (ascending, never-null
+        fields ending in "pk"): the first `limit` of each part (`owned_by_parts`), merged.
+        The owned part then reads its index in order and stops, where the OR fetched every
+        matching deal of the user to sort them."""
+        return first_of_parts(self.owned_by_parts(user), limit, *order)
+
+    def owned_by_count(self, user) -> int:
+        """`owned_by(user).count()` part by part (`owned_by_parts`)."""
+        return sum(part.count() for part in self.owned_by_parts(user))
 
     def matching(self, text: str):
         """Deals whose name or account's name contains `text` (case-insensitive)."""

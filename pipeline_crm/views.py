@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
-from accounts.models import Account, Contact
+from accounts.models import Account
 from forecasting.dashboard import budget_status, open_groups, team_attention, team_pipeline
 from opportunities.models import Opportunity
 
@@ -21,26 +21,27 @@ def dashboard(request):
     company = CompanySettings.load()
     if is_manager(user):
         return _manager_dashboard(request, today=today, company=company)
-    mine = Opportunity.objects.open().owned_by(user)
-    # Summed part by part (owned, shared): each part reads one index (`owned_by_parts`).
+    deals = Opportunity.objects.open()
+    # "Mine" part by part (owned, shared): each part reads one index (`owned_by_parts`); the
+    # OR of the two read every deal of the user.
     pipeline = {"count": 0, "amount": 0, "weighted": 0, "stale": 0}
-    for part in Opportunity.objects.open().owned_by_parts(user):
+    for part in deals.owned_by_parts(user):
         figures = part.totals(stale=(today, company.stale_days), in_forecast=True)
         for name in pipeline:
             pipeline[name] += figures[name]
+    listed = deals.select_related("account", "stage")
     context = {
         "today": today,
         "currency": company.currency,
         "my_accounts": Account.objects.active().owned_by(user).count(),
-        "all_contacts": Contact.objects.active().count(),
         "my_pipeline": pipeline,
-        "my_stale": mine.stale(today, company.stale_days)
-        .select_related("account", "stage")
-        .order_by("expected_close_date")[:8],
+        "my_stale": listed.stale(today, company.stale_days).owned_by_first(
+            user, 8, "expected_close_date", "pk"
+        ),
         "my_stale_count": pipeline["stale"],
-        "my_closing": mine.filter(expected_close_date__gte=today)
-        .select_related("account", "stage")
-        .order_by("expected_close_date")[:8],
+        "my_closing": listed.filter(expected_close_date__gte=today).owned_by_first(
+            user, 8, "expected_close_date", "pk"
+        ),
         "recent_accounts": Account.objects.owned_by(user)
         .select_related("business_area")
         .order_by("-updated_at")[:6],
