@@ -8,10 +8,15 @@ from accounts.models import Account
 from forecasting.dashboard import budget_status, open_groups, team_attention, team_pipeline
 from opportunities.models import Opportunity
 
+from .lookups import attach_lookups
 from .models import CompanySettings
 from .roles import is_manager
 
 __all__ = ["bad_request", "dashboard", "login_not_required", "permission_denied"]
+
+# What the salesperson's lists of deals show, and their order.
+DASHBOARD_FIELDS = ("name", "stage", "amount", "expected_close_date", "stage_date", "account__name")
+CLOSING_ORDER = ("expected_close_date", "pk")
 
 
 def dashboard(request):
@@ -29,19 +34,19 @@ def dashboard(request):
         figures = part.totals(stale=(today, company.stale_days), in_forecast=True)
         for name in pipeline:
             pipeline[name] += figures[name]
-    listed = deals.select_related("account", "stage")
+    # The columns the lists show; their stages from the lookup cache.
+    listed = deals.select_related("account").only(*DASHBOARD_FIELDS)
+    stale = listed.stale(today, company.stale_days).owned_by_first(user, 8, *CLOSING_ORDER)
+    closing = listed.filter(expected_close_date__gte=today).owned_by_first(user, 8, *CLOSING_ORDER)
+    attach_lookups([*stale, *closing], ("stage",), request)
     context = {
         "today": today,
         "currency": company.currency,
         "my_accounts": Account.objects.active().owned_by(user).count(),
         "my_pipeline": pipeline,
-        "my_stale": listed.stale(today, company.stale_days).owned_by_first(
-            user, 8, "expected_close_date", "pk"
-        ),
+        "my_stale": stale,
         "my_stale_count": pipeline["stale"],
-        "my_closing": listed.filter(expected_close_date__gte=today).owned_by_first(
-            user, 8, "expected_close_date", "pk"
-        ),
+        "my_closing": closing,
         "recent_accounts": Account.objects.owned_by(user)
         .select_related("business_area")
         .order_by("-updated_at")[:6],
