@@ -260,5 +260,5 @@ def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT, request=Non
         overdue_count=counts[Bucket.OVERDUE],
         today_count=counts[Bucket.TODAY],
         deal_count=deals.owned_by_count(user),
-        others=other_reminders([user.pk], today=today).get(user.pk, [])[:limit],
+        others=other_reminders([user.pk], today=today, limit=limit).get(user.pk, []),
     )

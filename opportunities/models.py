@@ -671,6 +671,28 @@ class Opportunity(Versioned):
                 ],
                 name="opp_owner_status_sums",
             ),
+            # The dashboards' lists of open deals by close date or next action: each part of
+            # "mine" (`owned_by_first`) reads its first rows in order and stops. Without them
+            # the planner walked every deal by close date (closed ones first) to find eight
+            # of one owner: 150-240 ms each at 100,000 deals.
+            models.Index(
+                fields=["owner", "expected_close_date", "id"],
+                condition=Q(status="open"),
+                name="opp_open_owner_close",
+            ),
+            models.Index(
+                fields=["owner", "next_action_date", "id"],
+                condition=Q(status="open"),
+                name="opp_open_owner_next",
+            ),
+            models.Index(
+                fields=["expected_close_date", "id"],
+                condition=Q(status="open"),
+                name="opp_open_close",
+            ),
+            models.Index(
+                fields=["next_action_date", "id"], condition=Q(status="open"), name="opp_open_next"
+            ),
             models.Index(fields=["status", "closed_date"], name="opp_status_closed"),
             models.Index(fields=["name"], name="opp_name"),
             # Each sort of the list ends with the primary key: with it in the index, a page
