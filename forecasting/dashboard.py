@@ -67,20 +67,24 @@ def open_groups(today: date, stale_days: int) -> list[dict]:
     both the pipeline and the attention panel are sums of these groups."""
     quarter = quarter_of(today)
     overdue = overdue_condition(today)
+    # Counted by the close date (never null), not the id: the owners' index of open deals
+    # (`opp_owner_status_sums`) then answers alone; counting ids read every deal (at 100,000
+    # deals, load 15: 60-73 ms instead of 102-115).
+    counted = "expected_close_date"
     return list(
         Opportunity.objects.open()
         .order_by()
         .values("stage", "owner")
         .annotate(
-            count=Count("pk"),
+            count=Count(counted),
             pipeline=Sum("amount"),
             weighted_open=Sum(
                 "weighted_amount",
                 filter=weighted_open_condition(quarter.start, quarter.end, today=today),
             ),
             overdue=Sum("amount", filter=overdue),
-            overdue_count=Count("pk", filter=overdue),
-            stale_count=Count("pk", filter=stale_condition(today, stale_days)),
+            overdue_count=Count(counted, filter=overdue),
+            stale_count=Count(counted, filter=stale_condition(today, stale_days)),
         )
     )
 
