@@ -398,6 +398,29 @@ class OpportunityQuerySet(VersionedQuerySet):
         result["weighted"] = round_money(result["weighted"] or ZERO)
         return result
 
+    def totals_per_stage(self, *, stale: tuple[date, int]) -> dict:
+        """`totals(stale=stale, in_forecast=True)` per stage (one query): {stage id: count,
+        amount, weighted, stale}."""
+        rows = (
+            self.order_by()
+            .values("stage")
+            .annotate(
+                **{
+                    **_TOTALS,
+                    "weighted": forecast_weighted(),
+                    "stale": models.Count("expected_close_date", filter=stale_condition(*stale)),
+                }
+            )
+        )
+        return {
+            row["stage"]: {
+                **row,
+                "amount": round_money(row["amount"] or ZERO),
+                "weighted": round_money(row["weighted"] or ZERO),
+            }
+            for row in rows
+        }
+
     def totals_per(self, field: str) -> dict:
         """Count, amount and weighted value per value of the foreign key `field` (one query)."""
         rows = self.order_by().values(field).annotate(**_TOTALS).order_by()

@@ -10,6 +10,7 @@ from opportunities.models import Opportunity
 
 from .lookups import attach_lookups
 from .models import CompanySettings
+from .money import ZERO
 from .roles import is_manager
 
 __all__ = ["bad_request", "dashboard", "login_not_required", "permission_denied"]
@@ -29,11 +30,19 @@ def dashboard(request):
     deals = Opportunity.objects.open()
     # "Mine" part by part (owned, shared): each part reads one index (`owned_by_parts`); the
     # OR of the two read every deal of the user.
-    pipeline = {"count": 0, "amount": 0, "weighted": 0, "stale": 0}
+    # Summed per stage: the figures are their sum, the funnel panel shows them (one scan of
+    # each part for both).
+    pipeline = {"count": 0, "amount": ZERO, "weighted": ZERO, "stale": 0}
+    stages: dict = {}
     for part in deals.owned_by_parts(user):
-        figures = part.totals(stale=(today, company.stale_days), in_forecast=True)
-        for name in pipeline:
-            pipeline[name] += figures[name]
+        per_stage = part.totals_per_stage(stale=(today, company.stale_days))
+        for stage, figures in per_stage.items():
+            into = stages.setdefault(stage, {"total": ZERO, "weighted": ZERO, "count": 0})
+            into["total"] += figures["amount"]
+            into["weighted"] += figures["weighted"]
+            into["count"] += figures["count"]
+            for name in pipeline:
+                pipeline[name] += figures[name]
     # The columns the lists show; their stages from the lookup cache.
     listed = deals.select_related("account").only(*DASHBOARD_FIELDS)
     stale = listed.stale(today, company.stale_days).owned_by_first(user, 8, *CLOSING_ORDER)
@@ -44,6 +53,7 @@ def dashboard(request):
         "currency": company.currency,
         "my_accounts": Account.objects.active().owned_by(user).count(),
         "my_pipeline": pipeline,
+        "my_stages": stages,
         "my_stale": stale,
         "my_stale_count": pipeline["stale"],
         "my_closing": closing,

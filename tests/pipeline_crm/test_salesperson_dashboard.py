@@ -96,6 +96,9 @@ def test_the_figures_and_lists_equal_a_recount_of_every_deal(client_for, people)
         "stale": len(stale),
     }
     assert context["my_stale_count"] == len(stale)
+    funnel = context["report"].total  # the funnel panel, from the same sums per stage
+    assert (funnel.count, funnel.total) == (len(mine), sum(d.amount for d in mine))
+    assert funnel.weighted == context["my_pipeline"]["weighted"]
 
     def first(deals, limit, key):
         return [d.pk for d in sorted(deals, key=lambda d: (key(d), d.pk))[:limit]]
