@@ -227,25 +227,38 @@ class Reminders:
         return not (self.overdue_count or self.today_count or self.deal_count or self.others)
 
 
-def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT) -> Reminders:
-    """The user's reminders on `today` (four queries): up to `limit` rows of each, and counts."""
+# What a reminder shows of an activity and of the deal, account and contact it hangs on.
+REMINDER_FIELDS = (
+    *("type", "subject", "start", "end", "due_date", "owner", "is_done", "completed_at"),
+    *("account__name", "contact__first_name", "contact__last_name", "opportunity__name"),
+)
+
+
+def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT, request=None) -> Reminders:
+    """The user's reminders on `today` (a fixed number of queries): up to `limit` rows of
+    each, and counts."""
     due = Activity.objects.due_by(today).owned_by(user)
     counts = bucket_counts(due, today=today)
-    rows = list(due.for_list().with_edit_flag(user).order_by("start", "pk")[:limit])
+    # The columns shown and no more; types and owners from the lookup cache (`panel_rows`).
+    rows = list(
+        due.select_related("account", "contact", "opportunity")
+        .only(*REMINDER_FIELDS)
+        .order_by("start", "pk")[:limit]
+    )
+    attach_lookups(rows, ("type", "owner"), request)
     for activity in rows:
         activity.is_overdue = activity.local_date < today
-    deals = (
-        Opportunity.objects.open()
-        .owned_by(user)
-        .filter(next_action_date__lte=today)
-        .select_related("account")
-        .order_by("next_action_date", "pk")
-    )
+        # The user owns every one of them, so may edit it (`with_edit_flag`).
+        activity.user_can_edit = True
+    # The user's deals part by part (`owned_by_parts`): each reads its own index.
+    deals = Opportunity.objects.open().filter(next_action_date__lte=today)
     return Reminders(
         activities=rows,
-        deals=list(deals[:limit]),
+        deals=deals.select_related("account")
+        .only("name", "next_step", "next_action_date", "account__name")
+        .owned_by_first(user, limit, "next_action_date", "pk"),
         overdue_count=counts[Bucket.OVERDUE],
         today_count=counts[Bucket.TODAY],
-        deal_count=deals.count(),
-        others=other_reminders([user.pk], today=today).get(user.pk, [])[:limit],
+        deal_count=deals.owned_by_count(user),
+        others=other_reminders([user.pk], today=today, limit=limit).get(user.pk, []),
     )

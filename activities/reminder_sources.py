@@ -21,7 +21,9 @@ class ReminderItem:
     url: str  # a path; the e-mail puts the CRM's address before it
 
 
-Source = Callable[[list[int], date], dict[int, list[ReminderItem]]]
+# (user ids, today, limit) -> each user's items; with a limit, each user's first `limit` by day
+# are enough (the dashboard shows that many; the e-mail asks for all).
+Source = Callable[[list[int], date, int | None], dict[int, list[ReminderItem]]]
 _SOURCES: list[Source] = []
 
 
@@ -30,11 +32,17 @@ def register(source: Source) -> None:
         _SOURCES.append(source)
 
 
-def other_reminders(user_ids: Iterable[int], *, today: date) -> dict[int, list[ReminderItem]]:
-    """Every registered source's items per user, each user's sorted by day."""
+def other_reminders(
+    user_ids: Iterable[int], *, today: date, limit: int | None = None
+) -> dict[int, list[ReminderItem]]:
+    """Every registered source's items per user, each user's sorted by day; with `limit`,
+    each user's first `limit` of them."""
     user_ids = list(user_ids)
     found: dict[int, list[ReminderItem]] = defaultdict(list)
     for source in _SOURCES:
-        for user_id, items in source(user_ids, today).items():
+        for user_id, items in source(user_ids, today, limit).items():
             found[user_id].extend(items)
-    return {user_id: sorted(items, key=lambda item: item.day) for user_id, items in found.items()}
+    return {
+        user_id: sorted(items, key=lambda item: item.day)[:limit]
+        for user_id, items in found.items()
+    }

@@ -20,6 +20,7 @@ from opportunities.models import (
     stale_condition,
     weighted_open_condition,
 )
+from pipeline_crm.lookups import attach_lookups, lookup_rows, lookups_by_pk
 from pipeline_crm.money import ZERO, round_money
 
 from .periods import Period, quarter_of
@@ -66,20 +67,24 @@ def open_groups(today: date, stale_days: int) -> list[dict]:
     both the pipeline and the attention panel are sums of these groups."""
     quarter = quarter_of(today)
     overdue = overdue_condition(today)
+    # Counted by the close date (never null), not the id: the owners' index of open deals
+    # (`opp_owner_status_sums`) then answers alone; counting ids read every deal (at 100,000
+    # deals, load 15: 60-73 ms instead of 102-115).
+    counted = "expected_close_date"
     return list(
         Opportunity.objects.open()
         .order_by()
         .values("stage", "owner")
         .annotate(
-            count=Count("pk"),
+            count=Count(counted),
             pipeline=Sum("amount"),
             weighted_open=Sum(
                 "weighted_amount",
                 filter=weighted_open_condition(quarter.start, quarter.end, today=today),
             ),
             overdue=Sum("amount", filter=overdue),
-            overdue_count=Count("pk", filter=overdue),
-            stale_count=Count("pk", filter=stale_condition(today, stale_days)),
+            overdue_count=Count(counted, filter=overdue),
+            stale_count=Count(counted, filter=stale_condition(today, stale_days)),
         )
     )
 
@@ -133,7 +138,7 @@ def team_pipeline(today: date, groups: list[dict]) -> TeamPipeline:
     }
     overdue_dates = {"close_to": (today - timedelta(days=1)).isoformat()}
     rows = []
-    for stage in Stage.objects.order_by("order", "name"):
+    for stage in sorted(lookup_rows(Stage).values(), key=lambda stage: (stage.order, stage.name)):
         figures = grouped.get(stage.pk)
         if figures is None and not (stage.is_active and not stage.is_won_stage):
             continue
@@ -172,6 +177,9 @@ class OwnerLine:
     urls: dict = field(default_factory=dict)
 
 
+OLDEST_FIELDS = ("name", "stage", "owner", "expected_close_date", "stage_date", "account__name")
+
+
 @dataclass
 class TeamAttention:
     rows: list[OwnerLine]
@@ -185,7 +193,10 @@ def team_attention(
     """Open, stale and overdue deals per owner (`open_groups`), and the stale deals that have
     waited longest (one query). Owners with no open deal are left out."""
     counts = _summed(groups, "owner")
-    owners = get_user_model().objects.filter(pk__in=counts).order_by("first_name", "username")
+    owners = sorted(
+        lookups_by_pk(get_user_model(), counts),
+        key=lambda user: (user.first_name, user.username),
+    )
     rows = []
     for owner in owners:
         row = counts[owner.pk]
@@ -204,11 +215,14 @@ def team_attention(
         total.open += row.open
         total.stale += row.stale
         total.overdue += row.overdue
+    # The columns shown; stages and owners from the lookup cache.
     oldest = list(
         Opportunity.objects.filter(stale_condition(today, stale_days))
-        .select_related("account", "stage", "owner")
+        .select_related("account")
+        .only(*OLDEST_FIELDS)
         .order_by("expected_close_date", "stage_date", "pk")[:listed]
     )
+    attach_lookups(oldest, ("stage", "owner"))
     return TeamAttention(rows=rows, total=total, oldest_stale=oldest)
 
 

@@ -1,5 +1,6 @@
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -222,6 +223,18 @@ def listed_weighted() -> models.Sum:
     return models.Sum("weighted_amount", filter=Q(status="open") & in_forecast_condition())
 
 
+def first_of_parts(parts, limit: int, *order: str) -> list:
+    """The first `limit` rows of disjoint querysets together in `order` (ascending fields
+    ending in "pk"; nulls last, as PostgreSQL sorts them): the first `limit` of each, merged.
+    Each part can then be read from its own index in order, where their OR is sorted whole."""
+    rows = []
+    for part in parts:
+        rows += part.order_by(*order)[:limit]
+    get = attrgetter(*order)
+    rows.sort(key=lambda row: tuple((value is None, value) for value in get(row)))
+    return rows[:limit]
+
+
 CO_OWNED_AS_LIST = 200
 
 _TOTALS = {
@@ -303,6 +316,17 @@ class OpportunityQuerySet(VersionedQuerySet):
         )
         return [self.filter(owner=user), self.filter(pk__in=shared).exclude(owner=user)]
 
+    def owned_by_first(self, user, limit: int, *order: str) -> list:
+        """The first `limit` deals of `owned_by(user)` in `order` (ascending, never-null
+        fields ending in "pk"): the first `limit` of each part (`owned_by_parts`), merged.
+        The owned part then reads its index in order and stops, where the OR fetched every
+        matching deal of the user to sort them."""
+        return first_of_parts(self.owned_by_parts(user), limit, *order)
+
+    def owned_by_count(self, user) -> int:
+        """`owned_by(user).count()` part by part (`owned_by_parts`)."""
+        return sum(part.count() for part in self.owned_by_parts(user))
+
     def matching(self, text: str):
         """Deals whose name or account's name contains `text` (case-insensitive)."""
         # The matching accounts' ids as a list, for the same reason as in `owned_by`; each side
@@ -373,6 +397,29 @@ class OpportunityQuerySet(VersionedQuerySet):
         result["amount"] = round_money(result["amount"] or ZERO)
         result["weighted"] = round_money(result["weighted"] or ZERO)
         return result
+
+    def totals_per_stage(self, *, stale: tuple[date, int]) -> dict:
+        """`totals(stale=stale, in_forecast=True)` per stage (one query): {stage id: count,
+        amount, weighted, stale}."""
+        rows = (
+            self.order_by()
+            .values("stage")
+            .annotate(
+                **{
+                    **_TOTALS,
+                    "weighted": forecast_weighted(),
+                    "stale": models.Count("expected_close_date", filter=stale_condition(*stale)),
+                }
+            )
+        )
+        return {
+            row["stage"]: {
+                **row,
+                "amount": round_money(row["amount"] or ZERO),
+                "weighted": round_money(row["weighted"] or ZERO),
+            }
+            for row in rows
+        }
 
     def totals_per(self, field: str) -> dict:
         """Count, amount and weighted value per value of the foreign key `field` (one query)."""
@@ -646,6 +693,28 @@ class Opportunity(Versioned):
                     "weighted_amount",
                 ],
                 name="opp_owner_status_sums",
+            ),
+            # The dashboards' lists of open deals by close date or next action: each part of
+            # "mine" (`owned_by_first`) reads its first rows in order and stops. Without them
+            # the planner walked every deal by close date (closed ones first) to find eight
+            # of one owner: 150-240 ms each at 100,000 deals.
+            models.Index(
+                fields=["owner", "expected_close_date", "id"],
+                condition=Q(status="open"),
+                name="opp_open_owner_close",
+            ),
+            models.Index(
+                fields=["owner", "next_action_date", "id"],
+                condition=Q(status="open"),
+                name="opp_open_owner_next",
+            ),
+            models.Index(
+                fields=["expected_close_date", "id"],
+                condition=Q(status="open"),
+                name="opp_open_close",
+            ),
+            models.Index(
+                fields=["next_action_date", "id"], condition=Q(status="open"), name="opp_open_next"
             ),
             models.Index(fields=["status", "closed_date"], name="opp_status_closed"),
             models.Index(fields=["name"], name="opp_name"),

@@ -4,14 +4,20 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
-from accounts.models import Account, Contact
+from accounts.models import Account
 from forecasting.dashboard import budget_status, open_groups, team_attention, team_pipeline
 from opportunities.models import Opportunity
 
+from .lookups import attach_lookups
 from .models import CompanySettings
+from .money import ZERO
 from .roles import is_manager
 
 __all__ = ["bad_request", "dashboard", "login_not_required", "permission_denied"]
+
+# What the salesperson's lists of deals show, and their order.
+DASHBOARD_FIELDS = ("name", "stage", "amount", "expected_close_date", "stage_date", "account__name")
+CLOSING_ORDER = ("expected_close_date", "pk")
 
 
 def dashboard(request):
@@ -21,26 +27,36 @@ def dashboard(request):
     company = CompanySettings.load()
     if is_manager(user):
         return _manager_dashboard(request, today=today, company=company)
-    mine = Opportunity.objects.open().owned_by(user)
-    # Summed part by part (owned, shared): each part reads one index (`owned_by_parts`).
-    pipeline = {"count": 0, "amount": 0, "weighted": 0, "stale": 0}
-    for part in Opportunity.objects.open().owned_by_parts(user):
-        figures = part.totals(stale=(today, company.stale_days), in_forecast=True)
-        for name in pipeline:
-            pipeline[name] += figures[name]
+    deals = Opportunity.objects.open()
+    # "Mine" part by part (owned, shared): each part reads one index (`owned_by_parts`); the
+    # OR of the two read every deal of the user.
+    # Summed per stage: the figures are their sum, the funnel panel shows them (one scan of
+    # each part for both).
+    pipeline = {"count": 0, "amount": ZERO, "weighted": ZERO, "stale": 0}
+    stages: dict = {}
+    for part in deals.owned_by_parts(user):
+        per_stage = part.totals_per_stage(stale=(today, company.stale_days))
+        for stage, figures in per_stage.items():
+            into = stages.setdefault(stage, {"total": ZERO, "weighted": ZERO, "count": 0})
+            into["total"] += figures["amount"]
+            into["weighted"] += figures["weighted"]
+            into["count"] += figures["count"]
+            for name in pipeline:
+                pipeline[name] += figures[name]
+    # The columns the lists show; their stages from the lookup cache.
+    listed = deals.select_related("account").only(*DASHBOARD_FIELDS)
+    stale = listed.stale(today, company.stale_days).owned_by_first(user, 8, *CLOSING_ORDER)
+    closing = listed.filter(expected_close_date__gte=today).owned_by_first(user, 8, *CLOSING_ORDER)
+    attach_lookups([*stale, *closing], ("stage",), request)
     context = {
         "today": today,
         "currency": company.currency,
         "my_accounts": Account.objects.active().owned_by(user).count(),
-        "all_contacts": Contact.objects.active().count(),
         "my_pipeline": pipeline,
-        "my_stale": mine.stale(today, company.stale_days)
-        .select_related("account", "stage")
-        .order_by("expected_close_date")[:8],
+        "my_stages": stages,
+        "my_stale": stale,
         "my_stale_count": pipeline["stale"],
-        "my_closing": mine.filter(expected_close_date__gte=today)
-        .select_related("account", "stage")
-        .order_by("expected_close_date")[:8],
+        "my_closing": closing,
         "recent_accounts": Account.objects.owned_by(user)
         .select_related("business_area")
         .order_by("-updated_at")[:6],

@@ -113,6 +113,15 @@ class QuoteQuerySet(models.QuerySet):
         """Quotes on deals the user owns or is co-responsible for."""
         return self.filter(opportunity__in=Opportunity.objects.owned_by(user).values("pk"))
 
+    def owned_by_parts(self, user) -> list:
+        """`owned_by(user)` as two disjoint querysets, the quotes of the deals the user owns and
+        of those shared with them (`OpportunityQuerySet.owned_by_parts`): the OR of the two
+        reads every deal of the user to find their quotes."""
+        return [
+            self.filter(opportunity__owner=user),
+            self.filter(opportunity__in=Opportunity.objects.owned_by_parts(user)[1].values("pk")),
+        ]
+
     def matching(self, text: str):
         """Quotes whose number, deal name or account name contains `text` (any case).
 

@@ -45,6 +45,6 @@ def my_reminders(context, user):
     today = company_today()
     return {
         **_base(context),
-        "reminders": reminders_for(user, today=today),
+        "reminders": reminders_for(user, today=today, request=context.get("request")),
         "today": today,
     }

@@ -246,7 +246,7 @@ def test_reminders_queries_do_not_grow(salesperson, django_assert_max_num_querie
     now = datetime.now(UTC)
     ActivityFactory.create_batch(rows, owner=salesperson, start=now - timedelta(days=1), end=None)
     OpportunityFactory.create_batch(rows, owner=salesperson, next_action_date=company_today())
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         render("{% my_reminders user %}", salesperson)
 
 
