@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "forecasting",
     "jobs",
     "quotes",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -116,7 +117,7 @@ MIDDLEWARE = [
     "pipeline_crm.db.StatementTimeoutMiddleware",
 ]
 
-ROOT_URLCONF = "pipeline_crm.urls"
+ROOT_URLCONF = "home.urls"
 WSGI_APPLICATION = "pipeline_crm.wsgi.application"
 
 TEMPLATES = [

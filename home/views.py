@@ -7,9 +7,8 @@ from django.views.decorators.csrf import requires_csrf_token
 from accounts.models import Account, Contact
 from forecasting.dashboard import budget_status, open_groups, team_attention, team_pipeline
 from opportunities.models import Opportunity
-
-from .models import CompanySettings
-from .roles import is_manager
+from pipeline_crm.models import CompanySettings
+from pipeline_crm.roles import is_manager
 
 __all__ = ["bad_request", "dashboard", "login_not_required", "permission_denied"]
 
