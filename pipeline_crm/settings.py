@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "jobs",
     "quotes",
     "home",
+    "demo",
 ]
 
 MIDDLEWARE = [
