@@ -118,9 +118,7 @@ def test_no_cycle_between_apps():
 def test_apps_import_only_the_layers_below():
     level = {app: number for number, layer in enumerate(LAYERS) for app in layer}
     arrows = app_arrows(first_party_apps())
-    upward = sorted(
-        (source, target) for source, target in arrows if level[target] >= level[source]
-    )
+    upward = sorted((source, target) for source, target in arrows if level[target] >= level[source])
     assert not upward, f"imports of an app at or above the importer:\n{describe(arrows, upward)}"
 
 
