@@ -7,10 +7,14 @@ runner and the job's result commit in one transaction: an import's rows are in t
 exactly when its job says done, and a worker that stops half way leaves nothing of it. Such a
 job is found by its old heartbeat and run again (`requeue_stale`), as a new attempt; should the
 old attempt still finish, it sees that it was replaced and rolls back.
+
+jobs imports no other app of the project (tests/test_app_graph.py): the apps start jobs, and
+the project tells it how its own errors read on a failed job's page (`explain_failures`).
 """
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -20,8 +24,6 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-
-from pipeline_crm.storage import StorageFull, is_storage_full
 
 from .models import Job
 
@@ -99,13 +101,24 @@ def run(job_id: int) -> None:
                 _finish(job, Job.Status.FAILED, {"message": failure_message(error)})
 
 
+# The errors a user can act on, each with a function that returns its message or None for an
+# error it does not know; filled by the project at start-up (a full disk: PipelineCrmConfig).
+_explainers: list[Callable[[BaseException], str | None]] = []
+
+
+def explain_failures(explain: Callable[[BaseException], str | None]) -> None:
+    """Have a failed job's page say `explain(error)` where that is not None."""
+    if explain not in _explainers:
+        _explainers.append(explain)
+
+
 def failure_message(error: Exception) -> str:
-    """What a failed job's page says: a full disk by name, anything else in general terms
-    (the details are in the worker's log)."""
-    if isinstance(error, StorageFull):
-        return str(error.message)
-    if is_storage_full(error):
-        return str(StorageFull().message)
+    """What a failed job's page says: an error a user can act on by name (a full disk, see
+    `explain_failures`), anything else in general terms (the details are in the worker's log)."""
+    for explain in _explainers:
+        message = explain(error)
+        if message is not None:
+            return str(message)
     return _("The job failed. An administrator can find the reason in the worker's log.")
 
 

@@ -9,13 +9,17 @@ class PipelineCrmConfig(AppConfig):
     def ready(self):
         from django.core.signals import got_request_exception
 
+        from jobs.services import explain_failures
+
         from . import (
             db,
             history_guard,
             login_limits,  # noqa: F401 (connects its login receiver)
             lookups,
+            storage,
         )
 
         lookups.watch_lookups()
         history_guard.guard_history()
         got_request_exception.connect(db.close_on_stale_plan, dispatch_uid="close_on_stale_plan")
+        explain_failures(storage.full_disk_message)  # a job that filled the disk says so

@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "forecasting",
     "jobs",
     "quotes",
+    "home",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -116,7 +118,7 @@ MIDDLEWARE = [
     "pipeline_crm.db.StatementTimeoutMiddleware",
 ]
 
-ROOT_URLCONF = "pipeline_crm.urls"
+ROOT_URLCONF = "home.urls"
 WSGI_APPLICATION = "pipeline_crm.wsgi.application"
 
 TEMPLATES = [

@@ -145,6 +145,16 @@ class UploadField(forms.FileField):
         return super().to_python(data)
 
 
+def full_disk_message(error: BaseException) -> str | None:
+    """What a user is told about `error` if it is a full disk (`StorageFull` says what could
+    not be written), else None: the 507 page's message and a failed job's (jobs.services)."""
+    if isinstance(error, StorageFull):
+        return str(error.message)
+    if is_storage_full(error):
+        return str(STORAGE_FULL)
+    return None
+
+
 def storage_full_response(request, error: StorageFull):
     """The page a request gets when what it asked for could not be written (507)."""
     return render(request, "storage_full.html", {"message": error.message}, status=507)
@@ -160,8 +170,7 @@ class StorageFullMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, StorageFull):
-            return storage_full_response(request, exception)
-        if is_storage_full(exception):
-            return storage_full_response(request, StorageFull())
-        return None
+        message = full_disk_message(exception)
+        if message is None:
+            return None
+        return storage_full_response(request, StorageFull(message))

@@ -4,8 +4,8 @@ from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
-from pipeline_crm.urls import handler403  # noqa: F401
-from pipeline_crm.urls import urlpatterns as project_urls
+from home.urls import handler403  # noqa: F401
+from home.urls import urlpatterns as project_urls
 
 
 def slow(request):

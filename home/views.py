@@ -7,11 +7,10 @@ from django.views.decorators.csrf import requires_csrf_token
 from accounts.models import Account
 from forecasting.dashboard import budget_status, open_groups, team_attention, team_pipeline
 from opportunities.models import Opportunity
-
-from .lookups import attach_lookups
-from .models import CompanySettings
-from .money import ZERO
-from .roles import is_manager
+from pipeline_crm.lookups import attach_lookups
+from pipeline_crm.models import CompanySettings
+from pipeline_crm.money import ZERO
+from pipeline_crm.roles import is_manager
 
 __all__ = ["bad_request", "dashboard", "login_not_required", "permission_denied"]
 

@@ -33,6 +33,15 @@ from accounts.models import (
     LeadSource,
     Segment,
 )
+from demo.past import (
+    DEAL_FIELDS,
+    HISTORY_FIELDS,
+    LINE_FIELDS,
+    BulkRows,
+    DealPast,
+    event_times,
+    money_near,
+)
 from forecasting.models import Budget
 from opportunities import services
 from opportunities.models import (
@@ -46,15 +55,6 @@ from opportunities.models import (
     Product,
     ProductGroup,
     Stage,
-)
-from pipeline_crm.demo_past import (
-    DEAL_FIELDS,
-    HISTORY_FIELDS,
-    LINE_FIELDS,
-    BulkRows,
-    DealPast,
-    event_times,
-    money_near,
 )
 from pipeline_crm.history import Origin
 from pipeline_crm.models import CompanySettings, Role

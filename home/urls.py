@@ -51,5 +51,5 @@ urlpatterns = [
     path("quotes/", include("quotes.urls")),
 ]
 
-handler400 = "pipeline_crm.views.bad_request"
-handler403 = "pipeline_crm.views.permission_denied"
+handler400 = "home.views.bad_request"
+handler403 = "home.views.permission_denied"

@@ -11,13 +11,13 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from demo.past import DEAL_FIELDS
 from forecasting.analytics import funnel_report, funnel_rows
 from forecasting.asof import HistoricalLine, HistoricalOpportunity, cutoff
 from forecasting.periods import Period
 from forecasting.reports import budget_report, pipeline_report, pipeline_rows
 from forecasting.views import _budget_export
 from opportunities.models import Opportunity, Stage
-from pipeline_crm.demo_past import DEAL_FIELDS
 from pipeline_crm.money import ZERO, round_money, weighted
 
 pytestmark = pytest.mark.django_db
