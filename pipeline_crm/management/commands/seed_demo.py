@@ -53,6 +53,7 @@ from pipeline_crm.demo_past import (
     LINE_FIELDS,
     BulkRows,
     DealPast,
+    bulk_load,
     event_times,
     money_near,
 )
@@ -906,10 +907,12 @@ class Command(BaseCommand):
         # Seeded by the count too, so a top-up run does not repeat the first run's deals.
         rng = random.Random(f"{seed}:deals:{existing}")
         made = 0
-        while made < missing:
-            batch = [maker.make(rng) for _ in range(min(CHUNK, missing - made))]
-            self._write(batch)
-            made += len(batch)
+        with bulk_load(_written(), rebuild_indexes=missing >= existing) as deal_ids:
+            while made < missing:
+                batch = [maker.make(rng) for _ in range(min(CHUNK, missing - made))]
+                self._write(batch)
+                deal_ids += [item.deal.id for item in batch]
+                made += len(batch)
         return made
 
     def _write(self, batch: list[_Deal]) -> None:
@@ -985,6 +988,20 @@ class Command(BaseCommand):
                     for history_id in history_of[deal_id]
                 ),
             )
+
+
+def _written() -> list:
+    """The models `Command._write` fills."""
+    names = ("HistoricalOpportunity_contacts", "HistoricalOpportunity_co_responsible")
+    return [
+        Opportunity,
+        OpportunityLine,
+        Opportunity.history.model,
+        OpportunityLine.history.model,
+        Opportunity.contacts.through,
+        Opportunity.co_responsible.through,
+        *(apps.get_model("opportunities", name) for name in names),
+    ]
 
 
 def _values(obj, names) -> tuple:
