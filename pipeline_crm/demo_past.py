@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db import connection, models
 from django.utils import timezone
@@ -41,6 +42,10 @@ from pipeline_crm.money import weighted
 
 DEAL_FIELDS = tuple(f.attname for f in Opportunity._meta.concrete_fields)
 LINE_FIELDS = tuple(f.attname for f in OpportunityLine._meta.concrete_fields)
+# A deal's or a line's fields as a tuple in one C call (a fifth of the seed's Python went to
+# reading them one getattr at a time).
+deal_values = attrgetter(*DEAL_FIELDS)
+line_values = attrgetter(*LINE_FIELDS)
 HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type")
 HISTORY_FIELDS += ("history_user_id",)
 WORKDAY = (7 * 3600 + 30 * 60, 18 * 3600)  # changes are made between 07:30 and 18:00
@@ -88,7 +93,7 @@ class DealPast:
             deal.created_at = when
         deal.updated_at = when
         kind = "~" if self.records else "+"
-        values = tuple(getattr(deal, name) for name in DEAL_FIELDS)
+        values = deal_values(deal)
         self.records.append(Record(when, kind, reason, user_id, values))
 
     def add_line(self, line: OpportunityLine, when: datetime, reason: str, user_id) -> None:
@@ -104,7 +109,7 @@ class DealPast:
         services.apply_lines(self.deal, self.lines)
 
     def _line_row(self, line, when, kind, reason, user_id) -> None:
-        values = tuple(getattr(line, name) for name in LINE_FIELDS)
+        values = line_values(line)
         self.line_records.append(LineRecord(when, kind, reason, user_id, line, values))
 
 

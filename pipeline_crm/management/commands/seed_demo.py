@@ -54,7 +54,9 @@ from pipeline_crm.demo_past import (
     BulkRows,
     DealPast,
     bulk_load,
+    deal_values,
     event_times,
+    line_values,
     money_near,
 )
 from pipeline_crm.history import Origin
@@ -940,8 +942,8 @@ class Command(BaseCommand):
         records = [(item, record) for item in batch for record in item.past.records]
         history_ids = rows.ids(HistoricalDeal, len(records), column="history_id")
 
-        rows.write(Opportunity, DEAL_FIELDS, (_values(i.deal, DEAL_FIELDS) for i in batch))
-        rows.write(OpportunityLine, LINE_FIELDS, (_values(ln, LINE_FIELDS) for ln in lines))
+        rows.write(Opportunity, DEAL_FIELDS, (deal_values(i.deal) for i in batch))
+        rows.write(OpportunityLine, LINE_FIELDS, (line_values(ln) for ln in lines))
         # Each row stands until the deal's next one (the triggers of migration 0015 would
         # set the same; written here, they find nothing to change).
         ends = [
@@ -1002,7 +1004,3 @@ def _written() -> list:
         Opportunity.co_responsible.through,
         *(apps.get_model("opportunities", name) for name in names),
     ]
-
-
-def _values(obj, names) -> tuple:
-    return tuple(getattr(obj, name) for name in names)
