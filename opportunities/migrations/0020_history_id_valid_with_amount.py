@@ -10,26 +10,21 @@ from django.db import migrations
 HISTORY = "opportunities_historicalopportunity"
 
 
-def install(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("DROP INDEX IF EXISTS opp_hist_id_valid")
-    schema_editor.execute(
-        f"CREATE INDEX opp_hist_id_valid ON {HISTORY} (id, valid_until, history_date) "
-        "INCLUDE (status, history_type, amount)"
-    )
+def _index(include: str):
+    def build(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute("DROP INDEX IF EXISTS opp_hist_id_valid")
+        schema_editor.execute(
+            f"CREATE INDEX opp_hist_id_valid ON {HISTORY} (id, valid_until, history_date) {include}"
+        )
 
-
-def uninstall(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute("DROP INDEX IF EXISTS opp_hist_id_valid")
-    schema_editor.execute(
-        f"CREATE INDEX opp_hist_id_valid ON {HISTORY} (id, valid_until, history_date)"
-    )
+    return build
 
 
 class Migration(migrations.Migration):
     dependencies = [("opportunities", "0019_history_valid_until")]
 
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [
+        migrations.RunPython(_index("INCLUDE (status, history_type, amount)"), _index(""))
+    ]
