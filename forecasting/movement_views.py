@@ -9,7 +9,7 @@ from pipeline_crm.models import CompanySettings
 
 from .exports import export_report
 from .forms import PipelineFilterForm
-from .movement import PART_NAMES, movement_report, movement_rows, waterfall_chart
+from .movement import PART_NAMES, movement_report, movement_rows, waterfall_chart, with_names
 from .views import _period_redirect
 
 # The deals page of a bar lists at most this many (the largest first); its heading gives the
@@ -60,6 +60,8 @@ def movement_deals(request):
     if form.is_valid():
         report = movement_report(form.period, form.cleaned_data)
         part = report.part(part_name)
-        context.update(report=report, part=part, deals=part.deals[:MAX_DEALS_SHOWN])
+        context.update(
+            report=report, part=part, deals=with_names(report, part.deals[:MAX_DEALS_SHOWN])
+        )
     status = 200 if form.is_valid() else 400
     return render(request, "forecasting/movement_deals.html", context, status=status)

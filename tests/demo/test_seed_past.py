@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from demo.past import DEAL_FIELDS
@@ -17,7 +17,8 @@ from forecasting.asof import HistoricalLine, HistoricalOpportunity, cutoff
 from forecasting.periods import Period
 from forecasting.reports import budget_report, pipeline_report, pipeline_rows
 from forecasting.views import _budget_export
-from opportunities.models import Opportunity, Stage
+from opportunities.checks import history_valid_until_triggers
+from opportunities.models import STILL_CURRENT, Opportunity, Stage
 from pipeline_crm.money import ZERO, round_money, weighted
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,27 @@ def test_the_past_differs_from_today(seeded):
         list(pipeline_rows(pipeline_report(period, {}, as_of=today - timedelta(days=180)))) != live
     )
     assert cutoff(today) > timezone.now()
+
+
+def test_each_record_stands_until_the_next_and_the_database_keeps_it_so(seeded):
+    """The seed loads with the valid_until trigger off and the foreign keys dropped
+    (`demo.past.bulk_load`): both are back, and every row stands until its deal's next one
+    (rows written after the load, by the quotes, chained by the trigger again). PostgreSQL
+    only: elsewhere no trigger keeps the column."""
+    if connection.vendor != "postgresql":
+        pytest.skip("valid_until is kept on PostgreSQL only")
+    for records in _records().values():
+        ends = [record.history_date for record in records[1:]] + [STILL_CURRENT]
+        assert [record.valid_until for record in records] == ends
+    assert history_valid_until_triggers() == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' "
+            "AND conrelid = 'opportunities_historicalopportunity'::regclass"
+        )
+        assert cursor.fetchone()[0] == 1  # history_user
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes "
+            "WHERE tablename = 'opportunities_historicalopportunity'"
+        )
+        assert cursor.fetchone()[0] >= 19

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from forecasting.movement import PARTS, movement_report
+from forecasting.movement import PARTS, movement_report, with_names
 from forecasting.periods import Period
 
 from ..factories import BusinessAreaFactory, LossReasonFactory
@@ -80,7 +80,8 @@ def test_each_deal_lands_in_its_part(history):
         "lost": (1, Decimal("5000.00")),
         "end": (5, Decimal("7600.00")),
     }
-    assert [m.name for m in report.part("pushed_out").deals] == ["Gone", "Pushed"]
+    pushed_out = with_names(report, report.part("pushed_out").deals)
+    assert [m.name for m in pushed_out] == ["Gone", "Pushed"]
 
 
 def test_the_parts_add_up_exactly_to_the_end(history):

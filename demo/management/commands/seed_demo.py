@@ -39,7 +39,10 @@ from demo.past import (
     LINE_FIELDS,
     BulkRows,
     DealPast,
+    bulk_load,
+    deal_values,
     event_times,
+    line_values,
     money_near,
 )
 from forecasting.models import Budget
@@ -906,10 +909,12 @@ class Command(BaseCommand):
         # Seeded by the count too, so a top-up run does not repeat the first run's deals.
         rng = random.Random(f"{seed}:deals:{existing}")
         made = 0
-        while made < missing:
-            batch = [maker.make(rng) for _ in range(min(CHUNK, missing - made))]
-            self._write(batch)
-            made += len(batch)
+        with bulk_load(_written(), rebuild_indexes=missing >= existing) as deal_ids:
+            while made < missing:
+                batch = [maker.make(rng) for _ in range(min(CHUNK, missing - made))]
+                self._write(batch)
+                deal_ids += [item.deal.id for item in batch]
+                made += len(batch)
         return made
 
     def _write(self, batch: list[_Deal]) -> None:
@@ -937,8 +942,8 @@ class Command(BaseCommand):
         records = [(item, record) for item in batch for record in item.past.records]
         history_ids = rows.ids(HistoricalDeal, len(records), column="history_id")
 
-        rows.write(Opportunity, DEAL_FIELDS, (_values(i.deal, DEAL_FIELDS) for i in batch))
-        rows.write(OpportunityLine, LINE_FIELDS, (_values(ln, LINE_FIELDS) for ln in lines))
+        rows.write(Opportunity, DEAL_FIELDS, (deal_values(i.deal) for i in batch))
+        rows.write(OpportunityLine, LINE_FIELDS, (line_values(ln) for ln in lines))
         # Each row stands until the deal's next one (the triggers of migration 0015 would
         # set the same; written here, they find nothing to change).
         ends = [
@@ -987,5 +992,15 @@ class Command(BaseCommand):
             )
 
 
-def _values(obj, names) -> tuple:
-    return tuple(getattr(obj, name) for name in names)
+def _written() -> list:
+    """The models `Command._write` fills."""
+    names = ("HistoricalOpportunity_contacts", "HistoricalOpportunity_co_responsible")
+    return [
+        Opportunity,
+        OpportunityLine,
+        Opportunity.history.model,
+        OpportunityLine.history.model,
+        Opportunity.contacts.through,
+        Opportunity.co_responsible.through,
+        *(apps.get_model("opportunities", name) for name in names),
+    ]
