@@ -202,3 +202,9 @@ def test_the_page_shows_what_the_export_writes(client_for, manager, salesperson,
         assert shown[7].replace(",", "") == written[7]
         assert shown[9] == (written[9] or "—")
     assert exported[2][2] == "'=cmd|' /C calc'!A0"  # a formula stays text in the CSV
+
+
+def test_no_matching_quote_says_so(client_for, manager, salesperson):
+    _sent(salesperson, "100")
+    html = client_for(manager).get(LIST, {"q": "nothing like this"}).content.decode()
+    assert "No quotes match these filters." in html
