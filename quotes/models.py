@@ -101,6 +101,20 @@ class QuoteNumberCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+ROW_FIELDS = (
+    "number",
+    "version",
+    "status",
+    "amount",
+    "margin",
+    "sent_at",
+    "valid_until",
+    "opportunity__name",
+    "opportunity__owner",
+    "opportunity__account__name",
+)
+
+
 class QuoteQuerySet(models.QuerySet):
     def awaiting_approval(self):
         return self.filter(status=Quote.Status.AWAITING_APPROVAL)
@@ -134,6 +148,11 @@ class QuoteQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related("opportunity", "opportunity__account", "opportunity__owner")
+
+    def for_rows(self):
+        """The outstanding list's columns and no more (`quotes.tables.QuoteRows`): the deal's
+        owner is not joined, the caller attaches it from the lookup cache."""
+        return self.select_related("opportunity", "opportunity__account").only(*ROW_FIELDS)
 
     def expiring(self, today: date):
         """Outstanding quotes whose valid-until date has passed."""
@@ -294,10 +313,15 @@ class Quote(models.Model):
             return None
         return round_money(self.margin * 100 / self.amount)
 
+    @property
+    def sent_on(self) -> date | None:
+        """The day the quote was sent, in the company's time zone."""
+        return timezone.localdate(self.sent_at) if self.sent_at else None
+
     def age_days(self, today: date) -> int | None:
         if self.sent_at is None:
             return None
-        return (today - timezone.localdate(self.sent_at)).days
+        return (today - self.sent_on).days
 
 
 class QuoteLine(PricedLine, models.Model):

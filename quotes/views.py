@@ -50,7 +50,7 @@ def quote_list(request):
     The footer's totals are one aggregate query, which also gives the paginator its count;
     a page's rows are read ids first (`QuoteRows`). An export writes every filtered quote.
     """
-    filterset = QuoteFilter(request.GET, queryset=Quote.objects.for_list(), request=request)
+    filterset = QuoteFilter(request.GET, queryset=Quote.objects.all(), request=request)
     today = timezone.localdate()
     extra = {"currency": CompanySettings.load().currency}
     fmt = request.GET.get("export")
@@ -60,8 +60,8 @@ def quote_list(request):
             return in_background
         table = QuoteTable(filterset.qs)
         RequestConfig(request, paginate=False).configure(table)  # the page's sort order
-        return export_rows(quote_export_rows(table), fmt, "quotes")
-    table = QuoteTable(QuoteRows(filterset.qs))
+        return export_rows(quote_export_rows(table, request), fmt, "quotes")
+    table = QuoteTable(QuoteRows(filterset.qs, request=request))
     table.today = today
     table.totals = totals = table.data.totals() if filterset.is_valid() else None
     RequestConfig(
