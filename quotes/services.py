@@ -243,18 +243,24 @@ def _fill_defaults(line: QuoteLine, quote: Quote) -> None:
         line.description = line.product.name
 
 
+def _save_line(line: QuoteLine, quote: Quote, *, user: User | None) -> None:
+    """Save `line` of the locked draft `quote` from a form, with its defaults, and the quote's
+    totals after it."""
+    _fill_defaults(line, quote)
+    label_change(line, Origin.FORM)
+    line._history_user = user
+    line.save()
+    _save(_recalculate(quote), user=user)
+
+
 @transaction.atomic
 def add_line(quote: Quote, line: QuoteLine, *, user: User | None) -> QuoteLine:
     """Add a line to a draft; the unit price and cost default to the product's."""
     quote = _locked(quote)
     _refuse_frozen(quote)
     line.quote = quote
-    _fill_defaults(line, quote)
     line.position = (quote.lines.aggregate(last=Max("position"))["last"] or 0) + 1
-    label_change(line, Origin.FORM)
-    line._history_user = user
-    line.save()
-    _save(_recalculate(quote), user=user)
+    _save_line(line, quote, user=user)
     return line
 
 
@@ -263,11 +269,7 @@ def update_line(line: QuoteLine, *, user: User | None) -> QuoteLine:
     """Save a changed line of a draft."""
     quote = _locked(line.quote)
     _refuse_frozen(quote)
-    _fill_defaults(line, quote)
-    label_change(line, Origin.FORM)
-    line._history_user = user
-    line.save()
-    _save(_recalculate(quote), user=user)
+    _save_line(line, quote, user=user)
     return line
 
 
