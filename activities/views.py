@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Account, Contact
 from opportunities.models import Opportunity
 from pipeline_crm.bounds import parse_id
+from pipeline_crm.downloads import sandboxed
 from pipeline_crm.history import HistorySource, history_page, render_history
 
 from . import access, services
@@ -425,10 +426,7 @@ def document_download(request, pk: int):
         filename=document.original_name,
         content_type=document.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return sandboxed(response)
 
 
 @require_http_methods(["GET", "POST"])
