@@ -291,6 +291,17 @@ def mark_lost(
     opportunity.closed_by = user
 
 
+def _save_closed(
+    opportunity: Opportunity, *, report: str, user: User | None, origin: Origin | str
+) -> Opportunity:
+    """Save a deal just marked won or lost: its win/loss report, if one was written, and the
+    probability the closing forces (100 or 0)."""
+    if report:
+        opportunity.win_loss_report = report
+    apply_probability_rule(opportunity)
+    return _save(opportunity, user=user, origin=origin)
+
+
 @transaction.atomic
 def close_won(
     opportunity: Opportunity,
@@ -306,10 +317,7 @@ def close_won(
     _lock(opportunity, seen_version)
     _refuse_closing_twice(opportunity)
     mark_won(opportunity, user=user, closed_date=closed_date or timezone.localdate())
-    if report:
-        opportunity.win_loss_report = report
-    apply_probability_rule(opportunity)
-    return _save(opportunity, user=user, origin=origin)
+    return _save_closed(opportunity, report=report, user=user, origin=origin)
 
 
 @transaction.atomic
@@ -335,10 +343,7 @@ def close_lost(
         loss_reason=loss_reason,
         closed_date=closed_date or timezone.localdate(),
     )
-    if report:
-        opportunity.win_loss_report = report
-    apply_probability_rule(opportunity)
-    return _save(opportunity, user=user, origin=origin)
+    return _save_closed(opportunity, report=report, user=user, origin=origin)
 
 
 @transaction.atomic

@@ -173,19 +173,34 @@ def quote_detail(request, pk: int):
 def quote_edit(request, pk: int):
     """A draft's header: contact, payment terms, introduction and closing text."""
     quote = get_quote_for_edit(request, pk)
+    return _draft_form_page(
+        request,
+        quote,
+        QuoteForm(request.POST or None, instance=quote),
+        services.save_quote,
+        template="quotes/quote_form.html",
+        done_url=quote.get_absolute_url(),
+        done=_("Quote saved."),
+    )
+
+
+def _draft_form_page(request, quote: Quote, form, save, *, template: str, done_url: str, done=""):
+    """A page whose form changes the draft `quote`: a sent quote is refused with a message; a
+    valid post is saved by `save(form.instance, user=…)` and goes to `done_url` (with `done`,
+    if any), a rule's refusal is a form error."""
     if not quote.is_editable:
         messages.error(request, _("A sent quote does not change: make a new version instead."))
         return redirect(quote)
-    form = QuoteForm(request.POST or None, instance=quote)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_quote(form.instance, user=request.user)
+            save(form.instance, user=request.user)
         except services.RuleError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Quote saved."))
-            return redirect(quote)
-    return render(request, "quotes/quote_form.html", {"form": form, "quote": quote})
+            if done:
+                messages.success(request, done)
+            return redirect(done_url)
+    return render(request, template, {"form": form, "quote": quote})
 
 
 @require_POST
@@ -202,20 +217,13 @@ def line_add(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def line_edit(request, pk: int, line_pk: int):
     line = get_line_for_edit(request, pk, line_pk)
-    quote = line.quote
-    if not quote.is_editable:
-        messages.error(request, _("A sent quote does not change: make a new version instead."))
-        return redirect(quote)
-    form = QuoteLineForm(request.POST or None, instance=line)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_line(form.instance, user=request.user)
-        except services.RuleError as error:
-            form.add_error(None, str(error))
-        else:
-            return redirect(quote.get_absolute_url() + "#lines")
-    return render(
-        request, "quotes/quote_line_form.html", {"form": form, "quote": quote, "line": line}
+    return _draft_form_page(
+        request,
+        line.quote,
+        QuoteLineForm(request.POST or None, instance=line),
+        services.update_line,
+        template="quotes/quote_line_form.html",
+        done_url=line.quote.get_absolute_url() + "#lines",
     )
 
 
