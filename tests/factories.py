@@ -14,7 +14,6 @@ from accounts.models import (
     LeadSource,
     Segment,
 )
-from opportunities.models import Stage
 
 
 class UserFactory(factory.django.DjangoModelFactory):
