@@ -90,20 +90,16 @@ class AcceptForm(CommentForm):
     deal_version = VersionField()
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(CommentForm):
     """Declining a quote; closing the deal as lost needs a loss reason (DESIGN.md)."""
+
+    field_order = ("close_deal", "loss_reason", "comment")
 
     close_deal = forms.BooleanField(label=_("Close the deal as lost"), required=False)
     loss_reason = forms.ModelChoiceField(
         queryset=LossReason.objects.filter(is_active=True),
         label=_("Loss reason"),
         required=False,
-    )
-    comment = forms.CharField(
-        label=_("Comment"),
-        max_length=2_000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean(self):

@@ -113,8 +113,7 @@ def _recalculate(quote: Quote) -> Quote:
 def recalculate(quote: Quote, *, user: User | None = None) -> Quote:
     """Recompute a draft's stored totals and margin flag from its lines (after lines were
     written in bulk, as the seed and the benchmark do)."""
-    quote = _locked(quote)
-    _refuse_frozen(quote)
+    quote = _locked_draft(quote)
     return _save(_recalculate(quote), user=user, origin=Origin.SYSTEM)
 
 
@@ -156,6 +155,13 @@ def _refusal(quote: Quote, rule: str, *, code: str) -> RuleError:
 def _refuse_frozen(quote: Quote) -> None:
     if not quote.is_editable:
         raise _refusal(quote, _("Only a draft changes: make a new version instead."), code="frozen")
+
+
+def _locked_draft(quote: Quote) -> Quote:
+    """The quote re-read under a row lock, refused unless it is still a draft."""
+    quote = _locked(quote)
+    _refuse_frozen(quote)
+    return quote
 
 
 def _refuse_closed_deal(opportunity: Opportunity) -> None:
@@ -223,8 +229,7 @@ def save_quote(quote: Quote, *, user: User | None) -> Quote:
     Only the header's fields are taken from `quote`: its totals are re-read under the lock,
     so a line added meanwhile in another tab keeps its effect on them.
     """
-    current = _locked(quote)
-    _refuse_frozen(current)
+    current = _locked_draft(quote)
     for name in HEADER_FIELDS:
         setattr(current, name, getattr(quote, name))
     if current.contact is not None and current.contact.account_id != current.opportunity.account_id:
@@ -256,8 +261,7 @@ def _save_line(line: QuoteLine, quote: Quote, *, user: User | None) -> None:
 @transaction.atomic
 def add_line(quote: Quote, line: QuoteLine, *, user: User | None) -> QuoteLine:
     """Add a line to a draft; the unit price and cost default to the product's."""
-    quote = _locked(quote)
-    _refuse_frozen(quote)
+    quote = _locked_draft(quote)
     line.quote = quote
     line.position = (quote.lines.aggregate(last=Max("position"))["last"] or 0) + 1
     _save_line(line, quote, user=user)
@@ -267,16 +271,14 @@ def add_line(quote: Quote, line: QuoteLine, *, user: User | None) -> QuoteLine:
 @transaction.atomic
 def update_line(line: QuoteLine, *, user: User | None) -> QuoteLine:
     """Save a changed line of a draft."""
-    quote = _locked(line.quote)
-    _refuse_frozen(quote)
+    quote = _locked_draft(line.quote)
     _save_line(line, quote, user=user)
     return line
 
 
 @transaction.atomic
 def remove_line(line: QuoteLine, *, user: User | None) -> Quote:
-    quote = _locked(line.quote)
-    _refuse_frozen(quote)
+    quote = _locked_draft(line.quote)
     label_change(line, Origin.FORM)
     line._history_user = user
     line.delete()
