@@ -203,14 +203,7 @@ def create_quote(
     _save(quote, user=user, origin=origin)
     lines = [
         QuoteLine(
-            quote=quote,
-            position=position,
-            product_id=line.product_id,
-            description=line.product.name,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            unit_cost=line.unit_cost,
+            quote=quote, position=position, description=line.product.name, **line.priced_values()
         )
         for position, line in enumerate(opportunity.lines.select_related("product"), start=1)
     ]
@@ -311,12 +304,8 @@ def revise(quote: Quote, *, user: User | None) -> Quote:
         QuoteLine(
             quote=copy,
             position=line.position,
-            product_id=line.product_id,
             description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            unit_cost=line.unit_cost,
+            **line.priced_values(),
         )
         for line in source.lines.all()
     ]
@@ -480,16 +469,7 @@ def accept_quote(
     _refuse_closed_deal(opportunity)
     deal_services.replace_lines(
         opportunity,
-        [
-            OpportunityLine(
-                product_id=line.product_id,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount_percent=line.discount_percent,
-                unit_cost=line.unit_cost,
-            )
-            for line in quote.lines.all()
-        ],
+        [OpportunityLine(**line.priced_values()) for line in quote.lines.all()],
         user=user,
         seen_version=seen_version,
     )
