@@ -3,6 +3,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from pipeline_crm.filters import SearchFilter
 from pipeline_crm.users import UserFilter
 
 from .models import Account, BusinessArea, Contact, ContactRole, CustomerType, Industry, Segment
@@ -11,13 +12,7 @@ NONE = _("(none)")  # the choice of an optional foreign key left empty
 
 
 class AccountFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="filter_search",
-        label=_("Search"),
-        widget=forms.TextInput(
-            attrs={"placeholder": _("Name, org. number or city"), "type": "search"}
-        ),
-    )
+    q = SearchFilter(_("Name, org. number or city"))
     customer_type = django_filters.ModelChoiceFilter(
         queryset=CustomerType.objects.all(), label=_("Customer type"), null_label=NONE
     )
@@ -48,13 +43,7 @@ class AccountFilter(django_filters.FilterSet):
 
 
 class ContactFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="filter_search",
-        label=_("Search"),
-        widget=forms.TextInput(
-            attrs={"placeholder": _("Name, e-mail or account"), "type": "search"}
-        ),
-    )
+    q = SearchFilter(_("Name, e-mail or account"))
     role = django_filters.ModelChoiceFilter(
         queryset=ContactRole.objects.all(), label=_("Role"), null_label=NONE
     )

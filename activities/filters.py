@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opportunities.forms import DateInput
 from pipeline_crm.bounds import ID_MAX, BoundedDateFilter
+from pipeline_crm.filters import SearchFilter
 from pipeline_crm.users import UserFilter
 
 from .agenda import day_start
@@ -34,11 +35,7 @@ class IdFilter(django_filters.NumberFilter):
 class AgendaFilter(django_filters.FilterSet):
     """The agenda's filters. Without parameters: my activities that are not done."""
 
-    q = django_filters.CharFilter(
-        method="filter_search",
-        label=_("Search"),
-        widget=forms.TextInput(attrs={"placeholder": _("Subject or account"), "type": "search"}),
-    )
+    q = SearchFilter(_("Subject or account"))
     type = django_filters.ModelChoiceFilter(
         queryset=ActivityType.objects.all(), label=_("Type"), empty_label=_("All types")
     )

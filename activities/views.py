@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Account, Contact
 from opportunities.models import Opportunity
 from pipeline_crm.bounds import parse_id
+from pipeline_crm.downloads import sandboxed
 from pipeline_crm.history import HistorySource, history_page, render_history
 
 from . import access, services
@@ -173,6 +174,20 @@ def _panel_response(request, obj, form=None):
     return _htmx(render(request, "activities/partials/activities_panel.html", context))
 
 
+def _save_posted(request, form: ActivityForm) -> Activity | None:
+    """The activity of a posted, valid `form`, saved through `services.save_activity`; None
+    on a GET, or when the form or a rule refuses it (a rule's refusal is a form error)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    activity = form.save(commit=False)
+    try:
+        services.save_activity(activity, user=request.user, is_done=form.cleaned_data["is_done"])
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+    return activity
+
+
 @require_http_methods(["GET", "POST"])
 def activity_create(request):
     """Log an activity: from its page, or from an account, contact or deal panel (htmx)."""
@@ -188,19 +203,12 @@ def activity_create(request):
         initial = {"owner": request.user, "start": rounded_now(), **_preselection(request)}
         fixed = ("account",) if "account" in initial else ()
         form = ActivityForm(request.POST or None, initial=initial, fixed=fixed)
-    if request.method == "POST" and form.is_valid():
-        activity = form.save(commit=False)
-        try:
-            services.save_activity(
-                activity, user=request.user, is_done=form.cleaned_data["is_done"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if obj is not None and request.htmx:
-                return _panel_response(request, obj)
-            messages.success(request, _("Activity “%(name)s” logged.") % {"name": activity})
-            return redirect(_next_url(request, activity.get_absolute_url()))
+    activity = _save_posted(request, form)
+    if activity is not None:
+        if obj is not None and request.htmx:
+            return _panel_response(request, obj)
+        messages.success(request, _("Activity “%(name)s” logged.") % {"name": activity})
+        return redirect(_next_url(request, activity.get_absolute_url()))
     if obj is not None and request.htmx:
         return _panel_response(request, obj, form)
     return render(
@@ -226,17 +234,9 @@ def link_options(request):
 def activity_edit(request, pk: int):
     activity = get_activity_for_edit(request, pk)
     form = ActivityForm(request.POST or None, instance=activity)
-    if request.method == "POST" and form.is_valid():
-        activity = form.save(commit=False)
-        try:
-            services.save_activity(
-                activity, user=request.user, is_done=form.cleaned_data["is_done"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Activity “%(name)s” saved.") % {"name": activity})
-            return redirect(_next_url(request, activity.get_absolute_url()))
+    if _save_posted(request, form) is not None:
+        messages.success(request, _("Activity “%(name)s” saved.") % {"name": activity})
+        return redirect(_next_url(request, activity.get_absolute_url()))
     return render(
         request,
         "activities/activity_form.html",
@@ -425,10 +425,7 @@ def document_download(request, pk: int):
         filename=document.original_name,
         content_type=document.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return sandboxed(response)
 
 
 @require_http_methods(["GET", "POST"])

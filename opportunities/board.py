@@ -37,12 +37,8 @@ def _board_filter(request, data: QueryDict):
     if not any(key != "page" for key in data):
         data["mine"] = "true"
     company = CompanySettings.load()
-    filterset = BoardFilter(
-        data,
-        queryset=Opportunity.objects.open(),
-        request=request,
-        stale_days=company.stale_days,
-        today=timezone.localdate(),
+    filterset = BoardFilter.for_company(
+        data, queryset=Opportunity.objects.open(), request=request, company=company
     )
     return filterset, company
 

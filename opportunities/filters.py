@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -10,6 +11,7 @@ from accounts.filters import NONE
 from accounts.models import BusinessArea, LeadSource
 from pipeline_crm.bounds import BoundedDateFilter
 from pipeline_crm.choices import ListedFilterField
+from pipeline_crm.filters import SearchFilter
 from pipeline_crm.lookups import lookup_label
 from pipeline_crm.roles import is_manager
 from pipeline_crm.users import UserFilter
@@ -51,11 +53,7 @@ TOTALS_KEYS = ("status", "stage", "owner", "business_area")
 class OpportunityFilter(django_filters.FilterSet):
     """The deal list's and the board's filters; report figures link here with theirs."""
 
-    q = django_filters.CharFilter(
-        method="filter_search",
-        label=_("Search"),
-        widget=forms.TextInput(attrs={"placeholder": _("Deal or account name"), "type": "search"}),
-    )
+    q = SearchFilter(_("Deal or account name"))
     mine = django_filters.BooleanFilter(
         method="filter_mine",
         label=_("Mine"),
@@ -105,6 +103,18 @@ class OpportunityFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.stale_days = stale_days
         self.today = today
+
+    @classmethod
+    def for_company(cls, data, *, queryset, request, company):
+        """The filters bound to `data` over `queryset`, "stale" by the company's setting as of
+        today."""
+        return cls(
+            data,
+            queryset=queryset,
+            request=request,
+            stale_days=company.stale_days,
+            today=timezone.localdate(),
+        )
 
     def totals_source(self, **fixed) -> KeptTotals | None:
         """Where the filtered deals' totals can be read without reading the deals.

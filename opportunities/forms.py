@@ -225,8 +225,10 @@ class ReopenForm(forms.Form):
     version = VersionField()
 
 
-class LineForm(forms.ModelForm):
-    """A product line; unit price and cost default to the product's when left empty."""
+class PricedLineForm(forms.ModelForm):
+    """The form of a priced line (a deal's or a quote's, `PricedLine`): an empty discount is
+    0, and the line must come to an amount that fits the money columns. Unit price and cost
+    left empty are the product's for that check. A subclass's Meta names the line model."""
 
     def clean_discount_percent(self):
         return self.cleaned_data.get("discount_percent") or ZERO
@@ -240,7 +242,7 @@ class LineForm(forms.ModelForm):
             cost = product.unit_cost if cost is None else cost
         if quantity is None or price is None or cost is None:
             return cleaned
-        line = OpportunityLine(
+        line = self._meta.model(
             quantity=quantity,
             unit_price=price,
             unit_cost=cost,
@@ -257,6 +259,10 @@ class LineForm(forms.ModelForm):
                 ),
             )
         return cleaned
+
+
+class LineForm(PricedLineForm):
+    """A product line; unit price and cost default to the product's when left empty."""
 
     class Meta:
         model = OpportunityLine

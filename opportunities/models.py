@@ -768,6 +768,13 @@ class PricedLine:
     cost), each rounded to 0.01 half up). Needs `quantity`, `unit_price`, `discount_percent`
     and `unit_cost`."""
 
+    PRICED_FIELDS = ("product_id", "quantity", "unit_price", "discount_percent", "unit_cost")
+
+    def priced_values(self) -> dict:
+        """The product and the numbers that make the line's money: what a copy of it on
+        another deal or quote takes (`QuoteLine(**line.priced_values())`)."""
+        return {name: getattr(self, name) for name in self.PRICED_FIELDS}
+
     @property
     def net_unit_price(self) -> Decimal:
         return self.unit_price * (Decimal(100) - self.discount_percent) / Decimal(100)

@@ -291,6 +291,17 @@ def mark_lost(
     opportunity.closed_by = user
 
 
+def _save_closed(
+    opportunity: Opportunity, *, report: str, user: User | None, origin: Origin | str
+) -> Opportunity:
+    """Save a deal just marked won or lost: its win/loss report, if one was written, and the
+    probability the closing forces (100 or 0)."""
+    if report:
+        opportunity.win_loss_report = report
+    apply_probability_rule(opportunity)
+    return _save(opportunity, user=user, origin=origin)
+
+
 @transaction.atomic
 def close_won(
     opportunity: Opportunity,
@@ -306,10 +317,7 @@ def close_won(
     _lock(opportunity, seen_version)
     _refuse_closing_twice(opportunity)
     mark_won(opportunity, user=user, closed_date=closed_date or timezone.localdate())
-    if report:
-        opportunity.win_loss_report = report
-    apply_probability_rule(opportunity)
-    return _save(opportunity, user=user, origin=origin)
+    return _save_closed(opportunity, report=report, user=user, origin=origin)
 
 
 @transaction.atomic
@@ -335,10 +343,7 @@ def close_lost(
         loss_reason=loss_reason,
         closed_date=closed_date or timezone.localdate(),
     )
-    if report:
-        opportunity.win_loss_report = report
-    apply_probability_rule(opportunity)
-    return _save(opportunity, user=user, origin=origin)
+    return _save_closed(opportunity, report=report, user=user, origin=origin)
 
 
 @transaction.atomic
@@ -432,13 +437,9 @@ def _refuse_closed_lines(opportunity: Opportunity) -> None:
         )
 
 
-@transaction.atomic
-def add_line(
-    opportunity: Opportunity, line: OpportunityLine, *, user: User | None
-) -> OpportunityLine:
-    """Add a product line (unit price defaults to the product's list price, cost to its cost)."""
-    opportunity = lock_held(Opportunity.objects.select_for_update().get(pk=opportunity.pk))
-    _refuse_closed_lines(opportunity)
+def _save_line(line: OpportunityLine, opportunity: Opportunity, *, user: User | None) -> None:
+    """Save `line` on the locked `opportunity` from a form: an empty unit price is the
+    product's list price, an empty cost its cost. The deal's amount is the caller's."""
     line.opportunity = opportunity
     if line.unit_price is None:
         line.unit_price = line.product.list_price
@@ -447,6 +448,16 @@ def add_line(
     label_change(line, Origin.FORM)
     line._history_user = user
     line.save()
+
+
+@transaction.atomic
+def add_line(
+    opportunity: Opportunity, line: OpportunityLine, *, user: User | None
+) -> OpportunityLine:
+    """Add a product line (unit price defaults to the product's list price, cost to its cost)."""
+    opportunity = lock_held(Opportunity.objects.select_for_update().get(pk=opportunity.pk))
+    _refuse_closed_lines(opportunity)
+    _save_line(line, opportunity, user=user)
     recalculate_amount(opportunity, user=user)
     return line
 
@@ -486,14 +497,7 @@ def replace_lines(
         old._history_user = user
         old.delete()
     for line in lines:
-        line.opportunity = opportunity
-        if line.unit_price is None:
-            line.unit_price = line.product.list_price
-        if line.unit_cost is None:
-            line.unit_cost = line.product.unit_cost
-        label_change(line, Origin.FORM)
-        line._history_user = user
-        line.save()
+        _save_line(line, opportunity, user=user)
     return recalculate_amount(opportunity, user=user)
 
 
@@ -521,6 +525,22 @@ def _bulk_refusal(selected: Opportunity, error: Exception) -> str:
     return f"{selected}: {error}"
 
 
+def _bulk_apply(
+    opportunities: Iterable[Opportunity], seen_versions: Mapping[int, int], change
+) -> tuple[int, list[str]]:
+    """`change(fresh deal, seen_version) -> changed?` on each deal through `_bulk_one`; a deal
+    a rule refuses or that changed since is left as it is and named in a message.
+
+    Returns (changed count, messages for the deals refused)."""
+    changed, refused = 0, []
+    for selected in opportunities:
+        try:
+            changed += _bulk_one(selected, seen_versions, change)
+        except (RuleError, EditConflict) as error:
+            refused.append(_bulk_refusal(selected, error))
+    return changed, refused
+
+
 @transaction.atomic
 def bulk_change_stage(
     opportunities: Iterable[Opportunity],
@@ -534,19 +554,13 @@ def bulk_change_stage(
 
     Returns (moved count, messages for the deals refused: by a rule, or changed since).
     """
-    moved, refused = 0, []
 
     def move(opportunity: Opportunity, seen: int | None) -> bool:
         before = opportunity.stage_id
         change_stage(opportunity, stage, user=user, origin=Origin.BULK, seen_version=seen)
         return before != opportunity.stage_id
 
-    for selected in opportunities:
-        try:
-            moved += _bulk_one(selected, seen_versions, move)
-        except (RuleError, EditConflict) as error:
-            refused.append(_bulk_refusal(selected, error))
-    return moved, refused
+    return _bulk_apply(opportunities, seen_versions, move)
 
 
 @transaction.atomic
@@ -580,19 +594,13 @@ def bulk_change_owner(
 ) -> tuple[int, list[str]]:
     """Give each deal to `owner` through `change_owner`, read afresh under a lock, as
     `bulk_change_stage` does. Returns (reassigned count, messages for the deals refused)."""
-    changed, refused = 0, []
 
     def reassign(opportunity: Opportunity, seen: int | None) -> bool:
         before = opportunity.owner_id
         change_owner(opportunity, owner, user=user, origin=Origin.BULK, seen_version=seen)
         return before != opportunity.owner_id
 
-    for selected in opportunities:
-        try:
-            changed += _bulk_one(selected, seen_versions, reassign)
-        except (RuleError, EditConflict) as error:
-            refused.append(_bulk_refusal(selected, error))
-    return changed, refused
+    return _bulk_apply(opportunities, seen_versions, reassign)
 
 
 # --- defaults for a new deal -------------------------------------------------------------------

@@ -67,12 +67,8 @@ def _filtered(request):
     (`filters.with_list_defaults`)."""
     company = CompanySettings.load()
     data = with_list_defaults(request.GET, request.user)
-    filterset = OpportunityFilter(
-        data,
-        queryset=Opportunity.objects.all(),
-        request=request,
-        stale_days=company.stale_days,
-        today=timezone.localdate(),
+    filterset = OpportunityFilter.for_company(
+        data, queryset=Opportunity.objects.all(), request=request, company=company
     )
     filterset.defaulted = data is not request.GET
     return filterset, company

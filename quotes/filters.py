@@ -1,10 +1,10 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BusinessArea
 from opportunities.filters import LookupFilter
 from pipeline_crm.bounds import BoundedDateFilter
+from pipeline_crm.filters import SearchFilter
 from pipeline_crm.roles import is_manager
 from pipeline_crm.users import UserFilter
 
@@ -18,13 +18,7 @@ class QuoteFilter(django_filters.FilterSet):
     """The quote list's filters. Without parameters: the outstanding quotes (sent, not yet
     answered) of the user's own deals, or of the whole team for a manager."""
 
-    q = django_filters.CharFilter(
-        method="filter_search",
-        label=_("Search"),
-        widget=forms.TextInput(
-            attrs={"placeholder": _("Number, deal or account"), "type": "search"}
-        ),
-    )
+    q = SearchFilter(_("Number, deal or account"))
     scope = django_filters.ChoiceFilter(
         method="filter_scope",
         label=_("Whose"),

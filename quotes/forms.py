@@ -2,10 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact
+from opportunities.forms import PricedLineForm
 from opportunities.models import LossReason, Product
 from pipeline_crm.concurrency import VersionField
-from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
-from pipeline_crm.numbers import format_number, number_formfield
+from pipeline_crm.numbers import number_formfield
 
 from .models import Quote, QuoteLine
 
@@ -30,7 +30,7 @@ class QuoteForm(forms.ModelForm):
         contact.empty_label = _("(no contact)")
 
 
-class QuoteLineForm(forms.ModelForm):
+class QuoteLineForm(PricedLineForm):
     """A line of a draft; left empty, the unit price comes from the account's price list (or
     the default list, or the product) and the cost from the product (`services`)."""
 
@@ -57,36 +57,10 @@ class QuoteLineForm(forms.ModelForm):
         self.fields["discount_percent"].required = False
         self.fields["description"].help_text = _("Left empty: the product's name.")
 
-    def clean_discount_percent(self):
-        return self.cleaned_data.get("discount_percent") or ZERO
-
     def clean(self):
         cleaned = super().clean()
-        product, quantity = cleaned.get("product"), cleaned.get("quantity")
-        price, cost = cleaned.get("unit_price"), cleaned.get("unit_cost")
-        if cost is None:  # left empty or omitted: the product's cost, not the column's default
-            self.instance.unit_cost = None
-        if product is not None:  # for the size check: the service fills them in from lists
-            price = product.list_price if price is None else price
-            cost = product.unit_cost if cost is None else cost
-        if quantity is None or price is None or cost is None:
-            return cleaned
-        line = QuoteLine(
-            quantity=quantity,
-            unit_price=price,
-            unit_cost=cost,
-            discount_percent=cleaned.get("discount_percent") or ZERO,
-        )
-        # Each number fits its column, their product may not (10 × 999,999,999,999.99).
-        if not (fits_money(line.total) and fits_money(line.margin)):
-            self.add_error(
-                "quantity",
-                forms.ValidationError(
-                    _("This line comes to more than the largest amount, %(largest)s."),
-                    code="too_large",
-                    params={"largest": format_number(MAX_MONEY)},
-                ),
-            )
+        if cleaned.get("unit_cost") is None:  # left empty or omitted: the product's cost,
+            self.instance.unit_cost = None  # not the column's default (`services`)
         return cleaned
 
 
@@ -116,20 +90,16 @@ class AcceptForm(CommentForm):
     deal_version = VersionField()
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(CommentForm):
     """Declining a quote; closing the deal as lost needs a loss reason (DESIGN.md)."""
+
+    field_order = ("close_deal", "loss_reason", "comment")
 
     close_deal = forms.BooleanField(label=_("Close the deal as lost"), required=False)
     loss_reason = forms.ModelChoiceField(
         queryset=LossReason.objects.filter(is_active=True),
         label=_("Loss reason"),
         required=False,
-    )
-    comment = forms.CharField(
-        label=_("Comment"),
-        max_length=2_000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean(self):

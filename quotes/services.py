@@ -113,8 +113,7 @@ def _recalculate(quote: Quote) -> Quote:
 def recalculate(quote: Quote, *, user: User | None = None) -> Quote:
     """Recompute a draft's stored totals and margin flag from its lines (after lines were
     written in bulk, as the seed and the benchmark do)."""
-    quote = _locked(quote)
-    _refuse_frozen(quote)
+    quote = _locked_draft(quote)
     return _save(_recalculate(quote), user=user, origin=Origin.SYSTEM)
 
 
@@ -158,6 +157,13 @@ def _refuse_frozen(quote: Quote) -> None:
         raise _refusal(quote, _("Only a draft changes: make a new version instead."), code="frozen")
 
 
+def _locked_draft(quote: Quote) -> Quote:
+    """The quote re-read under a row lock, refused unless it is still a draft."""
+    quote = _locked(quote)
+    _refuse_frozen(quote)
+    return quote
+
+
 def _refuse_closed_deal(opportunity: Opportunity) -> None:
     if not opportunity.is_open:
         raise RuleError(
@@ -197,14 +203,7 @@ def create_quote(
     _save(quote, user=user, origin=origin)
     lines = [
         QuoteLine(
-            quote=quote,
-            position=position,
-            product_id=line.product_id,
-            description=line.product.name,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            unit_cost=line.unit_cost,
+            quote=quote, position=position, description=line.product.name, **line.priced_values()
         )
         for position, line in enumerate(opportunity.lines.select_related("product"), start=1)
     ]
@@ -223,8 +222,7 @@ def save_quote(quote: Quote, *, user: User | None) -> Quote:
     Only the header's fields are taken from `quote`: its totals are re-read under the lock,
     so a line added meanwhile in another tab keeps its effect on them.
     """
-    current = _locked(quote)
-    _refuse_frozen(current)
+    current = _locked_draft(quote)
     for name in HEADER_FIELDS:
         setattr(current, name, getattr(quote, name))
     if current.contact is not None and current.contact.account_id != current.opportunity.account_id:
@@ -243,38 +241,37 @@ def _fill_defaults(line: QuoteLine, quote: Quote) -> None:
         line.description = line.product.name
 
 
-@transaction.atomic
-def add_line(quote: Quote, line: QuoteLine, *, user: User | None) -> QuoteLine:
-    """Add a line to a draft; the unit price and cost default to the product's."""
-    quote = _locked(quote)
-    _refuse_frozen(quote)
-    line.quote = quote
+def _save_line(line: QuoteLine, quote: Quote, *, user: User | None) -> None:
+    """Save `line` of the locked draft `quote` from a form, with its defaults, and the quote's
+    totals after it."""
     _fill_defaults(line, quote)
-    line.position = (quote.lines.aggregate(last=Max("position"))["last"] or 0) + 1
     label_change(line, Origin.FORM)
     line._history_user = user
     line.save()
     _save(_recalculate(quote), user=user)
+
+
+@transaction.atomic
+def add_line(quote: Quote, line: QuoteLine, *, user: User | None) -> QuoteLine:
+    """Add a line to a draft; the unit price and cost default to the product's."""
+    quote = _locked_draft(quote)
+    line.quote = quote
+    line.position = (quote.lines.aggregate(last=Max("position"))["last"] or 0) + 1
+    _save_line(line, quote, user=user)
     return line
 
 
 @transaction.atomic
 def update_line(line: QuoteLine, *, user: User | None) -> QuoteLine:
     """Save a changed line of a draft."""
-    quote = _locked(line.quote)
-    _refuse_frozen(quote)
-    _fill_defaults(line, quote)
-    label_change(line, Origin.FORM)
-    line._history_user = user
-    line.save()
-    _save(_recalculate(quote), user=user)
+    quote = _locked_draft(line.quote)
+    _save_line(line, quote, user=user)
     return line
 
 
 @transaction.atomic
 def remove_line(line: QuoteLine, *, user: User | None) -> Quote:
-    quote = _locked(line.quote)
-    _refuse_frozen(quote)
+    quote = _locked_draft(line.quote)
     label_change(line, Origin.FORM)
     line._history_user = user
     line.delete()
@@ -307,12 +304,8 @@ def revise(quote: Quote, *, user: User | None) -> Quote:
         QuoteLine(
             quote=copy,
             position=line.position,
-            product_id=line.product_id,
             description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount_percent=line.discount_percent,
-            unit_cost=line.unit_cost,
+            **line.priced_values(),
         )
         for line in source.lines.all()
     ]
@@ -476,16 +469,7 @@ def accept_quote(
     _refuse_closed_deal(opportunity)
     deal_services.replace_lines(
         opportunity,
-        [
-            OpportunityLine(
-                product_id=line.product_id,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount_percent=line.discount_percent,
-                unit_cost=line.unit_cost,
-            )
-            for line in quote.lines.all()
-        ],
+        [OpportunityLine(**line.priced_values()) for line in quote.lines.all()],
         user=user,
         seen_version=seen_version,
     )

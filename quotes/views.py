@@ -1,5 +1,6 @@
 import logging
 import smtplib
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from forecasting.periods import current_quarter
 from opportunities.access import get_opportunity_for_edit
 from opportunities.views import CountedPaginator
 from pipeline_crm.concurrency import EditConflict
+from pipeline_crm.downloads import sandboxed
 from pipeline_crm.exports import FORMATS, export_in_background, export_rows
 from pipeline_crm.history import HistorySource, history_page, render_history
 from pipeline_crm.listing import PER_PAGE
@@ -83,13 +85,34 @@ def quote_list(request):
 def quote_create(request, deal_pk: int):
     """A new draft quote of the deal, its lines copied from the deal's."""
     opportunity = get_opportunity_for_edit(request, deal_pk)
+    return _to_new_quote(
+        request,
+        lambda: services.create_quote(opportunity, user=request.user),
+        refused_to=opportunity,
+        done=_("%(quote)s created from the deal's lines."),
+    )
+
+
+def _to_new_quote(request, create: Callable[[], Quote], *, refused_to, done: str):
+    """Run `create` (a service that makes a quote) and go to the new quote with `done`, or back
+    to `refused_to` with the message of the rule that refused it."""
     try:
-        quote = services.create_quote(opportunity, user=request.user)
+        quote = create()
     except services.RuleError as error:
         messages.error(request, str(error))
-        return redirect(opportunity)
-    messages.success(request, _("%(quote)s created from the deal's lines.") % {"quote": quote})
+        return redirect(refused_to)
+    messages.success(request, done % {"quote": quote})
     return redirect(quote)
+
+
+def _to_lines(request, quote: Quote, change: Callable[[], object]):
+    """Run `change` (a service on a line of `quote`) and go back to the quote's lines, with
+    the message of the rule that refused it if one did."""
+    try:
+        change()
+    except services.RuleError as error:
+        messages.error(request, str(error))
+    return redirect(quote.get_absolute_url() + "#lines")
 
 
 def _lines(quote: Quote) -> list[QuoteLine]:
@@ -150,19 +173,34 @@ def quote_detail(request, pk: int):
 def quote_edit(request, pk: int):
     """A draft's header: contact, payment terms, introduction and closing text."""
     quote = get_quote_for_edit(request, pk)
+    return _draft_form_page(
+        request,
+        quote,
+        QuoteForm(request.POST or None, instance=quote),
+        services.save_quote,
+        template="quotes/quote_form.html",
+        done_url=quote.get_absolute_url(),
+        done=_("Quote saved."),
+    )
+
+
+def _draft_form_page(request, quote: Quote, form, save, *, template: str, done_url: str, done=""):
+    """A page whose form changes the draft `quote`: a sent quote is refused with a message; a
+    valid post is saved by `save(form.instance, user=…)` and goes to `done_url` (with `done`,
+    if any), a rule's refusal is a form error."""
     if not quote.is_editable:
         messages.error(request, _("A sent quote does not change: make a new version instead."))
         return redirect(quote)
-    form = QuoteForm(request.POST or None, instance=quote)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_quote(form.instance, user=request.user)
+            save(form.instance, user=request.user)
         except services.RuleError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Quote saved."))
-            return redirect(quote)
-    return render(request, "quotes/quote_form.html", {"form": form, "quote": quote})
+            if done:
+                messages.success(request, done)
+            return redirect(done_url)
+    return render(request, template, {"form": form, "quote": quote})
 
 
 @require_POST
@@ -171,54 +209,40 @@ def line_add(request, pk: int):
     form = QuoteLineForm(request.POST, instance=QuoteLine(quote=quote))
     if not form.is_valid():
         return _detail(request, quote, line_form=form, status=422)
-    try:
-        services.add_line(quote, form.instance, user=request.user)
-    except services.RuleError as error:
-        messages.error(request, str(error))
-    return redirect(quote.get_absolute_url() + "#lines")
+    return _to_lines(
+        request, quote, lambda: services.add_line(quote, form.instance, user=request.user)
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def line_edit(request, pk: int, line_pk: int):
     line = get_line_for_edit(request, pk, line_pk)
-    quote = line.quote
-    if not quote.is_editable:
-        messages.error(request, _("A sent quote does not change: make a new version instead."))
-        return redirect(quote)
-    form = QuoteLineForm(request.POST or None, instance=line)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_line(form.instance, user=request.user)
-        except services.RuleError as error:
-            form.add_error(None, str(error))
-        else:
-            return redirect(quote.get_absolute_url() + "#lines")
-    return render(
-        request, "quotes/quote_line_form.html", {"form": form, "quote": quote, "line": line}
+    return _draft_form_page(
+        request,
+        line.quote,
+        QuoteLineForm(request.POST or None, instance=line),
+        services.update_line,
+        template="quotes/quote_line_form.html",
+        done_url=line.quote.get_absolute_url() + "#lines",
     )
 
 
 @require_POST
 def line_remove(request, pk: int, line_pk: int):
     line = get_line_for_edit(request, pk, line_pk)
-    try:
-        services.remove_line(line, user=request.user)
-    except services.RuleError as error:
-        messages.error(request, str(error))
-    return redirect(line.quote.get_absolute_url() + "#lines")
+    return _to_lines(request, line.quote, lambda: services.remove_line(line, user=request.user))
 
 
 @require_POST
 def quote_revise(request, pk: int):
     """A new draft version of the quote (how a sent quote changes)."""
     quote = get_quote_for_edit(request, pk)
-    try:
-        copy = services.revise(quote, user=request.user)
-    except services.RuleError as error:
-        messages.error(request, str(error))
-        return redirect(quote)
-    messages.success(request, _("%(quote)s created.") % {"quote": copy})
-    return redirect(copy)
+    return _to_new_quote(
+        request,
+        lambda: services.revise(quote, user=request.user),
+        refused_to=quote,
+        done=_("%(quote)s created."),
+    )
 
 
 @require_GET
@@ -237,10 +261,7 @@ def quote_pdf(request, pk: int):
     else:
         response = HttpResponse(render_quote_pdf(quote), content_type="application/pdf")
         response["Content-Disposition"] = content_disposition_header(False, pdf_filename(quote))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return sandboxed(response)
 
 
 @require_http_methods(["GET", "POST"])

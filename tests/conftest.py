@@ -1,5 +1,7 @@
 """Role fixtures, like healthchecks' Alice/Bob/Charlie: one user per role of DESIGN.md."""
 
+import logging
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -42,6 +44,16 @@ def _empty_cache():
     """Each test starts with an empty cache, as a fresh process does: a fragment one test
     cached must not be served to the next."""
     cache.clear()
+
+
+@pytest.fixture
+def quiet_request_log():
+    """The request log silenced: the 4xx and 5xx a sweep provokes would bury the report."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
 
 
 def _user(username: str, group: str | None = None, **extra):

@@ -42,7 +42,9 @@ def load_shipped_lookups(*, activity_types: bool = False) -> None:
     """The lookups the migrations ship (stages, forecast categories, reasons, deal types and,
     if asked, activity types) with their names in every language, should an earlier
     transactional test have flushed them: the migrations' own functions, run on the models
-    as the migrations see them."""
+    as the migrations see them. (Serialized rollback stops restoring data-migration rows once
+    Playwright runs: the test thread then sees another connection object, without the
+    serialized contents.)"""
     from importlib import import_module
 
     from django.db import connection

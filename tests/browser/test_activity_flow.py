@@ -18,12 +18,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(autouse=True)
 def default_lookups(_browser_database):
-    """The stages and activity types of the data migrations, recreated where missing.
-
-    Serialized rollback stops restoring data-migration rows once Playwright runs (the test
-    thread then sees another connection object, without the serialized contents), so rows
-    other browser tests flushed are put back here; both migrations use get_or_create.
-    """
     load_shipped_lookups(activity_types=True)
 
 

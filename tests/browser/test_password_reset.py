@@ -15,6 +15,18 @@ pytestmark = pytest.mark.browser
 NEW_PASSWORD = "Harbour-Compass-71"
 
 
+def _log_out_and_in_again(page, live_server):
+    """Log out from the user menu and log in as alice with the new password: the dashboard."""
+    page.locator(".usermenu summary").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log out").click()
+    page.get_by_label("Username", exact=True).fill("alice")
+    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+
+
 def test_user_resets_a_forgotten_password_by_email_and_logs_in_with_it(
     page, live_server, salesperson
 ):
@@ -47,15 +59,7 @@ def test_user_resets_a_forgotten_password_by_email_and_logs_in_with_it(
 
     with page.expect_navigation():
         page.get_by_role("link", name="Go to the dashboard").click()
-    page.locator(".usermenu summary").click()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log out").click()
-
-    page.get_by_label("Username", exact=True).fill("alice")
-    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}/")
+    _log_out_and_in_again(page, live_server)
 
 
 def test_a_used_reset_link_says_so_and_offers_a_new_one(page, live_server, salesperson):
@@ -109,11 +113,4 @@ def test_owner_of_a_held_back_account_gets_in_by_resetting_the_password(
     expect(page.get_by_text("Your new password is set and you are logged in.")).to_be_visible()
 
     # This browser is now known: after logging out it gets in despite the account's lock.
-    page.locator(".usermenu summary").click()
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log out").click()
-    page.get_by_label("Username", exact=True).fill("alice")
-    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}/")
+    _log_out_and_in_again(page, live_server)

@@ -125,6 +125,14 @@ def test_bulk_created_deals_are_counted(salesperson, deals):
     _kept_equals_deals()
 
 
+@pytest.fixture
+def shared(salesperson, co_responsible):
+    """A deal of another salesperson's that the salesperson is co-responsible for."""
+    deal = OpportunityFactory(owner=co_responsible, amount=Decimal("77.70"))
+    deal.co_responsible.add(salesperson)
+    return deal
+
+
 FILTERS = {
     "none (the default: mine, open)": {},
     "every deal": ALL_DEALS,
@@ -139,10 +147,8 @@ FILTERS = {
 
 @pytest.mark.parametrize("params", FILTERS.values(), ids=FILTERS.keys())
 def test_the_footer_read_from_deal_totals_equals_the_deals(
-    client_for, salesperson, co_responsible, deals, params
+    client_for, salesperson, co_responsible, deals, shared, params
 ):
-    shared = OpportunityFactory(owner=co_responsible, amount=Decimal("77.70"))
-    shared.co_responsible.add(salesperson)
     OpportunityFactory(owner=co_responsible, amount=Decimal("5.00"))  # not mine
     response = client_for(salesperson).get(LIST, params)
     table = response.context["table"]
@@ -182,10 +188,8 @@ BOARD_FILTERS = {
 
 @pytest.mark.parametrize("params", BOARD_FILTERS.values(), ids=BOARD_FILTERS.keys())
 def test_board_column_totals_equal_the_open_deals(
-    client_for, salesperson, co_responsible, deals, params
+    client_for, salesperson, co_responsible, deals, shared, params
 ):
-    shared = OpportunityFactory(owner=co_responsible, amount=Decimal("77.70"))
-    shared.co_responsible.add(salesperson)
     services.close_lost(
         deals.first(),
         loss_reason=LossReasonFactory(),

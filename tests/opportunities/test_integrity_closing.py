@@ -11,23 +11,9 @@ from opportunities.models import Opportunity, Stage
 from pipeline_crm.history import Origin
 
 from ..factories import ContactFactory, LossReasonFactory, OpportunityFactory, StageFactory
+from ..form_data import deal_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def _deal_form(deal, **changes):
-    return {
-        "account": deal.account_id,
-        "name": deal.name,
-        "owner": deal.owner_id,
-        "stage": deal.stage_id,
-        "probability": deal.probability,
-        "offered_probability": deal.probability,
-        "amount": deal.amount,
-        "expected_close_date": deal.expected_close_date.isoformat(),
-        "version": deal.version,
-        **changes,
-    }
 
 
 def _won(deal, user):
@@ -73,7 +59,7 @@ def test_a_closed_deals_figures_are_read_only_until_it_is_reopened(client_for, s
     assert all(form.fields[name].disabled for name in services.CLOSED_FIELDS)
     assert "reopen it to change this" in page.text
     # A browser leaves disabled fields out: the rest (a description) still saves.
-    data = {k: v for k, v in _deal_form(deal).items() if k not in services.CLOSED_FIELDS}
+    data = {k: v for k, v in deal_form_data(deal).items() if k not in services.CLOSED_FIELDS}
     response = client.post(
         reverse("opportunities:edit", args=[deal.pk]), {**data, "description": "Signed"}
     )
@@ -81,7 +67,7 @@ def test_a_closed_deals_figures_are_read_only_until_it_is_reopened(client_for, s
     deal.refresh_from_db()
     # A forged amount is refused next to the field, not ignored.
     response = client.post(
-        reverse("opportunities:edit", args=[deal.pk]), _deal_form(deal, amount="9999999.00")
+        reverse("opportunities:edit", args=[deal.pk]), deal_form_data(deal, amount="9999999.00")
     )
     assert response.status_code == 200
     assert response.context["form"].errors["amount"] == [

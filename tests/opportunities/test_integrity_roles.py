@@ -7,24 +7,14 @@ from django.urls import reverse
 from opportunities.models import Opportunity
 
 from ..factories import OpportunityFactory
+from ..form_data import deal_form_data
 
 pytestmark = pytest.mark.django_db
 
 
 def _deal_form(deal, **changes):
-    return {
-        "account": deal.account_id,
-        "name": deal.name,
-        "owner": deal.owner_id,
-        "co_responsible": list(deal.co_responsible.values_list("pk", flat=True)),
-        "stage": deal.stage_id,
-        "probability": deal.probability,
-        "offered_probability": deal.probability,
-        "amount": deal.amount,
-        "expected_close_date": deal.expected_close_date.isoformat(),
-        "version": deal.version,
-        **changes,
-    }
+    co_responsible = list(deal.co_responsible.values_list("pk", flat=True))
+    return deal_form_data(deal, **{"co_responsible": co_responsible, **changes})
 
 
 @pytest.fixture

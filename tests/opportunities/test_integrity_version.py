@@ -20,23 +20,9 @@ from ..factories import (
     StageFactory,
     UserFactory,
 )
+from ..form_data import deal_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def _deal_form(deal, **changes):
-    return {
-        "account": deal.account_id,
-        "name": deal.name,
-        "owner": deal.owner_id,
-        "stage": deal.stage_id,
-        "probability": deal.probability,
-        "offered_probability": deal.probability,
-        "amount": deal.amount,
-        "expected_close_date": deal.expected_close_date.isoformat(),
-        "version": deal.version,
-        **changes,
-    }
 
 
 def test_a_plain_save_of_a_deal_bumps_its_version(salesperson):
@@ -50,7 +36,7 @@ def test_a_plain_save_of_a_deal_bumps_its_version(salesperson):
 
 def test_a_deal_form_loaded_before_a_plain_save_conflicts(client_for, salesperson):
     deal = OpportunityFactory(owner=salesperson, amount=Decimal("1000.00"))
-    loaded = _deal_form(deal)
+    loaded = deal_form_data(deal)
     support = Opportunity.objects.get(pk=deal.pk)
     support.amount = Decimal("5000.00")
     support.save()  # as the admin's change page did, without the check

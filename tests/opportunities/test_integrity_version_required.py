@@ -13,6 +13,7 @@ from pipeline_crm.concurrency import LOCKED, MissingVersion
 from pipeline_crm.history import Origin
 
 from ..factories import AccountFactory, ContactFactory, LossReasonFactory, OpportunityFactory
+from ..form_data import deal_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +22,10 @@ VERSIONS = [{}, {"version": ""}, {"version": "abc"}, {"version": "²"}, {"versio
 
 
 def _deal_form(deal, **changes):
-    data = {
-        "account": deal.account_id,
-        "name": deal.name,
-        "owner": deal.owner_id,
-        "stage": deal.stage_id,
-        "probability": deal.probability,
-        "offered_probability": deal.probability,
-        "amount": deal.amount,
-        "expected_close_date": deal.expected_close_date.isoformat(),
-        **changes,
-    }
+    """The deal's form without the version it was loaded at, unless `changes` names one."""
+    data = deal_form_data(deal, **changes)
+    if "version" not in changes:
+        del data["version"]
     return data
 
 

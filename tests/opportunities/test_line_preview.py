@@ -39,30 +39,27 @@ def test_choosing_a_product_fills_in_and_shows_its_prices(client_for, salesperso
     assert "line-margin-warning" not in html
 
 
-def test_a_price_typed_after_the_product_is_kept(client_for, salesperson, deal, licence):
-    html = _preview(
-        client_for(salesperson),
+def _priced_preview(client, deal, product, *, unit_price):
+    """The preview of 2 × `product` at `unit_price` and cost 500, the product already priced."""
+    return _preview(
+        client,
         deal,
-        product=licence.pk,
-        priced_product=licence.pk,
+        product=product.pk,
+        priced_product=product.pk,
         quantity="2",
-        unit_price="2500",
+        unit_price=unit_price,
         unit_cost="500",
     ).text
+
+
+def test_a_price_typed_after_the_product_is_kept(client_for, salesperson, deal, licence):
+    html = _priced_preview(client_for(salesperson), deal, licence, unit_price="2500")
 
     assert 'name="unit_price" value="2500"' in html
 
 
 def test_a_price_under_cost_is_warned_of_next_to_the_field(client_for, salesperson, deal, licence):
-    html = _preview(
-        client_for(salesperson),
-        deal,
-        product=licence.pk,
-        priced_product=licence.pk,
-        quantity="2",
-        unit_price="400",
-        unit_cost="500",
-    ).text
+    html = _priced_preview(client_for(salesperson), deal, licence, unit_price="400")
 
     assert 'id="line-margin-warning"' in html
     assert "margin is -200.00" in html

@@ -10,6 +10,7 @@ from accounts.models import Account
 from opportunities.models import Opportunity
 
 from ..factories import AccountFactory, OpportunityFactory, ProductFactory
+from ..form_data import deal_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +27,7 @@ SHOWN = {language: text.replace(" ", "\xa0") for language, text in MILLION.items
 
 
 def _deal_data(deal, **changes):
-    return {
-        "account": deal.account_id,
-        "name": deal.name,
-        "owner": deal.owner_id,
-        "stage": deal.stage_id,
-        "probability": deal.probability,
-        "offered_probability": deal.probability,
-        "amount": "0",
-        "expected_close_date": deal.expected_close_date.isoformat(),
-        "version": deal.version,
-        **changes,
-    }
+    return deal_form_data(deal, **{"amount": "0", **changes})
 
 
 def _edit(client, deal, language, **changes):

@@ -144,15 +144,15 @@ def test_lost_deal_requires_loss_reason(salesperson):
     assert deal.status == "open"
 
 
-def test_close_lost_forces_0(salesperson):
-    deal = OpportunityFactory(owner=salesperson)
-    services.close_lost(
-        deal,
-        user=salesperson,
-        loss_reason=LossReasonFactory(),
-        report="Price",
-        seen_version=deal.version,
+def _lost_on_price(deal, user):
+    """`deal` closed as lost, with the report "Price"."""
+    return services.close_lost(
+        deal, user=user, loss_reason=LossReasonFactory(), report="Price", seen_version=deal.version
     )
+
+
+def test_close_lost_forces_0(salesperson):
+    deal = _lost_on_price(OpportunityFactory(owner=salesperson), salesperson)
     assert (deal.status, deal.probability, deal.weighted_amount) == ("lost", 0, Decimal("0.00"))
 
 
@@ -172,14 +172,7 @@ def test_reopen_applies_the_rule_again_and_is_recorded(salesperson, stages):
 
 
 def test_reopening_clears_the_report_of_the_closing_undone(salesperson):
-    deal = OpportunityFactory(owner=salesperson)
-    services.close_lost(
-        deal,
-        user=salesperson,
-        loss_reason=LossReasonFactory(),
-        report="Price",
-        seen_version=deal.version,
-    )
+    deal = _lost_on_price(OpportunityFactory(owner=salesperson), salesperson)
     services.reopen(deal, user=salesperson, seen_version=deal.version)
     services.close_won(deal, user=salesperson, seen_version=deal.version)
     deal.refresh_from_db()

@@ -22,30 +22,15 @@ from ..factories import (
     ProductFactory,
     StageFactory,
 )
+from ..form_data import deal_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-def _form_data(deal, **changes):
-    data = {
-        "account": deal.account_id,
-        "name": deal.name,
-        "owner": deal.owner_id,
-        "stage": deal.stage_id,
-        "probability": deal.probability,
-        "offered_probability": deal.probability,
-        "amount": deal.amount,
-        "expected_close_date": deal.expected_close_date.isoformat(),
-        "version": deal.version,
-    }
-    data.update(changes)
-    return data
 
 
 def test_a_refused_edit_names_only_those_who_saved_since(client_for, salesperson, manager):
     deal = OpportunityFactory(owner=salesperson, amount=Decimal("1000.00"))
     deal.history.update(history_user=salesperson)  # she created it
-    data = _form_data(deal)
+    data = deal_form_data(deal)
     client_for(manager).post(reverse("opportunities:edit", args=[deal.pk]), data)
     client_for(manager).post(
         reverse("opportunities:edit", args=[deal.pk]),
@@ -96,7 +81,7 @@ def test_create_deal_through_the_form(client_for, salesperson):
 def test_form_save_with_typed_probability_marks_it_manual(client_for, salesperson):
     deal = OpportunityFactory(owner=salesperson)
     client_for(salesperson).post(
-        reverse("opportunities:edit", args=[deal.pk]), _form_data(deal, probability=42)
+        reverse("opportunities:edit", args=[deal.pk]), deal_form_data(deal, probability=42)
     )
     deal.refresh_from_db()
     assert deal.probability == 42 and deal.is_probability_manual
@@ -108,7 +93,7 @@ def test_stage_gate_error_is_shown_next_to_the_stage(client_for, salesperson):
     gated.save()
     deal = OpportunityFactory(owner=salesperson)
     response = client_for(salesperson).post(
-        reverse("opportunities:edit", args=[deal.pk]), _form_data(deal, stage=gated.pk)
+        reverse("opportunities:edit", args=[deal.pk]), deal_form_data(deal, stage=gated.pk)
     )
     assert response.status_code == 200
     assert "a next action date" in str(response.context["form"].errors["stage"])
@@ -116,7 +101,7 @@ def test_stage_gate_error_is_shown_next_to_the_stage(client_for, salesperson):
 
 def test_concurrent_edit_is_refused_with_what_changed(client_for, salesperson, manager):
     deal = OpportunityFactory(owner=salesperson, amount=Decimal("1000.00"))
-    data = _form_data(deal)
+    data = deal_form_data(deal)
     client_for(manager).post(
         reverse("opportunities:edit", args=[deal.pk]), {**data, "amount": "2000.00"}
     )
@@ -138,7 +123,7 @@ def test_outsider_gets_403_on_get_and_post(client_for, salesperson, other_salesp
     client = client_for(other_salesperson)
     url = reverse(url_name, args=[deal.pk])
     assert client.get(url).status_code == 403
-    assert client.post(url, _form_data(deal)).status_code == 403
+    assert client.post(url, deal_form_data(deal)).status_code == 403
     deal.refresh_from_db()
     assert deal.status == "open" and deal.version == 1
 
@@ -147,7 +132,7 @@ def test_co_responsible_may_edit(client_for, salesperson, co_responsible):
     deal = OpportunityFactory(owner=salesperson)
     deal.co_responsible.add(co_responsible)
     response = client_for(co_responsible).post(
-        reverse("opportunities:edit", args=[deal.pk]), _form_data(deal, name="Co-edited")
+        reverse("opportunities:edit", args=[deal.pk]), deal_form_data(deal, name="Co-edited")
     )
     assert response.status_code == 302
 
@@ -155,7 +140,7 @@ def test_co_responsible_may_edit(client_for, salesperson, co_responsible):
 def test_manager_edits_any_deal(client_for, salesperson, manager):
     deal = OpportunityFactory(owner=salesperson)
     url = reverse("opportunities:edit", args=[deal.pk])
-    assert client_for(manager).post(url, _form_data(deal, name="Managed")).status_code == 302
+    assert client_for(manager).post(url, deal_form_data(deal, name="Managed")).status_code == 302
 
 
 def test_outsider_cannot_move_or_add_lines(client_for, salesperson, other_salesperson):

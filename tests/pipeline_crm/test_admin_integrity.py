@@ -3,7 +3,6 @@
 start), answer with a page or a redirect, never a 500 (issue 14, item 1): a CHECK constraint
 the form did not validate would surface as an IntegrityError."""
 
-import logging
 from decimal import Decimal
 
 import pytest
@@ -20,7 +19,7 @@ from ..factories import (
     ProductFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("quiet_request_log")]
 
 ADMINS = sorted(site._registry.items(), key=lambda item: item[0]._meta.label)
 IDS = [model._meta.label for model, _admin in ADMINS]
@@ -35,15 +34,6 @@ VARIANTS = {
     "far_out": {"bool": "on", "number": "1e20", "date": "0001-01-01", "time": "00:00:00"},
     "fraction": {"bool": "on", "number": "100.005", "date": "9999-12-31", "time": "12:00:00"},
 }
-
-
-@pytest.fixture(autouse=True)
-def _quiet_request_log():
-    logger = logging.getLogger("django.request")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from opportunities import services as deal_services
-from opportunities.models import OpportunityLine, Stage
+from opportunities.models import Stage
 from quotes import services
 from quotes.models import Quote, QuoteLine, QuoteNumberCounter, QuoteSettings
 
@@ -19,26 +19,9 @@ from ..factories import (
     QuoteLineFactory,
     UserFactory,
 )
+from .conftest import deal_with_lines
 
 pytestmark = pytest.mark.django_db
-
-
-def _deal_with_lines(owner, *lines):
-    deal = OpportunityFactory(owner=owner)
-    for quantity, price, discount, cost in lines:
-        deal_services.add_line(
-            deal,
-            OpportunityLine(
-                product=ProductFactory(),
-                quantity=Decimal(quantity),
-                unit_price=Decimal(price),
-                discount_percent=Decimal(discount),
-                unit_cost=Decimal(cost),
-            ),
-            user=owner,
-        )
-    deal.refresh_from_db()
-    return deal
 
 
 def test_line_total_rounds_half_up_per_line():
@@ -63,7 +46,7 @@ def test_quote_total_is_the_sum_of_its_rounded_lines_and_vat_is_on_the_total():
 
 
 def test_create_copies_the_deal_lines_and_defaults(salesperson):
-    deal = _deal_with_lines(salesperson, ("2", "1500.00", "10", "800.00"), ("1", "99.99", "0", "0"))
+    deal = deal_with_lines(salesperson, ("2", "1500.00", "10", "800.00"), ("1", "99.99", "0", "0"))
     contact = ContactFactory(account=deal.account)
     deal.contacts.add(contact)
     quote = services.create_quote(deal, user=salesperson)
@@ -87,21 +70,21 @@ def test_create_copies_the_deal_lines_and_defaults(salesperson):
 
 
 def test_each_quote_of_a_deal_is_its_next_version(salesperson):
-    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    deal = deal_with_lines(salesperson, ("1", "100", "0", "50"))
     first = services.create_quote(deal, user=salesperson)
     second = services.create_quote(deal, user=salesperson)
     assert (first.version, second.version) == (1, 2)
 
 
 def test_a_closed_deal_gets_no_new_quote(salesperson):
-    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    deal = deal_with_lines(salesperson, ("1", "100", "0", "50"))
     deal_services.close_won(deal, user=salesperson, seen_version=deal.version)
     with pytest.raises(services.RuleError):
         services.create_quote(deal, user=salesperson)
 
 
 def test_editing_a_draft_line_recalculates_the_quote(salesperson):
-    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    deal = deal_with_lines(salesperson, ("1", "100", "0", "50"))
     quote = services.create_quote(deal, user=salesperson)
     line = quote.lines.get()
     line.quantity = Decimal("3")
@@ -116,7 +99,7 @@ def test_editing_a_draft_line_recalculates_the_quote(salesperson):
 
 
 def test_a_sent_quote_is_frozen(salesperson):
-    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    deal = deal_with_lines(salesperson, ("1", "100", "0", "50"))
     quote = services.mark_sent(services.create_quote(deal, user=salesperson), user=salesperson)
     line = quote.lines.get()
     line.unit_price = Decimal("1")
@@ -134,7 +117,7 @@ def test_a_sent_quote_is_frozen(salesperson):
 
 
 def test_refusals_say_where_the_quote_stands_in_a_whole_sentence(salesperson):
-    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    deal = deal_with_lines(salesperson, ("1", "100", "0", "50"))
     quote = services.mark_sent(services.create_quote(deal, user=salesperson), user=salesperson)
     with pytest.raises(services.RuleError) as refused:
         services.update_line(quote.lines.get(), user=salesperson)
@@ -153,7 +136,7 @@ def test_every_status_has_its_sentence():
 
 
 def test_revise_makes_a_new_draft_version_and_keeps_the_sent_one(salesperson):
-    deal = _deal_with_lines(salesperson, ("2", "100", "5", "50"))
+    deal = deal_with_lines(salesperson, ("2", "100", "5", "50"))
     sent = services.mark_sent(services.create_quote(deal, user=salesperson), user=salesperson)
     sent.refresh_from_db()
     draft = services.revise(sent, user=salesperson)
@@ -167,7 +150,7 @@ def test_revise_makes_a_new_draft_version_and_keeps_the_sent_one(salesperson):
 
 def test_sending_numbers_the_quote_and_sets_valid_until(salesperson):
     QuoteSettings.objects.update_or_create(pk=1, defaults={"number_prefix": "OFF-"})
-    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    deal = deal_with_lines(salesperson, ("1", "100", "0", "50"))
     today = date(2026, 3, 1)
     quote = services.mark_sent(
         services.create_quote(deal, user=salesperson), user=salesperson, today=today
@@ -196,7 +179,7 @@ def test_a_quote_without_lines_is_not_sent_and_keeps_no_number(salesperson):
 
 
 def test_status_changes_are_in_the_history_with_who(salesperson):
-    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    deal = deal_with_lines(salesperson, ("1", "100", "0", "50"))
     quote = services.mark_sent(services.create_quote(deal, user=salesperson), user=salesperson)
     statuses = [(r.status, r.history_user_id) for r in quote.history.order_by("history_id")]
     assert statuses[-1] == ("sent", salesperson.pk)
@@ -204,7 +187,7 @@ def test_status_changes_are_in_the_history_with_who(salesperson):
 
 
 def test_expire_marks_only_outstanding_quotes_past_valid_until(salesperson):
-    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    deal = deal_with_lines(salesperson, ("1", "100", "0", "50"))
     today = date(2026, 3, 1)
     old = services.mark_sent(
         services.create_quote(deal, user=salesperson), user=salesperson, today=today
@@ -229,7 +212,7 @@ def test_concurrent_sends_get_distinct_gap_free_numbers():
     Stage.objects.get_or_create(name="Prospect", defaults={"order": 1})
     quotes = []
     for _ in range(8):
-        deal = _deal_with_lines(user, ("1", "100", "0", "50"))
+        deal = deal_with_lines(user, ("1", "100", "0", "50"))
         quotes.append(services.create_quote(deal, user=user))
     barrier = threading.Barrier(len(quotes), timeout=20)
     errors = []
@@ -269,7 +252,7 @@ def test_concurrent_sends_get_distinct_gap_free_numbers():
 
 
 def test_saving_the_header_keeps_totals_changed_meanwhile(salesperson):
-    deal = _deal_with_lines(salesperson, ("1", "100", "0", "50"))
+    deal = deal_with_lines(salesperson, ("1", "100", "0", "50"))
     quote = services.create_quote(deal, user=salesperson)
     header = Quote.objects.get(pk=quote.pk)  # the edit form's copy, loaded first
     services.add_line(quote, QuoteLine(product=ProductFactory(list_price=Decimal("10"))), user=None)

@@ -11,13 +11,13 @@ The admin is Django's: its search parameter and the ids in its paths are swept, 
 ModelAdmin class.
 """
 
-import logging
-
 import pytest
 
 from .routes import NOT_SWEPT, admin_kind
 from .sweep import Request, build_url, failure, reading_params, role_client, send, url_patterns
 from .targets import target
+
+pytestmark = pytest.mark.usefixtures("quiet_request_log")
 
 # One of each kind that broke a page once: Unicode digits (`isdigit()` is true, `int()` fails),
 # a NUL (PostgreSQL refuses it in text), a number past every column, a negative, a date out of
@@ -36,15 +36,6 @@ SENDER = "superuser"
 DISCOVERY = "_sweep"  # makes request.GET non-empty, as a filter form needs to be bound
 
 AREAS = ("site", "accounts", "contacts", "opportunities", "activities", "forecasting", "admin")
-
-
-@pytest.fixture(autouse=True)
-def _quiet_request_log():
-    logger = logging.getLogger("django.request")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
 
 
 @pytest.fixture

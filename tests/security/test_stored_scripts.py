@@ -9,7 +9,6 @@ or a `javascript:` link. Every tag must show up escaped somewhere, or the sweep 
 that shows its field (listed in NOT_SHOWN when no page does, by design).
 """
 
-import logging
 import re
 from datetime import date
 
@@ -28,6 +27,8 @@ from quotes.models import Quote
 from .html_forms import main_form
 from .sweep import role_client
 
+pytestmark = pytest.mark.usefixtures("quiet_request_log")
+
 TINY = "\"'<"  # escaped: &quot;&#x27;&lt; (Django) or &#34;&#39;&lt; (Jinja)
 TINY_ESCAPED = ("&quot;&#x27;&lt;", "&#34;&#39;&lt;")
 
@@ -35,15 +36,6 @@ TINY_ESCAPED = ("&quot;&#x27;&lt;", "&#34;&#39;&lt;")
 NOT_SHOWN = {
     "auth.Group.name": "groups are roles, shown in the admin only",
 }
-
-
-@pytest.fixture(autouse=True)
-def _quiet_request_log():
-    logger = logging.getLogger("django.request")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
 
 
 class Payloads:

@@ -7,8 +7,6 @@ her calendar token).
 A new URL pattern fails `test_every_pattern_is_swept` until routes.py says what it answers.
 """
 
-import logging
-
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
@@ -32,15 +30,7 @@ from .sweep import (
 from .targets import target
 from .world import ROLES
 
-
-@pytest.fixture(autouse=True)
-def _quiet_request_log():
-    """4xx and 5xx are what the sweeps provoke: their log lines would bury the report."""
-    logger = logging.getLogger("django.request")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_request_log")
 
 
 def test_every_pattern_is_swept():

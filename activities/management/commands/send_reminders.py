@@ -9,7 +9,7 @@ from django.utils import timezone
 from activities.agenda import company_today
 from activities.models import ReminderDelivery
 from activities.reminders import daily_reminders, reminder_message
-from pipeline_crm.bounds import in_bounds
+from pipeline_crm.management.day_option import parse_day_option
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool, day: str | None, base_url: str, **options):
-        today = self._day(day)
+        today = parse_day_option(day) if day else company_today()
         again = options["again"]
         if options["background"]:
             self._queue(dry_run=dry_run, today=today, base_url=base_url, again=again)
@@ -122,14 +122,3 @@ class Command(BaseCommand):
             },
         )
         self.stdout.write(f"Queued job {job.pk}: reminders for {today.isoformat()}.")
-
-    def _day(self, value: str | None) -> date:
-        if not value:
-            return company_today()
-        try:
-            day = date.fromisoformat(value)
-        except ValueError as error:
-            raise CommandError(f"--date must be YYYY-MM-DD, not {value!r}") from error
-        if not in_bounds(day):
-            raise CommandError(f"--date must lie between 1900-01-01 and 2199-12-31, not {value}")
-        return day

@@ -1,9 +1,7 @@
-from datetime import date
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from activities.agenda import company_today
-from pipeline_crm.bounds import in_bounds
+from pipeline_crm.management.day_option import parse_day_option
 from quotes.models import Quote
 from quotes.services import expire_quotes
 
@@ -24,7 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool, day: str | None, background: bool, **options):
-        today = self._day(day)
+        today = parse_day_option(day) if day else company_today()
         if background:
             from jobs.services import start_job
 
@@ -41,14 +39,3 @@ class Command(BaseCommand):
             return
         count = expire_quotes(today=today)
         self.stdout.write(f"Expired {count} quotes valid until before {today}.")
-
-    def _day(self, value: str | None) -> date:
-        if not value:
-            return company_today()
-        try:
-            day = date.fromisoformat(value)
-        except ValueError as error:
-            raise CommandError(f"--date must be YYYY-MM-DD, not {value!r}") from error
-        if not in_bounds(day):
-            raise CommandError(f"--date must lie between 1900-01-01 and 2199-12-31, not {value}")
-        return day
