@@ -32,7 +32,7 @@ from pipeline_crm.money import ZERO, round_money
 
 from .asof import deals_as_of
 from .periods import Period, quarter_of
-from .reports import deal_list_url
+from .reports.figures import deal_list_url
 
 BY_AREA, BY_OWNER = "area", "owner"
 GROUPINGS = {BY_AREA: "business_area", BY_OWNER: "owner"}

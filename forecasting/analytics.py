@@ -21,7 +21,7 @@ from pipeline_crm.users import display_name, display_name_key
 
 from .asof import deals_for
 from .periods import Period, quarter_of
-from .reports import Figures, _narrow, as_of_link, deal_list_url
+from .reports.figures import Figures, as_of_link, deal_list_url, narrow_deals
 
 BY_MONTH = "month"
 BY_QUARTER = "quarter"
@@ -127,7 +127,7 @@ def funnel_report(
         link["mine"] = "true"
     grouped: dict = {}
     for part in parts:
-        for row in _narrow(part, filters).order_by().values("stage").annotate(**_open_sums()):
+        for row in narrow_deals(part, filters).order_by().values("stage").annotate(**_open_sums()):
             into = grouped.setdefault(row["stage"], {"total": None, "weighted": None, "count": 0})
             for name in ("total", "weighted", "count"):
                 if row[name] is not None:
@@ -251,13 +251,13 @@ def salespeople_report(
     trunc = _TRUNC[by]
     deals = deals_for(as_of)
     won = (
-        _narrow(deals.won_in(period.start, period.end), filters)
+        narrow_deals(deals.won_in(period.start, period.end), filters)
         .order_by()
         .values("owner", bucket=trunc("closed_date"))
         .annotate(won=Sum("amount"))
     )
     open_rows = (
-        _narrow(deals.open().in_period(period.start, period.end), filters)
+        narrow_deals(deals.open().in_period(period.start, period.end), filters)
         .order_by()
         .values("owner", bucket=trunc("expected_close_date"))
         .annotate(**_open_sums())
@@ -406,7 +406,7 @@ def winloss_report(
         **(link_params or {}),
     }
     status = Opportunity.Status
-    closed = _narrow(
+    closed = narrow_deals(
         Opportunity.objects.filter(status__in=[status.WON, status.LOST]).closed_in(
             period.start, period.end
         ),
@@ -514,7 +514,9 @@ def trend_report(
     link = {"status": "open", **(link_params or {}), **as_of_link(as_of)}
     grouped = {
         row["bucket"]: row
-        for row in _narrow(deals_for(as_of).open().in_period(period.start, period.end), filters)
+        for row in narrow_deals(
+            deals_for(as_of).open().in_period(period.start, period.end), filters
+        )
         .order_by()
         .values(bucket=_TRUNC[by]("expected_close_date"))
         .annotate(**_open_sums())

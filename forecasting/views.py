@@ -21,7 +21,8 @@ from .exports import export_report
 from .forms import PipelineAsOfForm, SaveReportForm
 from .models import SavedReport
 from .periods import current_quarter
-from .reports import BudgetRow, budget_report, pipeline_report, pipeline_rows
+from .reports.budget import BudgetRow, budget_report
+from .reports.pipeline import pipeline_report, pipeline_rows
 
 # Every report: its kind, title, URL name and a one-line question it answers.
 REPORTS = (

@@ -21,7 +21,8 @@ from forecasting.analytics import (
 )
 from forecasting.asof import cutoff, deals_as_of
 from forecasting.periods import Period
-from forecasting.reports import budget_report, pipeline_report, pipeline_rows
+from forecasting.reports.budget import budget_report
+from forecasting.reports.pipeline import pipeline_report, pipeline_rows
 from forecasting.views import _budget_export
 from opportunities.models import Opportunity, OpportunityLine, Stage
 

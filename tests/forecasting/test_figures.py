@@ -14,7 +14,8 @@ from django.urls import reverse
 from forecasting.analytics import funnel_report, salespeople_report, trend_report
 from forecasting.effort import effort_figures
 from forecasting.periods import Period
-from forecasting.reports import budget_report, pipeline_report
+from forecasting.reports.budget import budget_report
+from forecasting.reports.pipeline import pipeline_report
 from opportunities import services
 from opportunities.models import ForecastCategory, Opportunity
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from forecasting.analytics import WinLossRow
-from forecasting.reports import BudgetRow
+from forecasting.reports.budget import BudgetRow
 from pipeline_crm.money import percent
 from quotes.reports import Row as QuoteReportRow
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from forecasting.analytics import funnel_report, funnel_rows
 from forecasting.asof import HistoricalLine, HistoricalOpportunity, cutoff
 from forecasting.periods import Period
-from forecasting.reports import budget_report, pipeline_report, pipeline_rows
+from forecasting.reports.budget import budget_report
+from forecasting.reports.pipeline import pipeline_report, pipeline_rows
 from forecasting.views import _budget_export
 from opportunities.models import Opportunity, Stage
 from pipeline_crm.demo_past import DEAL_FIELDS
