@@ -9,7 +9,7 @@ from pipeline_crm.models import CompanySettings
 
 from .exports import export_report
 from .forms import PipelineFilterForm
-from .movement import PART_NAMES, movement_report, movement_rows, waterfall_chart
+from .reports.movement import PART_NAMES, movement_report, movement_rows, waterfall_chart
 from .views import _period_redirect
 
 # The deals page of a bar lists at most this many (the largest first); its heading gives the

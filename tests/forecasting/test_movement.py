@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from forecasting.movement import PARTS, movement_report
+from forecasting.reports.movement import PARTS, movement_report
 from forecasting.periods import Period
 
 from ..factories import BusinessAreaFactory, LossReasonFactory

@@ -31,9 +31,9 @@ from django.utils.translation import gettext_lazy as _
 from opportunities.models import Opportunity
 from pipeline_crm.money import ZERO
 
-from .asof import HistoricalOpportunity, cutoff, deals_as_of, product_deal_ids
-from .periods import Period
-from .reports.figures import narrow_deals as _narrow
+from ..asof import HistoricalOpportunity, cutoff, deals_as_of, product_deal_ids
+from ..periods import Period
+from .figures import narrow_deals as _narrow
 
 START, NEW, INCREASES, DECREASES = "start", "new", "increases", "decreases"
 PULLED_IN, PUSHED_OUT, WON, LOST, END = "pulled_in", "pushed_out", "won", "lost", "end"
