@@ -10,15 +10,20 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import BusinessArea
 from opportunities.models import ForecastCategory, overdue_condition, weighted_open_condition
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, percent, round_money
+from pipeline_crm.roles import is_manager
 
 from ..asof import deals_for
-from ..models import Budget
+from ..forms import PipelineAsOfForm
+from ..models import Budget, SavedReport
 from ..periods import Period
+from .base import ReportView
 from .figures import as_of_link, deal_list_url, narrow_deals, open_deals
 
 
@@ -218,3 +223,133 @@ def budget_report(
         budgeted_total=budgeted,
         unbudgeted_total=unbudgeted,
     )
+
+
+VERDICTS = {
+    "under": gettext_lazy("Under budget"),
+    "on": gettext_lazy("On budget"),
+    "over": gettext_lazy("Over budget"),
+}
+
+
+@dataclass
+class BudgetLine:
+    """One line of the budget comparison, as the page and its exports show it."""
+
+    row: BudgetRow
+    label: str
+    css: str = ""  # "total" or "subtotal" for a sum of the lines above it
+    has_verdict: bool = True
+    starts_unbudgeted: bool = False  # the first line of the areas without a budget
+
+
+def budget_lines(report: BudgetReport) -> list[BudgetLine]:
+    """The budget comparison's lines in page order; the exports write the same lines.
+
+    Where some areas have a budget in the period and some have none, those without are listed
+    apart, after the total of the areas with one: a won deal there cannot make the company
+    over budget. "All areas" adds both parts and carries no variance or verdict, as nothing
+    budgets its whole.
+    """
+    no_area = _("(no business area)")
+    budgeted, unbudgeted = report.budgeted_rows, report.unbudgeted_rows
+    if not (budgeted and unbudgeted):  # nothing to set apart: every area has a budget, or none
+        lines = [BudgetLine(row, row.name or no_area) for row in report.rows]
+        return [*lines, BudgetLine(report.total, _("Total"), "total")]
+    lines = [BudgetLine(row, row.name or no_area) for row in budgeted]
+    lines.append(BudgetLine(report.budgeted_total, _("Total of areas with a budget"), "total"))
+    lines += [BudgetLine(row, row.name or no_area, has_verdict=False) for row in unbudgeted]
+    lines[len(lines) - len(unbudgeted)].starts_unbudgeted = True
+    lines.append(
+        BudgetLine(report.unbudgeted_total, _("Areas without a budget"), "subtotal", False)
+    )
+    lines.append(BudgetLine(report.total, _("All areas"), "total", has_verdict=False))
+    return lines
+
+
+def budget_export_rows(report: BudgetReport):
+    """The budget comparison as rows for the export: a header, then `budget_lines`."""
+    yield [
+        _("Business area"),
+        _("Budget"),
+        _("Won"),
+        _("Weighted open"),
+        _("Forecast"),
+        _("Commit"),
+        _("Best case"),
+        _("Variance"),
+        _("% of budget"),
+        _("Verdict"),
+        _("Overdue"),
+    ]
+    for line in budget_lines(report):
+        row = line.row
+        verdict = report.verdict(row) if line.has_verdict else None
+        yield [
+            line.label,
+            row.budget,
+            row.won,
+            row.weighted,
+            row.forecast,
+            row.commit,
+            row.best_case,
+            row.variance if line.has_verdict else "",
+            row.percent if line.has_verdict and row.percent is not None else "",
+            str(VERDICTS[verdict]) if verdict else "",
+            row.overdue,
+        ]
+
+
+def budget_chart(report: BudgetReport) -> dict:
+    """Bar geometry for the server-rendered SVG: budget vs forecast per area with a budget.
+
+    Areas without a budget have nothing to compare with; the table lists them apart."""
+    rows = report.budgeted_rows
+    top = max([max(r.budget, r.forecast) for r in rows] + [Decimal(1)])
+    width, label_width, row_height = 440, 150, 46
+    bars = []
+    for index, row in enumerate(rows):
+        budget_width = int(row.budget * width / top)
+        forecast_width = int(row.forecast * width / top)
+        bars.append(
+            {
+                "label": row.name or _("(no business area)"),
+                "y": 8 + index * row_height,
+                "budget_width": budget_width,
+                "forecast_width": forecast_width,
+                "value_x": label_width + max(budget_width, forecast_width) + 8,
+                "budget": row.budget,
+                "forecast": row.forecast,
+                "percent": row.percent,
+                "verdict": report.verdict(row) or "none",
+            }
+        )
+    return {
+        "bars": bars,
+        "height": 12 + len(rows) * row_height,
+        "width": label_width + width + 80,
+        "label_width": label_width,
+    }
+
+
+class BudgetView(ReportView):
+    kind = SavedReport.Kind.BUDGET
+    url_name = "forecasting:budget"
+    question = gettext_lazy("Will we reach our budget?")
+    template_name = "forecasting/budget.html"
+    form_class = PipelineAsOfForm
+
+    def compute(self, form):
+        return budget_report(
+            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
+        )
+
+    def export_rows(self, report, fmt):
+        return budget_export_rows(report)
+
+    def page_context(self, report, form):
+        return {
+            "lines": budget_lines(report),
+            "can_edit_budgets": is_manager(self.request.user),
+            "chart": budget_chart(report),
+        }
