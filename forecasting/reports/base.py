@@ -19,6 +19,7 @@ Templates extend `forecasting/report.html` (header, period and filter form, expo
 save form, as-of note).
 """
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django import forms
@@ -69,7 +70,7 @@ def page_status(form: forms.Form) -> int:
 
 class ReportView(View):
     """A report page, its exports and its save form (module doc). Subclasses set the class
-    attributes and implement `compute` and `export_rows`."""
+    attributes (`report_function`, or their own `compute`) and implement `export_rows`."""
 
     http_method_names = ["get", "head", "options"]
 
@@ -89,9 +90,19 @@ class ReportView(View):
         """The period of the page opened without one; None opens it without a period."""
         return current_quarter()
 
+    # A report over the deal filters (`forms.PipelineFilterForm`) names its function, called
+    # as `report_function(period, filters, link_params=…[, as_of=…][, by=…])`.
+    report_function: ClassVar[Callable[..., Any] | None] = None
+
     def compute(self, form: forms.Form) -> Any:
-        """The report's figures from the valid `form`, each linked to its deals."""
-        raise NotImplementedError
+        """The report's figures from the valid `form`, each linked to its deals (the drill-down
+        links carry the form's filters; with an as-of day, the figures have no links)."""
+        options = {"link_params": form.deal_filters()}
+        if isinstance(form, AsOfMixin):
+            options["as_of"] = form.as_of_day
+        if "by" in form.fields:
+            options["by"] = form.cleaned_data["by"]
+        return type(self).report_function(form.period, form.cleaned_data, **options)
 
     def export_rows(self, report: Any, fmt: str):
         """The export's rows, a header first: the same figures as the page's table."""

@@ -338,11 +338,7 @@ class BudgetView(ReportView):
     question = gettext_lazy("Will we reach our budget?")
     template_name = "forecasting/budget.html"
     form_class = PipelineAsOfForm
-
-    def compute(self, form):
-        return budget_report(
-            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
-        )
+    report_function = budget_report
 
     def export_rows(self, report, fmt):
         return budget_export_rows(report)

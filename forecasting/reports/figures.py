@@ -5,6 +5,7 @@ filters: `narrow_deals`), a figure with the link to the deals behind it (`Figure
 Each report aggregates in the database in a fixed number of queries; totals are sums of the
 rows shown, so every page adds up."""
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -95,3 +96,13 @@ def figures_of(row: dict | None, url: str) -> Figures:
         count=row.get("count") or 0,
         url=url,
     )
+
+
+def figures_rows(
+    rows: Iterable[tuple[str, Figures]], total: Figures, *, total_label: str, columns: str
+) -> Iterator[tuple]:
+    """Labelled figures as flat rows for an export, then the total's row: (label, then the
+    figures named in `columns` in order, e.g. "count total weighted")."""
+    names = columns.split()
+    for label, figures in [*rows, (total_label, total)]:
+        yield (label, *(getattr(figures, name) for name in names))

@@ -18,7 +18,15 @@ from ..forms import AsOfMixin, PipelineFilterForm
 from ..models import SavedReport
 from ..periods import Period
 from .base import ReportView
-from .figures import Figures, as_of_link, deal_list_url, figures_of, narrow_deals, open_sums
+from .figures import (
+    Figures,
+    as_of_link,
+    deal_list_url,
+    figures_of,
+    figures_rows,
+    narrow_deals,
+    open_sums,
+)
 
 
 @dataclass
@@ -112,11 +120,8 @@ def funnel_chart(report: FunnelReport, *, compact: bool = False) -> dict:
 
 def funnel_rows(report: FunnelReport, *, total_label: str = "Total"):
     """The report as flat rows: (stage, count, total, weighted), then the total row."""
-    for row in report.rows:
-        f = row.figures
-        yield (row.stage.name, f.count, f.total, f.weighted)
-    t = report.total
-    yield (total_label, t.count, t.total, t.weighted)
+    rows = ((row.stage.name, row.figures) for row in report.rows)
+    return figures_rows(rows, report.total, total_label=total_label, columns="count total weighted")
 
 
 class FunnelFilterForm(AsOfMixin, PipelineFilterForm):
@@ -142,14 +147,10 @@ class FunnelView(ReportView):
     question = gettext_lazy("How many deals are at each stage?")
     template_name = "forecasting/funnel.html"
     form_class = FunnelFilterForm
+    report_function = funnel_report
 
     def default_period(self):
         return None  # every open deal
-
-    def compute(self, form):
-        return funnel_report(
-            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
-        )
 
     def export_rows(self, report, fmt):
         yield [_("Stage"), "#", _("Total"), _("Weighted")]

@@ -135,11 +135,7 @@ class PipelineView(ReportView):
     question = gettext_lazy("What is in the pipeline per business area and stage?")
     template_name = "forecasting/pipeline.html"
     form_class = PipelineAsOfForm
-
-    def compute(self, form):
-        return pipeline_report(
-            form.period, form.cleaned_data, link_params=form.deal_filters(), as_of=form.as_of_day
-        )
+    report_function = pipeline_report
 
     def export_rows(self, report, fmt):
         yield [_("Business area"), _("Stage"), _("Total"), _("Weighted"), "#", _("Margin")]

@@ -183,15 +183,7 @@ class SalespeopleView(ReportView):
     question = gettext_lazy("How is each salesperson doing, month by month?")
     template_name = "forecasting/salespeople.html"
     form_class = BucketAsOfForm
-
-    def compute(self, form):
-        return salespeople_report(
-            form.period,
-            form.cleaned_data,
-            by=form.cleaned_data["by"],
-            link_params=form.deal_filters(),
-            as_of=form.as_of_day,
-        )
+    report_function = salespeople_report
 
     def export_rows(self, report, fmt):
         labels = {

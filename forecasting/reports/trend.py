@@ -16,7 +16,15 @@ from ..forms import TrendAsOfForm
 from ..models import SavedReport
 from ..periods import BY_MONTH, TRUNC_BY, Bucket, Period, buckets
 from .base import ReportView
-from .figures import Figures, as_of_link, deal_list_url, figures_of, narrow_deals, open_sums
+from .figures import (
+    Figures,
+    as_of_link,
+    deal_list_url,
+    figures_of,
+    figures_rows,
+    narrow_deals,
+    open_sums,
+)
 
 
 @dataclass
@@ -108,11 +116,8 @@ def trend_chart(report: TrendReport) -> dict:
 
 def trend_rows(report: TrendReport, *, total_label: str = "Total"):
     """The report as flat rows: (bucket, total, weighted, count), then the total row."""
-    for row in report.rows:
-        f = row.figures
-        yield (row.bucket.label, f.total, f.weighted, f.count)
-    t = report.total
-    yield (total_label, t.total, t.weighted, t.count)
+    rows = ((row.bucket.label, row.figures) for row in report.rows)
+    return figures_rows(rows, report.total, total_label=total_label, columns="total weighted count")
 
 
 class TrendView(ReportView):
@@ -121,15 +126,7 @@ class TrendView(ReportView):
     question = gettext_lazy("How does the pipeline spread over the coming months?")
     template_name = "forecasting/trend.html"
     form_class = TrendAsOfForm
-
-    def compute(self, form):
-        return trend_report(
-            form.period,
-            form.cleaned_data,
-            by=form.cleaned_data["by"],
-            link_params=form.deal_filters(),
-            as_of=form.as_of_day,
-        )
+    report_function = trend_report
 
     def export_rows(self, report, fmt):
         yield [_("Period"), _("Total"), _("Weighted"), "#"]

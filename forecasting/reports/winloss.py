@@ -194,9 +194,7 @@ class WinLossView(ReportView):
     question = gettext_lazy("In which segments do we win or lose?")
     template_name = "forecasting/winloss.html"
     form_class = PipelineFilterForm
-
-    def compute(self, form):
-        return winloss_report(form.period, form.cleaned_data, link_params=form.deal_filters())
+    report_function = winloss_report
 
     def export_rows(self, report, fmt):
         yield [
