@@ -82,6 +82,10 @@ class ReportView(View):
     export_title: ClassVar[str | Promise | None] = None  # the export's title; None: `title()`
     has_exports: ClassVar[bool] = True  # False: a drill-down page, `?export=` is ignored
 
+    # A report over the deal filters (`forms.PipelineFilterForm`) names its function, called
+    # as `report_function(period, filters, link_params=…[, as_of=…][, by=…])`.
+    report_function: ClassVar[Callable[..., Any] | None] = None
+
     @classmethod
     def title(cls) -> str | Promise:
         return SavedReport.Kind(cls.kind).label
@@ -89,10 +93,6 @@ class ReportView(View):
     def default_period(self) -> Period | None:
         """The period of the page opened without one; None opens it without a period."""
         return current_quarter()
-
-    # A report over the deal filters (`forms.PipelineFilterForm`) names its function, called
-    # as `report_function(period, filters, link_params=…[, as_of=…][, by=…])`.
-    report_function: ClassVar[Callable[..., Any] | None] = None
 
     def compute(self, form: forms.Form) -> Any:
         """The report's figures from the valid `form`, each linked to its deals (the drill-down
