@@ -72,7 +72,7 @@ class ReportView(View):
     """A report page, its exports and its save form (module doc). Subclasses set the class
     attributes (`report_function`, or their own `compute`) and implement `export_rows`."""
 
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "head", "options"]
 
     kind: ClassVar[str]  # its `SavedReport.Kind`: the saved report's kind and the export's name
     url_name: ClassVar[str]
@@ -142,3 +142,8 @@ class ReportView(View):
             context["report"] = report
             context.update(self.page_context(report, form))
         return render(request, self.template_name, context, status=page_status(form))
+
+    def post(self, request):
+        """A report reads its query string only and writes nothing: a POST shows the same page
+        as a GET (as the report pages always have; the URL sweep expects it)."""
+        return self.get(request)
