@@ -24,7 +24,8 @@ from pipeline_crm.lookups import attach_lookups, lookup_rows, lookups_by_pk
 from pipeline_crm.money import ZERO, round_money
 
 from .periods import Period, quarter_of
-from .reports import BudgetReport, BudgetRow, budget_report, deal_list_url
+from .reports.budget import BudgetReport, BudgetRow, budget_report
+from .reports.figures import deal_list_url
 
 
 @dataclass

@@ -14,9 +14,10 @@ from pipeline_crm.bounds import BoundedDateField, bounds_message
 from pipeline_crm.lookups import LookupChoiceField
 from pipeline_crm.users import UserChoiceField
 
-from .analytics import BY_MONTH, BY_QUARTER
 from .models import SavedReport
 from .periods import (
+    BY_MONTH,
+    BY_QUARTER,
     PERIOD_ERROR,
     RELATIVE_PICKS,
     Period,

@@ -141,6 +141,9 @@ class SavedReport(models.Model):
         WINLOSS = "winloss", _("Win/loss")
         TREND = "trend", _("Trend")
         EFFORT = "effort", _("Effort vs revenue")
+        MOVEMENT = "movement", _("Pipeline movement")
+        ACCURACY = "accuracy", _("Forecast accuracy")
+        VELOCITY = "velocity", _("Velocity")
 
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("report"), max_length=20, choices=report_kinds)

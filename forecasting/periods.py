@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -163,3 +164,43 @@ def pick_choices(today: date | None = None) -> list[tuple[str, str]]:
 
 
 PERIOD_ERROR = _("Give a start and an end date (YYYY-MM-DD), the start not after the end.")
+
+
+# --- buckets: the months or quarters of a period (a report's columns) ---------------------------
+
+BY_MONTH = "month"
+BY_QUARTER = "quarter"
+TRUNC_BY = {BY_MONTH: TruncMonth, BY_QUARTER: TruncQuarter}  # a date to its bucket's `key`
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A month or quarter of a period, clipped to the period; `key` is its first calendar day
+    (what TruncMonth / TruncQuarter return for it)."""
+
+    key: date
+    start: date
+    end: date
+    by: str
+
+    @property
+    def label(self) -> str:
+        if self.by == BY_QUARTER:
+            return f"{self.key.year} Q{(self.key.month - 1) // 3 + 1}"
+        return f"{self.key:%Y-%m}"
+
+
+def buckets(period: Period, by: str) -> list[Bucket]:
+    """Every month (or quarter) the period touches, in order, clipped to the period."""
+    result = []
+    first = period.start.replace(day=1) if by == BY_MONTH else quarter_of(period.start).start
+    while first <= period.end:
+        if by == BY_MONTH:
+            last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        else:
+            last = quarter_of(first).end
+        result.append(
+            Bucket(key=first, start=max(first, period.start), end=min(last, period.end), by=by)
+        )
+        first = last + timedelta(days=1)
+    return result

@@ -1,6 +1,8 @@
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from pipeline_crm.templatetags.crm import count, money
 
 register = template.Library()
 
@@ -27,3 +29,17 @@ def linked(url: str, text) -> str:
     if not url:
         return format_html("{}", text)
     return format_html('<a href="{}">{}</a>', url, text)
+
+
+_FIGURE_FORMATS = {"total": money, "weighted": money, "margin": money, "count": count}
+
+
+@register.simple_tag
+def figure_cells(figures, columns: str) -> str:
+    """The number cells of a report's `Figures` (`reports.figures`), each linked to the deals
+    behind it: `columns` names them in order ("total weighted count")."""
+    cells = (
+        (linked(figures.url, _FIGURE_FORMATS[name](getattr(figures, name))),)
+        for name in columns.split()
+    )
+    return format_html_join("", '<td class="num">{}</td>', cells)

@@ -1,6 +1,6 @@
 from django import template
 
-from ..analytics import funnel_chart, funnel_report
+from ..reports.funnel import funnel_chart, funnel_report
 
 register = template.Library()
 

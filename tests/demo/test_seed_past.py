@@ -12,11 +12,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from demo.past import DEAL_FIELDS
-from forecasting.analytics import funnel_report, funnel_rows
 from forecasting.asof import HistoricalLine, HistoricalOpportunity, cutoff
 from forecasting.periods import Period
-from forecasting.reports import budget_report, pipeline_report, pipeline_rows
-from forecasting.views import _budget_export
+from forecasting.reports.budget import budget_export_rows, budget_report
+from forecasting.reports.funnel import funnel_report, funnel_rows
+from forecasting.reports.pipeline import pipeline_report, pipeline_rows
 from opportunities.checks import history_valid_until_triggers
 from opportunities.models import STILL_CURRENT, Opportunity, Stage
 from pipeline_crm.money import ZERO, round_money, weighted
@@ -156,8 +156,8 @@ def test_as_of_today_equals_the_live_reports_to_the_cent(seeded):
             assert list(pipeline_rows(pipeline_report(period, {}, as_of=as_of))) == list(
                 pipeline_rows(pipeline_report(period, {}))
             )
-            assert list(_budget_export(budget_report(period, {}, as_of=as_of))) == list(
-                _budget_export(budget_report(period, {}))
+            assert list(budget_export_rows(budget_report(period, {}, as_of=as_of))) == list(
+                budget_export_rows(budget_report(period, {}))
             )
             assert list(funnel_rows(funnel_report(period, {}, as_of=as_of))) == list(
                 funnel_rows(funnel_report(period, {}))

@@ -9,14 +9,14 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from forecasting.accuracy import (
+from forecasting.periods import Period
+from forecasting.reports.accuracy import (
     BY_OWNER,
     accuracy_report,
     default_points,
     last_closed_quarter,
     report_points,
 )
-from forecasting.periods import Period
 from opportunities.models import ForecastCategory, Stage
 
 from ..factories import BusinessAreaFactory, LossReasonFactory, UserFactory

@@ -11,18 +11,13 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasting.analytics import (
-    funnel_report,
-    funnel_rows,
-    salespeople_report,
-    salespeople_rows,
-    trend_report,
-    trend_rows,
-)
 from forecasting.asof import cutoff, deals_as_of
 from forecasting.periods import Period
-from forecasting.reports import budget_report, pipeline_report, pipeline_rows
-from forecasting.views import _budget_export
+from forecasting.reports.budget import budget_export_rows, budget_report
+from forecasting.reports.funnel import funnel_report, funnel_rows
+from forecasting.reports.pipeline import pipeline_report, pipeline_rows
+from forecasting.reports.salespeople import salespeople_report, salespeople_rows
+from forecasting.reports.trend import trend_report, trend_rows
 from opportunities.models import Opportunity, OpportunityLine, Stage
 
 from ..factories import BusinessAreaFactory, LossReasonFactory, OpportunityFactory, ProductFactory
@@ -259,7 +254,7 @@ def test_as_of_today_equals_the_live_reports_to_the_cent(busy_pipeline):
     def reports(as_of):
         return (
             list(pipeline_rows(pipeline_report(period, {}, as_of=as_of))),
-            list(_budget_export(budget_report(period, {}, as_of=as_of))),
+            list(budget_export_rows(budget_report(period, {}, as_of=as_of))),
             list(funnel_rows(funnel_report(period, {}, as_of=as_of))),
             list(trend_rows(trend_report(period, {}, as_of=as_of))),
             list(salespeople_rows(salespeople_report(period, {}, as_of=as_of), labels=LABELS)),

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from forecasting.models import Budget
 from forecasting.periods import Period, parse_pick
-from forecasting.reports import budget_for_period, budget_report
+from forecasting.reports.budget import budget_for_period, budget_report
 from opportunities import services
 from opportunities.models import ForecastCategory
 from pipeline_crm.models import CompanySettings

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from forecasting.models import Budget
 from forecasting.periods import Period
-from forecasting.reports import budget_for_period, budget_report
+from forecasting.reports.budget import budget_for_period, budget_report
 
 from ..factories import BusinessAreaFactory, UserFactory
 

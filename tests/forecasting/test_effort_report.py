@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from forecasting.effort import effort_figures
 from forecasting.periods import Period, current_quarter
+from forecasting.reports.effort import effort_figures
 
 from ..factories import AccountFactory, ActivityFactory, OpportunityFactory, SegmentFactory
 

@@ -11,10 +11,13 @@ import pytest
 from django.db.models import Sum
 from django.urls import reverse
 
-from forecasting.analytics import funnel_report, salespeople_report, trend_report
-from forecasting.effort import effort_figures
 from forecasting.periods import Period
-from forecasting.reports import budget_report, pipeline_report
+from forecasting.reports.budget import budget_report
+from forecasting.reports.effort import effort_figures
+from forecasting.reports.funnel import funnel_report
+from forecasting.reports.pipeline import pipeline_report
+from forecasting.reports.salespeople import salespeople_report
+from forecasting.reports.trend import trend_report
 from opportunities import services
 from opportunities.models import ForecastCategory, Opportunity
 

@@ -11,8 +11,8 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils.html import escape
 
-from forecasting.analytics import funnel_chart, funnel_report
 from forecasting.periods import parse_pick
+from forecasting.reports.funnel import funnel_chart, funnel_report
 from opportunities import services
 from opportunities.models import LossReason, Stage
 

@@ -20,10 +20,9 @@ from itertools import product
 import pytest
 from django.urls import reverse
 
-from forecasting.accuracy import BY_AREA, BY_OWNER, accuracy_report, report_points
-from forecasting.analytics import BY_MONTH, buckets
-from forecasting.periods import Period
-from forecasting.velocity import CLOSED, ENTERED, velocity_report
+from forecasting.periods import BY_MONTH, Period, buckets
+from forecasting.reports.accuracy import BY_AREA, BY_OWNER, accuracy_report, report_points
+from forecasting.reports.velocity import CLOSED, ENTERED, velocity_report
 from opportunities.models import ForecastCategory, Opportunity, Stage
 from opportunities.timeline import deal_timeline
 

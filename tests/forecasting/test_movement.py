@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from forecasting.movement import PARTS, movement_report, with_names
 from forecasting.periods import Period
+from forecasting.reports.movement import PARTS, movement_report, with_names
 
 from ..factories import BusinessAreaFactory, LossReasonFactory
 from .test_as_of import at, change, created

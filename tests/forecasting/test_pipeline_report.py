@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from forecasting.periods import Period, parse_pick
-from forecasting.reports import pipeline_report
+from forecasting.reports.pipeline import pipeline_report
 from opportunities.models import Opportunity, Stage
 
 from ..factories import AccountFactory, BusinessAreaFactory, OpportunityFactory, ProductFactory

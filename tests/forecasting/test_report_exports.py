@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from forecasting.periods import Period
-from forecasting.reports import pipeline_report
+from forecasting.reports.pipeline import pipeline_report
 from opportunities.models import Stage
 from pipeline_crm.templatetags.crm import money
 

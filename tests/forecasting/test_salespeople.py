@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from forecasting.analytics import salespeople_report
 from forecasting.periods import parse_pick
+from forecasting.reports.salespeople import salespeople_report
 from opportunities import services
 from opportunities.models import LossReason
 

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from forecasting.analytics import trend_chart, trend_report
 from forecasting.periods import Period, parse_pick
+from forecasting.reports.trend import trend_chart, trend_report
 from opportunities import services
 from opportunities.models import LossReason
 

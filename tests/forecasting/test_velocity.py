@@ -9,9 +9,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from forecasting.analytics import BY_MONTH, buckets
-from forecasting.periods import Period
-from forecasting.velocity import CLOSED, velocity_report
+from forecasting.periods import BY_MONTH, Period, buckets
+from forecasting.reports.velocity import CLOSED, velocity_report
 from opportunities.models import Stage
 
 from ..factories import BusinessAreaFactory, LossReasonFactory

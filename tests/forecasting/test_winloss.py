@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from forecasting.analytics import winloss_report
 from forecasting.periods import parse_pick
+from forecasting.reports.winloss import winloss_report
 from opportunities import services
 from opportunities.models import Competitor, DealType, LossReason
 

@@ -10,9 +10,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from forecasting.analytics import funnel_report
 from forecasting.periods import Period
-from forecasting.reports import pipeline_report
+from forecasting.reports.funnel import funnel_report
+from forecasting.reports.pipeline import pipeline_report
 from opportunities import services
 from opportunities.models import Opportunity, Stage
 from opportunities.stage_presets import load_stage_preset, retired_by

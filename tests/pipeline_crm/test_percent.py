@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from forecasting.analytics import WinLossRow
-from forecasting.reports import BudgetRow
+from forecasting.reports.budget import BudgetRow
+from forecasting.reports.winloss import WinLossRow
 from pipeline_crm.money import percent
 from quotes.reports import Row as QuoteReportRow
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import BusinessArea
 from forecasting.periods import Period
-from forecasting.reports import pipeline_report, pipeline_rows
+from forecasting.reports.pipeline import pipeline_report, pipeline_rows
 from pipeline_crm.bounds import DATE_MAX, DATE_MIN, in_bounds
 from pipeline_crm.formulas import protect
 from pipeline_crm.lookups import LookupNames

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from pipeline_crm.exports import export_rows
 
-from .periods import Period, pick_for
+from ..periods import Period, pick_for
 
 PERIOD_FIELDS = ("start", "end", "pick")
 

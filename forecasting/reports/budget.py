@@ -1,199 +1,30 @@
-"""The report queries. Each aggregates in the database in a fixed number of queries; totals are
-sums of the rows shown, so every page adds up."""
+"""Budget comparison: will we reach our budget?
+
+Per business area: budget, won, weighted open, forecast (won + weighted open), commit, best
+case and overdue, with the verdict under / on / over budget by the company's thresholds. Areas
+without a budget in the period are listed apart (`budget_lines`)."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from urllib.parse import urlencode
 
-from django.db.models import Count, Q, Sum
-from django.urls import reverse
+from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import BusinessArea
-from opportunities.models import (
-    ForecastCategory,
-    Stage,
-    forecast_weighted,
-    overdue_condition,
-    weighted_open_condition,
-)
+from opportunities.models import ForecastCategory, overdue_condition, weighted_open_condition
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, percent, round_money
+from pipeline_crm.roles import is_manager
 
-from .asof import deals_for
-from .models import Budget
-from .periods import Period
-
-
-def deal_list_url(base: dict | None = None, /, **params) -> str:
-    """The deal list filtered to exactly the deals behind a figure: `base` (the report's
-    filters) updated with `params`. A report as of a past day (`base` holding `as_of`) has no
-    such list: the deal list shows the deals as they are now, so its figures get no link."""
-    merged = {**(base or {}), **params}
-    if merged.get(AS_OF_LINK):
-        return ""
-    query = {k: v for k, v in merged.items() if v is not None and v != ""}
-    return f"{reverse('opportunities:list')}?{urlencode(query)}"
-
-
-AS_OF_LINK = "as_of"
-
-
-def as_of_link(as_of: date | None) -> dict:
-    """The link parameter that marks a report's figures as of a past day (no deal-list link)."""
-    return {AS_OF_LINK: as_of.isoformat()} if as_of else {}
-
-
-def open_deals(period: Period, filters: dict, *, as_of: date | None = None):
-    """Open deals expected to close in the period, narrowed by the report's filters; with
-    `as_of`, as they stood at the end of that day (`forecasting.asof`).
-
-    `filters` holds model instances under owner, business_area, product, deal_type, source,
-    forecast_category (any may be missing).
-    """
-    deals = deals_for(as_of).open().in_period(period.start, period.end)
-    return _narrow(deals, filters)
-
-
-def _narrow(deals, filters: dict):
-    if filters.get("owner"):
-        deals = deals.filter(owner=filters["owner"])
-    if filters.get("business_area"):
-        deals = deals.filter(business_area=filters["business_area"])
-    if filters.get("product"):
-        deals = deals.with_product(filters["product"])
-    for name in ("deal_type", "source", "forecast_category"):
-        if filters.get(name):
-            deals = deals.filter(**{name: filters[name]})
-    return deals
-
-
-# --- pipeline per business area ----------------------------------------------------------------
-
-
-@dataclass
-class Figures:
-    total: Decimal = ZERO
-    weighted: Decimal = ZERO
-    count: int = 0
-    margin: Decimal = ZERO
-    url: str = ""
-
-    def add(self, other: "Figures") -> None:
-        self.total += other.total
-        self.weighted += other.weighted
-        self.count += other.count
-        self.margin += other.margin
-
-
-@dataclass
-class StageRow:
-    stage: Stage
-    figures: Figures
-
-
-@dataclass
-class AreaBlock:
-    area: BusinessArea | None
-    rows: list[StageRow] = field(default_factory=list)
-    subtotal: Figures = field(default_factory=Figures)
-
-    @property
-    def name(self) -> str:
-        return self.area.name if self.area else ""
-
-
-@dataclass
-class PipelineReport:
-    period: Period
-    areas: list[AreaBlock]
-    total: Figures
-
-
-def pipeline_report(
-    period: Period,
-    filters: dict,
-    *,
-    link_params: dict | None = None,
-    as_of: date | None = None,
-) -> PipelineReport:
-    """Open deals closing in the period, grouped business area × stage (stages in order):
-    Total, Weighted, # and Margin per row, a subtotal per area and a grand total. With
-    `as_of`, the deals as they stood at the end of that day."""
-    link = {
-        "status": "open",
-        "close_from": period.start.isoformat(),
-        "close_to": period.end.isoformat(),
-        **(link_params or {}),
-        **as_of_link(as_of),
-    }
-    grouped = (
-        open_deals(period, filters, as_of=as_of)
-        .order_by()
-        .values("business_area", "stage")
-        .annotate(
-            total=Sum("amount"),
-            weighted=forecast_weighted(),
-            count=Count("pk"),
-            margin=Sum("margin"),
-        )
-    )
-    areas = {a.pk: a for a in BusinessArea.objects.all()}
-    stages = {s.pk: s for s in Stage.objects.all()}
-    blocks: dict[int | None, AreaBlock] = {}
-    for row in grouped:
-        area_id = row["business_area"]
-        block = blocks.setdefault(area_id, AreaBlock(area=areas.get(area_id)))
-        figures = Figures(
-            total=round_money(row["total"] or ZERO),
-            weighted=round_money(row["weighted"] or ZERO),
-            count=row["count"],
-            margin=round_money(row["margin"] or ZERO),
-            url=deal_list_url(link, business_area=area_id or "null", stage=row["stage"]),
-        )
-        block.rows.append(StageRow(stage=stages[row["stage"]], figures=figures))
-        block.subtotal.add(figures)
-    ordered = sorted(
-        blocks.values(),
-        key=lambda b: (b.area is None, b.area.order if b.area else 0, b.name),
-    )
-    total = Figures(url=deal_list_url(link))
-    for block in ordered:
-        block.rows.sort(key=lambda r: (r.stage.order, r.stage.name))
-        block.subtotal.url = deal_list_url(
-            link, business_area=block.area.pk if block.area else "null"
-        )
-        total.add(block.subtotal)
-    return PipelineReport(period=period, areas=ordered, total=total)
-
-
-def pipeline_rows(
-    report: PipelineReport,
-    *,
-    total_label: str = "Total",
-    subtotal_label: str = "",
-    none_label: str = "",
-):
-    """The report as flat rows: (area, stage, total, weighted, count, margin).
-
-    An area's subtotal row has that area and `subtotal_label` as its stage (empty by
-    default, as the CLI's and the machine CSV's contract has it); the grand total row has
-    `total_label` and an empty stage. The deals without a business area are in the group
-    named `none_label` (the page's "(no business area)"; empty in the CLI's CSV).
-    """
-    for block in report.areas:
-        name = block.name or none_label
-        for row in block.rows:
-            f = row.figures
-            yield (name, row.stage.name, f.total, f.weighted, f.count, f.margin)
-        s = block.subtotal
-        yield (name, subtotal_label, s.total, s.weighted, s.count, s.margin)
-    t = report.total
-    yield (total_label, "", t.total, t.weighted, t.count, t.margin)
-
-
-# --- budget comparison -------------------------------------------------------------------------
+from ..asof import deals_for
+from ..forms import PipelineAsOfForm
+from ..models import Budget, SavedReport
+from ..periods import Period
+from .base import ReportView
+from .figures import as_of_link, deal_list_url, narrow_deals, open_deals
 
 
 @dataclass
@@ -310,7 +141,7 @@ def budget_report(
     company = CompanySettings.load()
     link = {**(link_params or {}), **as_of_link(as_of)}
     won = (
-        _narrow(deals_for(as_of).won_in(period.start, period.end), filters)
+        narrow_deals(deals_for(as_of).won_in(period.start, period.end), filters)
         .order_by()
         .values("business_area")
         .annotate(amount=Sum("amount"))
@@ -392,3 +223,129 @@ def budget_report(
         budgeted_total=budgeted,
         unbudgeted_total=unbudgeted,
     )
+
+
+VERDICTS = {
+    "under": gettext_lazy("Under budget"),
+    "on": gettext_lazy("On budget"),
+    "over": gettext_lazy("Over budget"),
+}
+
+
+@dataclass
+class BudgetLine:
+    """One line of the budget comparison, as the page and its exports show it."""
+
+    row: BudgetRow
+    label: str
+    css: str = ""  # "total" or "subtotal" for a sum of the lines above it
+    has_verdict: bool = True
+    starts_unbudgeted: bool = False  # the first line of the areas without a budget
+
+
+def budget_lines(report: BudgetReport) -> list[BudgetLine]:
+    """The budget comparison's lines in page order; the exports write the same lines.
+
+    Where some areas have a budget in the period and some have none, those without are listed
+    apart, after the total of the areas with one: a won deal there cannot make the company
+    over budget. "All areas" adds both parts and carries no variance or verdict, as nothing
+    budgets its whole.
+    """
+    no_area = _("(no business area)")
+    budgeted, unbudgeted = report.budgeted_rows, report.unbudgeted_rows
+    if not (budgeted and unbudgeted):  # nothing to set apart: every area has a budget, or none
+        lines = [BudgetLine(row, row.name or no_area) for row in report.rows]
+        return [*lines, BudgetLine(report.total, _("Total"), "total")]
+    lines = [BudgetLine(row, row.name or no_area) for row in budgeted]
+    lines.append(BudgetLine(report.budgeted_total, _("Total of areas with a budget"), "total"))
+    lines += [BudgetLine(row, row.name or no_area, has_verdict=False) for row in unbudgeted]
+    lines[len(lines) - len(unbudgeted)].starts_unbudgeted = True
+    lines.append(
+        BudgetLine(report.unbudgeted_total, _("Areas without a budget"), "subtotal", False)
+    )
+    lines.append(BudgetLine(report.total, _("All areas"), "total", has_verdict=False))
+    return lines
+
+
+def budget_export_rows(report: BudgetReport):
+    """The budget comparison as rows for the export: a header, then `budget_lines`."""
+    yield [
+        _("Business area"),
+        _("Budget"),
+        _("Won"),
+        _("Weighted open"),
+        _("Forecast"),
+        _("Commit"),
+        _("Best case"),
+        _("Variance"),
+        _("% of budget"),
+        _("Verdict"),
+        _("Overdue"),
+    ]
+    for line in budget_lines(report):
+        row = line.row
+        verdict = report.verdict(row) if line.has_verdict else None
+        yield [
+            line.label,
+            row.budget,
+            row.won,
+            row.weighted,
+            row.forecast,
+            row.commit,
+            row.best_case,
+            row.variance if line.has_verdict else "",
+            row.percent if line.has_verdict and row.percent is not None else "",
+            str(VERDICTS[verdict]) if verdict else "",
+            row.overdue,
+        ]
+
+
+def budget_chart(report: BudgetReport) -> dict:
+    """Bar geometry for the server-rendered SVG: budget vs forecast per area with a budget.
+
+    Areas without a budget have nothing to compare with; the table lists them apart."""
+    rows = report.budgeted_rows
+    top = max([max(r.budget, r.forecast) for r in rows] + [Decimal(1)])
+    width, label_width, row_height = 440, 150, 46
+    bars = []
+    for index, row in enumerate(rows):
+        budget_width = int(row.budget * width / top)
+        forecast_width = int(row.forecast * width / top)
+        bars.append(
+            {
+                "label": row.name or _("(no business area)"),
+                "y": 8 + index * row_height,
+                "budget_width": budget_width,
+                "forecast_width": forecast_width,
+                "value_x": label_width + max(budget_width, forecast_width) + 8,
+                "budget": row.budget,
+                "forecast": row.forecast,
+                "percent": row.percent,
+                "verdict": report.verdict(row) or "none",
+            }
+        )
+    return {
+        "bars": bars,
+        "height": 12 + len(rows) * row_height,
+        "width": label_width + width + 80,
+        "label_width": label_width,
+    }
+
+
+class BudgetView(ReportView):
+    kind = SavedReport.Kind.BUDGET
+    url_name = "forecasting:budget"
+    question = gettext_lazy("Will we reach our budget?")
+    template_name = "forecasting/budget.html"
+    form_class = PipelineAsOfForm
+    report_function = budget_report
+
+    def export_rows(self, report, fmt):
+        return budget_export_rows(report)
+
+    def page_context(self, report, form):
+        return {
+            "lines": budget_lines(report),
+            "can_edit_budgets": is_manager(self.request.user),
+            "chart": budget_chart(report),
+        }

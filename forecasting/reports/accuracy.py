@@ -21,18 +21,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import DecimalField, IntegerField, Q, Sum, Value
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BusinessArea
 from opportunities.models import Opportunity, weighted_open_condition
 from pipeline_crm.money import ZERO, round_money
 
-from .asof import deals_as_of
-from .periods import Period, quarter_of
-from .reports import deal_list_url
+from ..asof import deals_as_of
+from ..forms import PeriodForm
+from ..models import SavedReport
+from ..periods import Period, quarter_of
+from .base import ReportView
+from .figures import deal_list_url
 
 BY_AREA, BY_OWNER = "area", "owner"
 GROUPINGS = {BY_AREA: "business_area", BY_OWNER: "owner"}
@@ -264,3 +269,104 @@ def accuracy_chart(report: AccuracyReport) -> dict:
         "label_y": top_margin + plot_height + 22,
         "value_y": top_margin + plot_height + 40,
     }
+
+
+class AccuracyForm(PeriodForm):
+    """A period that has ended (at most a year), the grouping, and days to add to the
+    default points (`default_points`)."""
+
+    max_months = 12
+
+    by = forms.ChoiceField(
+        label=_("Per"),
+        required=False,
+        choices=[(BY_AREA, GROUPING_LABELS[BY_AREA]), (BY_OWNER, GROUPING_LABELS[BY_OWNER])],
+    )
+    points = forms.CharField(
+        label=_("Also as of"),
+        required=False,
+        max_length=60,
+        help_text=_("Up to four more days inside the period, e.g. 2025-05-15."),
+    )
+
+    def clean_by(self) -> str:
+        return self.cleaned_data["by"] or BY_AREA
+
+    added_points: list[date] = []
+
+    def clean_points(self) -> str:
+        """The added days, kept in `added_points`; the text comes back normalised (the
+        export's title shows it)."""
+        text = self.cleaned_data["points"].replace(";", ",")
+        values = [value.strip() for value in text.split(",") if value.strip()]
+        if len(values) > MAX_ADDED_POINTS:
+            raise forms.ValidationError(
+                ngettext(
+                    "Add at most %(count)d day.", "Add at most %(count)d days.", MAX_ADDED_POINTS
+                ),
+                code="too_many_points",
+                params={"count": MAX_ADDED_POINTS},
+            )
+        days = []
+        for value in values:
+            try:
+                days.append(date.fromisoformat(value))
+            except ValueError:
+                raise forms.ValidationError(
+                    gettext("Give days as YYYY-MM-DD, separated by commas."), code="points"
+                ) from None
+        self.added_points = sorted(set(days))
+        return ", ".join(day.isoformat() for day in self.added_points)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned["end"] >= timezone.localdate():
+            raise forms.ValidationError(
+                gettext("Pick a period that has ended: its actual figures are not known yet."),
+                code="period_not_closed",
+            )
+        start, end = cleaned["start"], cleaned["end"]
+        if any(not start <= day <= end for day in self.added_points):
+            self.add_error(
+                "points",
+                forms.ValidationError(
+                    gettext("The days must lie inside the period."), code="points_outside"
+                ),
+            )
+        return cleaned
+
+
+class AccuracyView(ReportView):
+    kind = SavedReport.Kind.ACCURACY
+    url_name = "forecasting:accuracy"
+    question = _("What did we expect for a past quarter, and what did we win?")
+    template_name = "forecasting/accuracy.html"
+    form_class = AccuracyForm
+
+    def default_period(self):
+        return last_closed_quarter(timezone.localdate())
+
+    def compute(self, form):
+        period = form.period
+        points = report_points(period, form.added_points)
+        return accuracy_report(period, points=points, by=form.cleaned_data["by"])
+
+    def export_rows(self, report, fmt):
+        yield [
+            str(GROUPING_LABELS[report.by]),
+            gettext("As of the start of"),
+            gettext("Won by then"),
+            gettext("Weighted open then"),
+            gettext("Forecast"),
+            gettext("Actual won"),
+            gettext("Error"),
+            gettext("Error %"),
+        ]
+        yield from accuracy_rows(
+            report, total_label=gettext("Total"), none_label=gettext("(no business area)")
+        )
+
+    def page_context(self, report, form):
+        return {"chart": accuracy_chart(report), "grouping": GROUPING_LABELS[report.by]}

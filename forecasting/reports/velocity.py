@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django import forms
 from django.db import connection
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +30,12 @@ from django.utils.translation import gettext_lazy as _
 from opportunities.models import Opportunity, Stage
 from opportunities.timeline import HistoricalOpportunity, days_between_sql, stage_steps_sql
 
-from .asof import cutoff
-from .periods import Period
+from ..asof import cutoff
+from ..forms import BucketFilterForm
+from ..models import SavedReport
+from ..periods import Period, buckets
+from .base import ReportView
+from .exports import period_text
 
 ENTERED, CLOSED = "entered", "closed"
 MODES = {ENTERED: _("Entered a stage in the period"), CLOSED: _("Closed in the period")}
@@ -235,3 +240,51 @@ def velocity_rows(report: VelocityReport, *, total_label: str, period_label):
         for row in report.stages:
             for bucket, velocity in zip(report.buckets, row.buckets, strict=True):
                 yield cells(row.stage.name, bucket, velocity)
+
+
+class VelocityForm(BucketFilterForm):
+    """The period and its columns (months or quarters, bounded as the other reports'), which
+    visits count (`MODES`), and the owner and business area filters."""
+
+    mode = forms.ChoiceField(label=_("Deals that"), required=False, choices=MODES.items())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("product", "deal_type", "source", "forecast_category"):
+            del self.fields[name]
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data["mode"] or ENTERED
+
+
+class VelocityView(ReportView):
+    kind = SavedReport.Kind.VELOCITY
+    url_name = "forecasting:velocity"
+    question = _("How long do deals stay in each stage, and where do they go next?")
+    template_name = "forecasting/velocity.html"
+    form_class = VelocityForm
+
+    def compute(self, form):
+        data = form.cleaned_data
+        return velocity_report(
+            form.period,
+            buckets(form.period, data["by"]),
+            mode=data["mode"],
+            owner=data.get("owner"),
+            business_area=data.get("business_area"),
+        )
+
+    def export_rows(self, report, fmt):
+        yield [
+            gettext("Stage"),
+            gettext("Period"),
+            gettext("Visits"),
+            gettext("Left the stage"),
+            gettext("Average days"),
+            gettext("Went on"),
+            gettext("Conversion %"),
+            gettext("Lost"),
+            gettext("Won in the end"),
+            gettext("To won %"),
+        ]
+        yield from velocity_rows(report, total_label=gettext("Total"), period_label=period_text)

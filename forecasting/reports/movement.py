@@ -28,16 +28,21 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import BadRequest
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from opportunities.models import Opportunity
 from pipeline_crm.money import ZERO
 
-from .asof import HistoricalOpportunity, cutoff, deals_as_of, product_deal_ids
-from .periods import Period
-from .reports import _narrow
+from ..asof import HistoricalOpportunity, cutoff, deals_as_of, product_deal_ids
+from ..forms import PipelineFilterForm
+from ..models import SavedReport
+from ..periods import Period
+from .base import ReportView, has_period
+from .figures import narrow_deals as _narrow
 
 START, NEW, INCREASES, DECREASES = "start", "new", "increases", "decreases"
 PULLED_IN, PUSHED_OUT, WON, LOST, END = "pulled_in", "pushed_out", "won", "lost", "end"
@@ -266,3 +271,47 @@ def movement_rows(report: MovementReport):
     the part adds to the pipeline or takes away from it."""
     for part in report.parts:
         yield (str(part.label), str(DIRECTIONS[part.sign]), part.count, part.amount)
+
+
+class MovementView(ReportView):
+    """The waterfall, its table and export; each bar and row opens its deals
+    (`MovementDealsView`)."""
+
+    kind = SavedReport.Kind.MOVEMENT
+    url_name = "forecasting:movement"
+    question = _("How did the pipeline of a period change, and why?")
+    template_name = "forecasting/movement.html"
+    form_class = PipelineFilterForm
+    export_title = _("Movement")
+
+    def compute(self, form):
+        return movement_report(form.period, form.cleaned_data)
+
+    def export_rows(self, report, fmt):
+        yield [gettext("Movement"), gettext("Direction"), "#", gettext("Amount")]
+        yield from movement_rows(report)
+
+    def page_context(self, report, form):
+        return {"chart": waterfall_chart(report)}
+
+
+# The deals page of a bar lists at most this many (the largest first); its heading gives the
+# number and the sum of all of them.
+MAX_DEALS_SHOWN = 500
+
+
+class MovementDealsView(MovementView):
+    """The deals behind one bar of the waterfall (`?part=won` and the report's parameters):
+    the report's drill-down, with no export of its own."""
+
+    template_name = "forecasting/movement_deals.html"
+    has_exports = False
+
+    def get(self, request):
+        if has_period(request.GET) and request.GET.get("part", "") not in PART_NAMES:
+            raise BadRequest(gettext("Unknown part of the movement report."))
+        return super().get(request)
+
+    def page_context(self, report, form):
+        part = report.part(self.request.GET["part"])
+        return {"part": part, "deals": with_names(report, part.deals[:MAX_DEALS_SHOWN])}

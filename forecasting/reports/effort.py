@@ -16,22 +16,20 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Sum, When
-from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, Segment
 from activities.models import Activity
 from opportunities.models import Opportunity, weighted_pipeline_condition
-from pipeline_crm.exports import FORMATS
-from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, percent, round_money
 from pipeline_crm.users import display_name
 
-from .exports import export_report
-from .forms import PeriodForm, SaveReportForm
-from .models import SavedReport
-from .periods import Period, current_quarter
+from ..forms import PeriodForm
+from ..models import SavedReport
+from ..periods import Period
+from .base import ReportView
 
 TOP_ACCOUNTS = 25
 HOUR = Decimal("0.1")
@@ -224,38 +222,18 @@ def export_table(report: EffortReport) -> list[list]:
     return rows
 
 
-def effort_report(request):
-    """The page (forecasting:effort); without a period it shows the current quarter."""
-    if "start" not in request.GET and "pick" not in request.GET:
-        query = request.GET.copy()
-        query.update(current_quarter().as_query())
-        return redirect(f"{request.path}?{query.urlencode()}")
-    form = PeriodForm(request.GET)
-    context = {
-        "form": form,
-        "kind": SavedReport.Kind.EFFORT,
-        "save_form": SaveReportForm(
-            initial={"kind": SavedReport.Kind.EFFORT, "query": request.GET.urlencode()}
-        ),
-        "currency": CompanySettings.load().currency,
-        "top_accounts": TOP_ACCOUNTS,
-    }
-    if form.is_valid():
-        report = effort_figures(form.period)
-        fmt = request.GET.get("export")
-        if fmt in FORMATS:
-            return export_report(
-                export_table(report),
-                fmt,
-                "effort",
-                title=SavedReport.Kind.EFFORT.label,
-                period=form.period,
-                form=form,
-            )
-        context["report"] = report
-    return render(
-        request,
-        "forecasting/effort.html",
-        context,
-        status=200 if form.is_valid() else 400,
-    )
+class EffortView(ReportView):
+    kind = SavedReport.Kind.EFFORT
+    url_name = "forecasting:effort"
+    question = gettext_lazy("Do we spend our time where we earn our money?")
+    template_name = "forecasting/effort.html"
+    form_class = PeriodForm
+
+    def compute(self, form):
+        return effort_figures(form.period)
+
+    def export_rows(self, report, fmt):
+        return export_table(report)
+
+    def page_context(self, report, form):
+        return {"top_accounts": TOP_ACCOUNTS}
