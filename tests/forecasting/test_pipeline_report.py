@@ -131,11 +131,6 @@ def test_product_and_owner_filters(salesperson, other_salesperson):
     assert pipeline_report(q1, {"owner": other_salesperson}).total.count == 1
 
 
-def test_report_without_period_redirects_to_the_current_quarter(client_for, salesperson):
-    response = client_for(salesperson).get(reverse("forecasting:pipeline"))
-    assert response.status_code == 302 and "start=" in response["Location"]
-
-
 def test_quarter_picker(client_for, salesperson, seed_000):
     response = client_for(salesperson).get(reverse("forecasting:pipeline"), {"pick": "2005-Q3"})
     assert response.context["report"].total.count == 9

@@ -143,12 +143,6 @@ def test_owner_filter_keeps_one_row_and_its_links(client_for, salesperson, deals
     assert (totals["count"], totals["amount"]) == (2, D("500000.00"))
 
 
-def test_report_without_period_redirects_to_the_current_quarter(client_for, salesperson):
-    response = client_for(salesperson).get(reverse("forecasting:salespeople"), {"by": "quarter"})
-    assert response.status_code == 302
-    assert "start=" in response["Location"] and "by=quarter" in response["Location"]
-
-
 def test_page_renders_swedish_numbers(client_for, salesperson, deals):
     response = client_for(salesperson).get(
         reverse("forecasting:salespeople"), {"pick": "2026-Q1"}, HTTP_ACCEPT_LANGUAGE="sv"

@@ -137,11 +137,6 @@ def test_chart_has_no_inline_style(client_for, salesperson, deals):
     assert "style=" not in svg and 'class="bar-weighted"' in svg
 
 
-def test_report_without_period_redirects_to_the_current_quarter(client_for, salesperson):
-    response = client_for(salesperson).get(reverse("forecasting:trend"))
-    assert response.status_code == 302 and "start=" in response["Location"]
-
-
 def test_page_renders_swedish_numbers(client_for, salesperson, deals):
     response = client_for(salesperson).get(
         reverse("forecasting:trend"), {"pick": "2026-Q1"}, HTTP_ACCEPT_LANGUAGE="sv"

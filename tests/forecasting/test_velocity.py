@@ -134,12 +134,6 @@ def test_page_query_count_is_fixed(client_for, salesperson, history, django_asse
         client.get(url, {"pick": "2025-Q2", "mode": "closed"})
 
 
-def test_opened_bare_it_redirects_to_the_current_quarter(client_for, salesperson):
-    response = client_for(salesperson).get(reverse("forecasting:velocity"))
-
-    assert response.status_code == 302
-
-
 @pytest.mark.parametrize(
     "params",
     [
