@@ -182,8 +182,10 @@ EXPORT_NAMES = {
 
 
 def test_every_export_is_covered():
-    """The export names the code passes to export_rows / export_report / table_page are the
-    ones tested here."""
+    """The export names the code passes to export_rows / export_report / table_page, and the
+    reports' kinds (the one flow exports under its report's kind), are the ones tested here."""
+    from forecasting.reports.saved import REPORTS
+
     root = Path(settings.BASE_DIR)
     found = set()
     for path in root.glob("*/**/*.py"):
@@ -194,6 +196,7 @@ def test_every_export_is_covered():
             re.findall(r'export_(?:rows|report)\((?:[^()]|\([^()]*\))*?,\s*fmt,\s*"(\w+)"', text)
         )
         found |= set(re.findall(r'export_name="(\w+)"', text))
+    found |= {str(report.kind) for report in REPORTS}
     assert found == EXPORT_NAMES
 
 
