@@ -129,6 +129,7 @@ def _write_batch(batch: list[_Planned], rng: random.Random, context: dict) -> No
         ]
         quote = Quote(
             opportunity_id=item.deal_id,
+            owner_id=item.owner_id,  # the deal's, read with it (`kept_owner`)
             version=item.version,
             status=item.status,
             contact_id=contacts.get(item.deal_id),
