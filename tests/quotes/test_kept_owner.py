@@ -6,8 +6,10 @@ import csv
 import io
 
 import pytest
+from django.apps import apps
 from django.core import checks, management
-from django.db import connection, transaction
+from django.core.management.sql import emit_pre_migrate_signal
+from django.db import connection, migrations, models, transaction
 from django.urls import reverse
 
 from opportunities.models import Opportunity
@@ -15,12 +17,16 @@ from quotes import kept_owner, services
 from quotes.checks import owner_trigger, owners_agree
 from quotes.models import Quote
 
+from ..factories import UserFactory
 from ..form_data import deal_form_data
 from .conftest import deal_with_lines
 
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("quotes:list")
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="only SQLite rebuilds a table to alter it"
+)
 
 
 def _sent(owner, price="100"):
@@ -144,3 +150,43 @@ def test_mine_and_the_owner_filter_query_count_is_flat(
     with django_assert_max_num_queries(12):
         response = boss.get(LIST, {"owner": salesperson.pk})
     assert len(response.context["table"].paginated_rows) == 3
+
+
+def _rebuild(model, name: str) -> None:
+    """What a migration altering `model` does on SQLite: a new table, the rows copied, the old
+    one dropped with its triggers; then back as it was."""
+    old = model._meta.get_field(name)
+    new = models.CharField(max_length=old.max_length + 1)
+    new.set_attributes_from_name(name)
+    with connection.schema_editor() as editor:
+        editor.alter_field(model, old, new)
+        editor.alter_field(model, new, old)
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_of_the_deal_table_drops_the_trigger_and_migrate_puts_it_back():
+    salesperson, manager = UserFactory.create_batch(2)  # the roles' groups are flushed here
+    quote = _sent(salesperson)
+    _rebuild(Opportunity, "status")
+    assert kept_owner.missing() is True
+    Opportunity.objects.filter(pk=quote.opportunity_id).update(owner=manager)  # not copied
+    assert kept_owner.different() == [quote.pk]
+    management.call_command("migrate", verbosity=0)  # nothing to apply; post_migrate repairs
+    assert kept_owner.missing() is False and kept_owner.different() == []
+    Opportunity.objects.filter(pk=quote.opportunity_id).update(owner=salesperson)
+    assert _owners(quote.opportunity) == {salesperson.pk}
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_a_migration_rebuilding_the_quote_table_runs_and_leaves_the_owner_kept():
+    """SQLite refuses to rebuild a table a trigger names: pre_migrate takes it off first."""
+    salesperson, manager = UserFactory.create_batch(2)
+    quote = _sent(salesperson)
+    plan = [(migrations.Migration("0099_rebuild_quotes", "quotes"), False)]
+    emit_pre_migrate_signal(0, False, "default", plan=plan, apps=apps)
+    _rebuild(Quote, "status")
+    management.call_command("migrate", verbosity=0)
+    Opportunity.objects.filter(pk=quote.opportunity_id).update(owner=manager)
+    assert _owners(quote.opportunity) == {manager.pk}
