@@ -20,8 +20,9 @@ How it is kept right, whatever the path:
 - A dump keeps the column as it was; a load writes it as dumped (its deals' owners then).
 """
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.db.migrations.recorder import MigrationRecorder
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from opportunities import kept_totals
 
 MIGRATION = ("quotes", "0005_quote_owner")
 TRIGGER = "quotes_owner_follows_deal"
@@ -77,11 +78,6 @@ def uninstall(connection) -> None:
             cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
 
 
-def is_migrated(connection) -> bool:
-    recorder = MigrationRecorder(connection)
-    return recorder.has_table() and MIGRATION in recorder.applied_migrations()
-
-
 def is_installed(connection) -> bool:
     """Whether the trigger is there and enabled."""
     with connection.cursor() as cursor:
@@ -101,15 +97,9 @@ def is_installed(connection) -> bool:
 def missing(using: str = DEFAULT_DB_ALIAS) -> bool | None:
     """Whether the trigger is missing on a migrated database; None where there is nothing to
     check (another database, not migrated yet, not reachable)."""
-    connection = connections[using]
-    if connection.vendor not in ("postgresql", "sqlite"):
-        return None
-    try:
-        if not is_migrated(connection):
-            return None
-        return not is_installed(connection)
-    except DatabaseError:
-        return None
+    return kept_totals.when_migrated(
+        using, MIGRATION, lambda connection: not is_installed(connection)
+    )
 
 
 def different(using: str = DEFAULT_DB_ALIAS) -> list[int]:
@@ -138,7 +128,7 @@ def off_for_sqlite_migrations(using: str = DEFAULT_DB_ALIAS, plan=None, **kwargs
     connection = connections[using]
     if connection.vendor != "sqlite" or not plan or any(backwards for _m, backwards in plan):
         return
-    if is_migrated(connection):
+    if kept_totals.when_migrated(using, MIGRATION, lambda connection: True):
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
 

@@ -34,16 +34,16 @@ def uninstall(apps, schema_editor):
     kept_owner.uninstall(schema_editor.connection)
 
 
-def owner_field(**extra):
-    return models.ForeignKey(
-        db_index=False,
-        editable=False,
-        on_delete=django.db.models.deletion.PROTECT,
-        related_name="+",
-        to=settings.AUTH_USER_MODEL,
-        verbose_name="owner",
-        **extra,
-    )
+def owner_field(**changes):
+    field = {
+        "db_index": False,  # led by status: `quote_owner_list`
+        "editable": False,
+        "on_delete": django.db.models.deletion.PROTECT,
+        "related_name": "+",
+        "to": settings.AUTH_USER_MODEL,
+        "verbose_name": "owner",
+    }
+    return models.ForeignKey(**{**field, **changes})
 
 
 class Migration(migrations.Migration):
@@ -57,15 +57,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="historicalquote",
             name="owner",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                editable=False,
-                null=True,
+            field=owner_field(  # the history's: no constraint, as simple_history makes it
                 on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="owner",
+                db_index=True,
+                db_constraint=False,
+                blank=True,
+                null=True,
             ),
         ),
         migrations.AddField(model_name="quote", name="owner", field=owner_field(null=True)),
