@@ -260,14 +260,21 @@ def ensure_installed(using: str = DEFAULT_DB_ALIAS, verbosity: int = 1, stdout=N
 
 
 def problems(using: str = DEFAULT_DB_ALIAS) -> list[DbObject] | None:
-    """`out_of_place` on a migrated database; None where there is nothing to check yet (a fresh
-    database, one the migrations have not reached, one that cannot be reached)."""
+    """`out_of_place` on a migrated database; None where there is nothing to check yet."""
+    return when_migrated(using, LAST_MIGRATION, lambda connection: out_of_place(using))
+
+
+def when_migrated(using: str, migration: tuple[str, str], read):
+    """`read(connection)` on a PostgreSQL or SQLite database where `migration` has run; None
+    where there is nothing to check yet (a fresh database, one the migrations have not
+    reached, one that cannot be reached)."""
     connection = connections[using]
     if connection.vendor not in ("postgresql", "sqlite"):
         return None
     try:
-        if not is_migrated(connection):
+        recorder = MigrationRecorder(connection)
+        if not recorder.has_table() or migration not in recorder.applied_migrations():
             return None
-        return out_of_place(using)
+        return read(connection)
     except DatabaseError:
         return None

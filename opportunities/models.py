@@ -237,6 +237,21 @@ def first_of_parts(parts, limit: int, *order: str) -> list:
 
 CO_OWNED_AS_LIST = 200
 
+
+def co_owned(user):
+    """The ids of the deals `user` is co-responsible for, for an OR with their own (one query):
+    None when there are none; a few as a list of ids, so PostgreSQL ORs the owner index with the
+    primary key (an OR with a subquery would read every deal to find a handful); many as a
+    subquery, since a list of thousands costs more to plan and send than the query takes."""
+    shared = Opportunity.co_responsible.through.objects.filter(user=user).values_list(
+        "opportunity_id", flat=True
+    )
+    co = list(shared[: CO_OWNED_AS_LIST + 1])
+    if not co:
+        return None
+    return co if len(co) <= CO_OWNED_AS_LIST else shared
+
+
 _TOTALS = {
     # Rows counted, not ids: the sums can then be read from an index without the id
     # (`opp_owner_status_sums`).
@@ -294,17 +309,10 @@ class OpportunityQuerySet(VersionedQuerySet):
     def owned_by(self, user):
         """Deals the user owns or is co-responsible for ("mine"): `responsible_for`, planned
         for the deal list and the board."""
-        shared = Opportunity.co_responsible.through.objects.filter(user=user).values_list(
-            "opportunity_id", flat=True
-        )
-        # A few shared deals go in as a list of ids: PostgreSQL then ORs the owner index with
-        # the primary key (an OR with a subquery would read every deal to find a handful).
-        # Many go in as a subquery: a list of thousands costs more to plan and send than the
-        # query takes to run.
-        co = list(shared[: CO_OWNED_AS_LIST + 1])
-        if not co:
+        shared = co_owned(user)
+        if shared is None:
             return self.filter(owner=user)
-        return self.filter(Q(owner=user) | Q(pk__in=co if len(co) <= CO_OWNED_AS_LIST else shared))
+        return self.filter(Q(owner=user) | Q(pk__in=shared))
 
     def owned_by_parts(self, user) -> list:
         """`owned_by(user)` as two disjoint querysets, the owned deals and the shared ones the

@@ -9,12 +9,25 @@ class QuotesConfig(AppConfig):
     verbose_name = _("Quotes")
 
     def ready(self):
+        from django.core import checks
+        from django.db.models.signals import post_migrate, pre_migrate
+
         from activities import reminder_sources
         from forecasting import registry
         from pipeline_crm import slots
 
-        from . import reminders
+        from . import checks as owner_checks
+        from . import kept_owner, reminders
         from . import slots as quote_slots
+
+        checks.register(owner_checks.owner_trigger)
+        checks.register(owner_checks.owners_agree, checks.Tags.database)
+        pre_migrate.connect(
+            kept_owner.off_for_sqlite_migrations, sender=self, dispatch_uid="quote_owner_off"
+        )
+        post_migrate.connect(
+            kept_owner.ensure_installed, sender=self, dispatch_uid="quote_owner_installed"
+        )
 
         slots.register("deal", quote_slots.deal_quotes)
         slots.register("dashboard", quote_slots.outstanding_panel)

@@ -31,7 +31,7 @@ class QuoteFilter(django_filters.FilterSet):
         choices=[(OUTSTANDING, _("Outstanding")), *Quote.Status.choices],
         empty_label=_("All"),
     )
-    owner = UserFilter(field_name="opportunity__owner", label=_("Owner"))
+    owner = UserFilter(field_name="owner", label=_("Owner"))  # the kept owner
     business_area = LookupFilter(
         model=BusinessArea, field_name="opportunity__business_area", label=_("Business area")
     )

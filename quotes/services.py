@@ -193,6 +193,7 @@ def create_quote(
     company = QuoteSettings.load()
     quote = Quote(
         opportunity=opportunity,
+        owner_id=opportunity.owner_id,  # kept by the deal's trigger from now on (`kept_owner`)
         version=_next_version(opportunity),
         contact=opportunity.contacts.order_by("pk").first(),
         payment_terms=company.payment_terms,
@@ -290,6 +291,7 @@ def revise(quote: Quote, *, user: User | None) -> Quote:
     company = QuoteSettings.load()
     copy = Quote(
         opportunity=opportunity,
+        owner_id=opportunity.owner_id,
         version=_next_version(opportunity),
         contact=source.contact,
         payment_terms=source.payment_terms,

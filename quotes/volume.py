@@ -103,6 +103,15 @@ def _aware(day: date, rng: random.Random) -> datetime:
 
 def _write_batch(batch: list[_Planned], rng: random.Random, context: dict) -> None:
     deal_ids = {item.deal_id for item in batch}
+    # The deals' owners read again under a lock (in key order) until the seed commits: an
+    # owner changed since the plan was made is the quote's, and none changes before the quotes
+    # are there for the deals' trigger to follow (`kept_owner`).
+    owners = dict(
+        Opportunity.objects.select_for_update()
+        .filter(pk__in=deal_ids)
+        .order_by("pk")
+        .values_list("pk", "owner_id")
+    )
     deal_lines = defaultdict(list)
     for line in OpportunityLine.objects.filter(opportunity_id__in=deal_ids).order_by("pk"):
         deal_lines[line.opportunity_id].append(line)
@@ -129,6 +138,7 @@ def _write_batch(batch: list[_Planned], rng: random.Random, context: dict) -> No
         ]
         quote = Quote(
             opportunity_id=item.deal_id,
+            owner_id=owners[item.deal_id],
             version=item.version,
             status=item.status,
             contact_id=contacts.get(item.deal_id),

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from quotes import kept_owner
 from quotes.models import Quote, QuoteNumberCounter
 from quotes.services import quote_totals
 
@@ -34,6 +35,7 @@ def test_seed_demo_makes_quotes_in_every_status_and_a_rerun_none(client):
     statuses = set(Quote.objects.values_list("status", flat=True))
     assert statuses == set(Quote.Status.values)
     _assert_each_quote_sums_its_lines()
+    assert kept_owner.different() == []  # every quote has its deal's owner
     count = Quote.objects.count()
     _seed()
     assert Quote.objects.count() == count
@@ -56,6 +58,7 @@ def test_seed_quotes_volume_tops_up_with_the_services_values():
     call_command("seed_quotes", quotes=before + 300, stdout=io.StringIO(), stderr=io.StringIO())
     assert Quote.objects.count() == before + 300
     _assert_each_quote_sums_its_lines()
+    assert kept_owner.different() == []
     assert not Quote.objects.filter(lines=None).exists()
     assert set(Quote.objects.values_list("status", flat=True)) == set(Quote.Status.values)
     # Gap-free per year, in the order sent; the counter goes on after the last.
