@@ -62,3 +62,11 @@ def load_shipped_lookups(*, activity_types: bool = False) -> None:
     if activity_types and not apps.get_model("activities", "ActivityType").objects.exists():
         import_module("activities.migrations.0002_default_activity_types").add_types(apps, None)
         import_module("activities.migrations.0009_translate_shipped_lookups").forwards(apps, None)
+
+
+def htmx_settled(page) -> None:
+    """Wait until htmx has swapped and settled what it was fetching, as a user's next click
+    comes after the page stopped changing (a select changed mid-swap loses its request)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )

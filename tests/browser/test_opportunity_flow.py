@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from opportunities.models import Opportunity, Stage
 from tests.factories import AccountFactory, LossReasonFactory, ProductFactory
 
-from .helpers import load_shipped_lookups, screenshot, visit
+from .helpers import htmx_settled, load_shipped_lookups, screenshot, visit
 
 pytestmark = pytest.mark.browser
 
@@ -51,14 +51,17 @@ def test_create_deal_with_two_lines_drag_it_and_close_it_lost(
 
     # Two lines, added without leaving the page.
     lines = page.locator("#lines")
+    htmx_settled(page)
     lines.locator("#id_product").select_option(label="Licence")
-    expect(lines.locator("#id_unit_price")).not_to_have_value("")  # priced from the product
+    # Priced from the product.
+    expect(lines.locator("#id_unit_price")).not_to_have_value("", timeout=10_000)
     lines.locator("#id_quantity").fill("10")
     lines.locator("#id_discount_percent").fill("10")
     lines.get_by_role("button", name="Add line").click()
     expect(page.locator("#lines-total")).to_contain_text("27,000.00")
+    htmx_settled(page)
     page.locator("#lines #id_product").select_option(label="Installation")
-    expect(page.locator("#lines #id_unit_price")).not_to_have_value("")
+    expect(page.locator("#lines #id_unit_price")).not_to_have_value("", timeout=10_000)
     page.locator("#lines #id_quantity").fill("1")
     page.locator("#lines").get_by_role("button", name="Add line").click()
     expect(page.locator("#lines-total")).to_contain_text("28,200.00")
