@@ -199,6 +199,7 @@ def bulk_load(
     if connection.vendor != "postgresql":
         yield deal_ids
         return
+    quote = connection.ops.quote_name
     history = Opportunity.history.model._meta.db_table
     tables = [model._meta.db_table for model in models_written]
     with connection.cursor() as cursor:
@@ -211,8 +212,9 @@ def bulk_load(
             [tables],
         )
         keys = cursor.fetchall()
+        # `regclass::text` comes quoted where a name needs it; a constraint's name does not.
         for table, name, _definition in keys:
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         indexes = []
         if rebuild_indexes:  # those no constraint owns (the primary and unique keys stay)
             cursor.execute(
@@ -233,7 +235,7 @@ def bulk_load(
         for _name, definition in indexes:
             cursor.execute(definition)
         for table, name, definition in keys:
-            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
         if has_trigger:
             changed = "SELECT unnest(%s::bigint[]) AS id"
             cursor.execute(f"WITH changed AS ({changed}) {VALID_UNTIL.RECOMPUTE}", [deal_ids])
