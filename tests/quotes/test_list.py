@@ -9,6 +9,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -208,3 +209,28 @@ def test_no_matching_quote_says_so(client_for, manager, salesperson):
     _sent(salesperson, "100")
     html = client_for(manager).get(LIST, {"q": "nothing like this"}).content.decode()
     assert "No quotes match these filters." in html
+
+
+def test_search_by_number_alone_keeps_the_other_filters(client_for, salesperson, co_responsible):
+    """The number is matched through its own subquery (`QuoteQuerySet.matching`): the scope
+    and the status still apply to what it finds."""
+    mine = _sent(salesperson, "100")
+    theirs = _sent(co_responsible, "200")
+    client = client_for(salesperson)
+    assert _numbers(client.get(LIST, {"q": mine.number})) == [mine.number]
+    assert _numbers(client.get(LIST, {"q": theirs.number})) == []
+    assert _numbers(client.get(LIST, {"q": mine.number, "status": "accepted"})) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the list's indexes are PostgreSQL's")
+def test_the_sorted_list_indexes_hold_the_owner():
+    """ "Mine" tests each quote's owner on its way to a page: the sorted indexes hold it, so a
+    deep page is an index-only scan (migration 0006)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'quotes_quote' "
+            "AND indexname IN ('quote_status_list', 'quote_sent_list')"
+        )
+        indexes = dict(cursor.fetchall())
+    assert set(indexes) == {"quote_status_list", "quote_sent_list"}
+    assert all("owner_id" in definition.split("INCLUDE")[1] for definition in indexes.values())
