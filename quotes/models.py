@@ -101,20 +101,6 @@ class QuoteNumberCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-ROW_FIELDS = (
-    "number",
-    "version",
-    "status",
-    "amount",
-    "margin",
-    "sent_at",
-    "valid_until",
-    "opportunity__name",
-    "opportunity__owner",
-    "opportunity__account__name",
-)
-
-
 class QuoteQuerySet(models.QuerySet):
     def awaiting_approval(self):
         return self.filter(status=Quote.Status.AWAITING_APPROVAL)
@@ -154,11 +140,6 @@ class QuoteQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related("opportunity", "opportunity__account", "opportunity__owner")
-
-    def for_rows(self):
-        """The outstanding list's columns and no more (`quotes.tables.QuoteRows`): the deal's
-        owner is not joined, the caller attaches it from the lookup cache."""
-        return self.select_related("opportunity", "opportunity__account").only(*ROW_FIELDS)
 
     def expiring(self, today: date):
         """Outstanding quotes whose valid-until date has passed."""

@@ -14,6 +14,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from quotes import services
+from quotes.models import Quote
+from quotes.tables import rows_by_id
 
 from .conftest import deal_with_lines
 
@@ -234,3 +236,27 @@ def test_the_sorted_list_indexes_hold_the_owner():
         indexes = dict(cursor.fetchall())
     assert set(indexes) == {"quote_status_list", "quote_sent_list"}
     assert all("owner_id" in definition.split("INCLUDE")[1] for definition in indexes.values())
+
+
+def test_rows_read_as_values_equal_the_quotes(salesperson, co_responsible):
+    """The list reads its rows as plain values (`QuoteRow`); each says what its quote says."""
+    sent = [_sent(salesperson, "100.10"), _sent(co_responsible, "7.00", today=date(2026, 3, 1))]
+    ids = [quote.pk for quote in reversed(sent)]
+    today = date(2026, 4, 15)
+    for row, pk in zip(rows_by_id(ids), ids, strict=True):
+        quote = Quote.objects.select_related("opportunity__account", "opportunity__owner").get(
+            pk=pk
+        )
+        fields = ("pk", "number", "version", "status", "amount", "margin", "sent_at")
+        assert [getattr(row, name) for name in fields] == [getattr(quote, f) for f in fields]
+        assert row.valid_until == quote.valid_until
+        assert (row.deal_name, row.account_name) == (
+            quote.opportunity.name,
+            quote.opportunity.account.name,
+        )
+        assert (row.opportunity_id, row.account_id) == (
+            quote.opportunity_id,
+            quote.opportunity.account_id,
+        )
+        assert row.owner == quote.opportunity.owner
+        assert (row.sent_on, row.age_days(today)) == (quote.sent_on, quote.age_days(today))
