@@ -9,10 +9,13 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from quotes import services
+from quotes.models import Quote
+from quotes.tables import rows_by_id
 
 from .conftest import deal_with_lines
 
@@ -208,3 +211,52 @@ def test_no_matching_quote_says_so(client_for, manager, salesperson):
     _sent(salesperson, "100")
     html = client_for(manager).get(LIST, {"q": "nothing like this"}).content.decode()
     assert "No quotes match these filters." in html
+
+
+def test_search_by_number_alone_keeps_the_other_filters(client_for, salesperson, co_responsible):
+    """The number is matched through its own subquery (`QuoteQuerySet.matching`): the scope
+    and the status still apply to what it finds."""
+    mine = _sent(salesperson, "100")
+    theirs = _sent(co_responsible, "200")
+    client = client_for(salesperson)
+    assert _numbers(client.get(LIST, {"q": mine.number})) == [mine.number]
+    assert _numbers(client.get(LIST, {"q": theirs.number})) == []
+    assert _numbers(client.get(LIST, {"q": mine.number, "status": "accepted"})) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the list's indexes are PostgreSQL's")
+def test_the_sorted_list_indexes_hold_the_owner():
+    """ "Mine" tests each quote's owner on its way to a page: the sorted indexes hold it, so a
+    deep page is an index-only scan (migration 0006)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'quotes_quote' "
+            "AND indexname IN ('quote_status_list', 'quote_sent_list')"
+        )
+        indexes = dict(cursor.fetchall())
+    assert set(indexes) == {"quote_status_list", "quote_sent_list"}
+    assert all("owner_id" in definition.split("INCLUDE")[1] for definition in indexes.values())
+
+
+def test_rows_read_as_values_equal_the_quotes(salesperson, co_responsible):
+    """The list reads its rows as plain values (`QuoteRow`); each says what its quote says."""
+    sent = [_sent(salesperson, "100.10"), _sent(co_responsible, "7.00", today=date(2026, 3, 1))]
+    ids = [quote.pk for quote in reversed(sent)]
+    today = date(2026, 4, 15)
+    for row, pk in zip(rows_by_id(ids), ids, strict=True):
+        quote = Quote.objects.select_related("opportunity__account", "opportunity__owner").get(
+            pk=pk
+        )
+        fields = ("pk", "number", "version", "status", "amount", "margin", "sent_at")
+        assert [getattr(row, name) for name in fields] == [getattr(quote, f) for f in fields]
+        assert row.valid_until == quote.valid_until
+        assert (row.deal_name, row.account_name) == (
+            quote.opportunity.name,
+            quote.opportunity.account.name,
+        )
+        assert (row.opportunity_id, row.account_id) == (
+            quote.opportunity_id,
+            quote.opportunity.account_id,
+        )
+        assert row.owner == quote.opportunity.owner
+        assert (row.sent_on, row.age_days(today)) == (quote.sent_on, quote.age_days(today))
