@@ -107,16 +107,17 @@ class OpportunityForm(VersionedModelForm):
         for name in ("deal_type", "business_area", "source", "forecast_category", "competitor"):
             _active_or_current(self.fields[name], getattr(instance, f"{name}_id", None))
         stages = Stage.objects.active()
-        if instance.pk is None:
+        # Read now: a post that fails validation has moved the instance to the posted stage.
+        is_new, current_stage = instance.pk is None, instance.stage_id
+        if is_new:
             stages = stages.filter(is_won_stage=False)
-        self.fields["stage"].queryset = stages | Stage.objects.filter(pk=instance.stage_id)
+        self.fields["stage"].queryset = stages | Stage.objects.filter(pk=current_stage)
         cached_choices(
             self.fields["stage"],
             "form-choices:stages",
             Stage.objects.all,
             lambda row: (
-                row.pk == instance.stage_id
-                or (row.is_active and (instance.pk is not None or not row.is_won_stage))
+                row.pk == current_stage or (row.is_active and not (is_new and row.is_won_stage))
             ),
         )
         for name in ("owner", "co_responsible"):  # the same active users, read once

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from opportunities.forms import OpportunityForm
-from opportunities.models import Opportunity
+from opportunities.models import Opportunity, Stage
 from pipeline_crm.lookups import LookupMemoMiddleware
 from tests.factories import (
     BusinessAreaFactory,
@@ -95,3 +95,18 @@ def test_the_edit_page_reads_no_lookup_table(
     read = " ".join(query["sql"] for query in captured.captured_queries)
     for table in ("opportunities_stage", "accounts_businessarea", "opportunities_dealtype"):
         assert f'FROM "{table}"' not in read
+
+
+def test_a_refused_post_still_offers_the_deals_own_retired_stage(lookups):
+    _area, retired_stage = lookups
+    deal = OpportunityFactory(stage=retired_stage)
+    active = Stage.objects.filter(is_active=True, is_won_stage=False).first()
+
+    def stage_select():
+        form = OpportunityForm({"stage": active.pk}, instance=Opportunity.objects.get(pk=deal.pk))
+        assert not form.is_valid()  # no name, account, version…
+        return str(form["stage"])
+
+    plain = stage_select()
+    assert _in_a_request(stage_select) == plain
+    assert f'value="{retired_stage.pk}"' in plain
