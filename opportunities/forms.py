@@ -10,6 +10,7 @@ from pipeline_crm.bounds import BoundedDateField, parse_id
 from pipeline_crm.choices import DataSelect, IdsChoiceField, ListedChoiceField
 from pipeline_crm.concurrency import VersionedModelForm, VersionField, parse_version
 from pipeline_crm.listing import BoundedPaginator
+from pipeline_crm.lookups import cached_choices
 from pipeline_crm.money import MAX_MONEY, ZERO, fits_money
 from pipeline_crm.numbers import format_number, number_formfield
 from pipeline_crm.users import UserChoiceField, UserMultipleChoiceField, active_users
@@ -26,7 +27,14 @@ class DateInput(forms.DateInput):
 
 
 def _active_or_current(field, current_pk):
-    field.queryset = field.queryset.filter(is_active=True) | field.queryset.filter(pk=current_pk)
+    table = field.queryset  # every row, in the order the field's options have
+    field.queryset = table.filter(is_active=True) | table.filter(pk=current_pk)
+    cached_choices(
+        field,
+        f"form-choices:{table.model._meta.label}",
+        table.all,
+        lambda row: row.is_active or row.pk == current_pk,
+    )
 
 
 # What a new deal takes from its account (`services.new_opportunity`).
@@ -99,9 +107,21 @@ class OpportunityForm(VersionedModelForm):
         for name in ("deal_type", "business_area", "source", "forecast_category", "competitor"):
             _active_or_current(self.fields[name], getattr(instance, f"{name}_id", None))
         stages = Stage.objects.active()
-        if instance.pk is None:
+        # Read now: a post that fails validation has moved the instance to the posted stage.
+        is_new, current_stage = instance.pk is None, instance.stage_id
+        if is_new:
             stages = stages.filter(is_won_stage=False)
-        self.fields["stage"].queryset = stages | Stage.objects.filter(pk=instance.stage_id)
+        self.fields["stage"].queryset = stages | Stage.objects.filter(pk=current_stage)
+        cached_choices(
+            self.fields["stage"],
+            "form-choices:stages",
+            Stage.objects.all,
+            lambda row: (
+                row.pk == current_stage or (row.is_active and not (is_new and row.is_won_stage))
+            ),
+        )
+        for name in ("owner", "co_responsible"):  # the same active users, read once
+            cached_choices(self.fields[name], "form-choices:active-users", active_users)
         account_id = self.data.get("account") or self.initial.get("account") or instance.account_id
         account_id = parse_id(getattr(account_id, "pk", account_id))
         contacts = Contact.objects.none()

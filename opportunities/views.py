@@ -183,6 +183,9 @@ def opportunity_detail(request, pk: int):
     )
     attach_lookups(opportunity, DETAIL_LOOKUPS, request)
     editable = can_edit(request.user, opportunity)
+    # The page's panels (quotes, activities, documents) ask `can_edit` again: they read the
+    # answer from the deal, as on the lists (`access.with_edit_flag`), not two more queries.
+    opportunity.user_can_edit = editable
     contacts = list(opportunity.contacts.all())
     attach_lookups(contacts, ("role",), request)
     co_responsible_ids = Opportunity.co_responsible.through.objects.filter(

@@ -28,7 +28,8 @@ class QuerySetChoices(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
+        shown = getattr(self.field, "shown_rows", None)  # `lookups.cached_choices`
+        for obj in self.queryset if shown is None else shown():
             yield self.choice(obj)
 
 

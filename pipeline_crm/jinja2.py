@@ -10,17 +10,47 @@ from django.template import engines
 from django.template.defaultfilters import date
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+
+from .page_formats import PageFormats
 
 
 def environment(**options) -> Environment:
-    from .templatetags.crm import money  # the tags render with this module
     from .users import display_name
 
     env = Environment(**options)  # Django's backend passes autoescape=True
-    env.filters.update(money=money, date=date, display_name=display_name)
+    env.filters.update(money=_money, date=_date, name=_name, display_name=display_name)
     env.globals["url"] = url
     return env
+
+
+# The filters read the render's `formats` (`render` adds one): the language's formats resolved
+# once per render, not per cell (`pipeline_crm.page_formats`). Without it, the plain filters.
+@pass_context
+def _money(context, value) -> str:
+    formats = context.get("formats")
+    if formats is None:
+        from .templatetags.crm import money  # the tags render with this module
+
+        return money(value)
+    return formats.money(value)
+
+
+@pass_context
+def _date(context, value, format_name: str | None = None) -> str:
+    formats = context.get("formats")
+    if formats is None:
+        return date(value, format_name)
+    return formats.date(value, format_name)
+
+
+@pass_context
+def _name(context, row) -> str:
+    """`{{ deal.stage|name }}`: a lookup row's name in the user's language ("" for none)."""
+    formats = context.get("formats")
+    if formats is None:
+        return "" if row is None else row.name
+    return formats.name(row)
 
 
 def url(name: str, *args) -> str:
@@ -49,10 +79,11 @@ def render(template_name: str, context: dict, request=None) -> SafeString:
     """`template_name` (jinja/) rendered with `context`, for a Django template to print.
 
     With the `request`, Django's backend adds `csrf_input` and `csrf_token` to the context.
-    The template escapes everything it prints (autoescape), so its output is safe HTML.
+    The template escapes everything it prints (autoescape), so its output is safe HTML. The
+    filters `money`, `date` and `name` use the render's `formats` (`PageFormats`).
     """
     template = engines["jinja2"].get_template(template_name)
-    return mark_safe(template.render(context, request))
+    return mark_safe(template.render({"formats": PageFormats(), **context}, request))
 
 
 def translated(labels: dict) -> dict:

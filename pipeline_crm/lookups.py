@@ -236,6 +236,32 @@ def attach_lookups(objs, names: tuple[str, ...], request=None) -> None:
                 field.set_cached_value(obj, row)
 
 
+def cached_choices(field, key: str, load, keep=None) -> None:
+    """Let `field` (a `choices.ListedChoiceField` or `IdsChoiceField`) write its options from
+    rows kept under the lookup version instead of reading its queryset.
+
+    `load()` reads the rows in the order of the field's queryset; it runs once per lookup
+    version, language (a translated name sorts by the language's column) and process, under
+    `key`. `keep(row)` selects the rows the queryset's filter selects (all without it). The
+    queryset itself still checks what is posted. Within a request only (`lookups_at_hand`):
+    elsewhere the field reads its queryset as before.
+
+    Why: the deal form's six lookup selects and two user selects were eight queries, about
+    1 ms of CPU each (an OR of two filters compiled per select). Checked by
+    `tests/opportunities/test_form_choices.py` (the options equal the queryset's, in every
+    language, retired and current rows included).
+    """
+    if not lookups_at_hand():
+        return
+    cache_key = f"{key}:{translation.get_language()}"
+
+    def shown() -> list:
+        rows = versioned(cache_key, lambda: list(load()))
+        return rows if keep is None else [row for row in rows if keep(row)]
+
+    field.shown_rows = shown
+
+
 def translate_names(*lookup_models: type[Lookup]) -> None:
     """Make the lookup tables' `name` translatable with django-modeltranslation (called from
     each app's `translation.py`): a `name_<language>` column per language, and `name` reads
