@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pipeline_crm.stack_room.StackRoomMiddleware",
     "pipeline_crm.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pipeline_crm.lookups.LookupMemoMiddleware",
