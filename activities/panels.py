@@ -17,7 +17,7 @@ from pipeline_crm.bounds import parse_id
 from pipeline_crm.lookups import attach_lookups
 
 from .access import can_delete_document, can_upload_document
-from .agenda import Bucket, bucket_counts, company_today
+from .agenda import Bucket, company_today, due_counts
 from .forms import ActivityForm, DocumentForm, rounded_now
 from .models import Activity, Document
 from .reminder_sources import other_reminders
@@ -238,7 +238,7 @@ def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT, request=Non
     """The user's reminders on `today` (a fixed number of queries): up to `limit` rows of
     each, and counts."""
     due = Activity.objects.due_by(today).owned_by(user)
-    counts = bucket_counts(due, today=today)
+    counts = due_counts(due, today=today)
     # The columns shown and no more; types and owners from the lookup cache (`panel_rows`).
     rows = list(
         due.select_related("account", "contact", "opportunity")
