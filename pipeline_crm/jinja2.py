@@ -7,7 +7,7 @@ from Django's own `csrf_input` (given the request).
 """
 
 from django.template import engines
-from django.template.defaultfilters import date
+from django.template.defaultfilters import date, time
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import Environment
@@ -18,7 +18,7 @@ def environment(**options) -> Environment:
     from .users import display_name
 
     env = Environment(**options)  # Django's backend passes autoescape=True
-    env.filters.update(money=money, date=date, display_name=display_name)
+    env.filters.update(money=money, date=date, time=time, display_name=display_name)
     env.globals["url"] = url
     return env
 
