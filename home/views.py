@@ -47,6 +47,13 @@ def dashboard(request):
     stale = listed.stale(today, company.stale_days).owned_by_first(user, 8, *CLOSING_ORDER)
     closing = listed.filter(expected_close_date__gte=today).owned_by_first(user, 8, *CLOSING_ORDER)
     attach_lookups([*stale, *closing], ("stage",), request)
+    # The columns the card shows; the business areas from the lookup cache.
+    recent = list(
+        Account.objects.owned_by(user)
+        .only("name", "business_area", "updated_at")
+        .order_by("-updated_at")[:6]
+    )
+    attach_lookups(recent, ("business_area",), request)
     context = {
         "today": today,
         "currency": company.currency,
@@ -56,9 +63,7 @@ def dashboard(request):
         "my_stale": stale,
         "my_stale_count": pipeline["stale"],
         "my_closing": closing,
-        "recent_accounts": Account.objects.owned_by(user)
-        .select_related("business_area")
-        .order_by("-updated_at")[:6],
+        "recent_accounts": recent,
     }
     return render(request, "dashboard.html", context)
 
