@@ -238,9 +238,12 @@ REMINDER_FIELDS = (
 )
 
 
-def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT, request=None) -> Reminders:
+def reminders_for(
+    user, *, today: date, limit: int = REMINDER_LIMIT, request=None, deal_count: int | None = None
+) -> Reminders:
     """The user's reminders on `today` (a fixed number of queries): up to `limit` rows of
-    each, and counts."""
+    each, and counts. `deal_count` is the number of the user's open deals whose next action
+    is due, where the caller counted them already (else two queries count them)."""
     due = Activity.objects.due_by(today).owned_by(user)
     counts = due_counts(due, today=today)
     # The columns shown and no more; types and owners from the lookup cache (`panel_rows`).
@@ -263,7 +266,7 @@ def reminders_for(user, *, today: date, limit: int = REMINDER_LIMIT, request=Non
         .owned_by_first(user, limit, "next_action_date", "pk"),
         overdue_count=counts[Bucket.OVERDUE],
         today_count=counts[Bucket.TODAY],
-        deal_count=deals.owned_by_count(user),
+        deal_count=deals.owned_by_count(user) if deal_count is None else deal_count,
         others=other_reminders([user.pk], today=today, limit=limit).get(user.pk, []),
     )
 

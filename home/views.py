@@ -31,11 +31,14 @@ def dashboard(request):
     # OR of the two read every deal of the user.
     # Summed per stage: the figures are their sum, the funnel panel shows them (one scan of
     # each part for both).
+    # The same scan counts the deals whose next action is due, for the reminders panel.
     pipeline = {"count": 0, "amount": ZERO, "weighted": ZERO, "stale": 0}
     stages: dict = {}
+    due_deals = 0
     for part in deals.owned_by_parts(user):
-        per_stage = part.totals_per_stage(stale=(today, company.stale_days))
+        per_stage = part.totals_per_stage(stale=(today, company.stale_days), due=today)
         for stage, figures in per_stage.items():
+            due_deals += figures["due"]
             into = stages.setdefault(stage, {"total": ZERO, "weighted": ZERO, "count": 0})
             into["total"] += figures["amount"]
             into["weighted"] += figures["weighted"]
@@ -63,6 +66,7 @@ def dashboard(request):
         "my_stale": stale,
         "my_stale_count": pipeline["stale"],
         "my_closing": closing,
+        "my_due_deals": due_deals,
         "recent_accounts": recent,
     }
     return render(request, "dashboard.html", context)

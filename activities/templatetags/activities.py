@@ -47,10 +47,12 @@ def previous_next_activity(context, opportunity):
 
 
 @register.inclusion_tag("activities/partials/reminders.html", takes_context=True)
-def my_reminders(context, user):
+def my_reminders(context, user, due_deals=None):
+    """The user's reminders; `due_deals`, where the page counted the user's open deals whose
+    next action is due already (the salesperson's dashboard, `totals_per_stage`)."""
     today = company_today()
     request = context.get("request")
-    reminders = reminders_for(user, today=today, request=request)
+    reminders = reminders_for(user, today=today, request=request, deal_count=due_deals)
     return {
         **_base(context),
         "reminders": reminders,
