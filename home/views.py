@@ -31,11 +31,14 @@ def dashboard(request):
     # OR of the two read every deal of the user.
     # Summed per stage: the figures are their sum, the funnel panel shows them (one scan of
     # each part for both).
+    # The same scan counts the deals whose next action is due, for the reminders panel.
     pipeline = {"count": 0, "amount": ZERO, "weighted": ZERO, "stale": 0}
     stages: dict = {}
+    due_deals = 0
     for part in deals.owned_by_parts(user):
-        per_stage = part.totals_per_stage(stale=(today, company.stale_days))
+        per_stage = part.totals_per_stage(stale=(today, company.stale_days), due=today)
         for stage, figures in per_stage.items():
+            due_deals += figures["due"]
             into = stages.setdefault(stage, {"total": ZERO, "weighted": ZERO, "count": 0})
             into["total"] += figures["amount"]
             into["weighted"] += figures["weighted"]
@@ -47,6 +50,13 @@ def dashboard(request):
     stale = listed.stale(today, company.stale_days).owned_by_first(user, 8, *CLOSING_ORDER)
     closing = listed.filter(expected_close_date__gte=today).owned_by_first(user, 8, *CLOSING_ORDER)
     attach_lookups([*stale, *closing], ("stage",), request)
+    # The columns the card shows; the business areas from the lookup cache.
+    recent = list(
+        Account.objects.owned_by(user)
+        .only("name", "business_area", "updated_at")
+        .order_by("-updated_at")[:6]
+    )
+    attach_lookups(recent, ("business_area",), request)
     context = {
         "today": today,
         "currency": company.currency,
@@ -56,9 +66,8 @@ def dashboard(request):
         "my_stale": stale,
         "my_stale_count": pipeline["stale"],
         "my_closing": closing,
-        "recent_accounts": Account.objects.owned_by(user)
-        .select_related("business_area")
-        .order_by("-updated_at")[:6],
+        "my_due_deals": due_deals,
+        "recent_accounts": recent,
     }
     return render(request, "dashboard.html", context)
 

@@ -406,9 +406,13 @@ class OpportunityQuerySet(VersionedQuerySet):
         result["weighted"] = round_money(result["weighted"] or ZERO)
         return result
 
-    def totals_per_stage(self, *, stale: tuple[date, int]) -> dict:
+    def totals_per_stage(self, *, stale: tuple[date, int], due: date | None = None) -> dict:
         """`totals(stale=stale, in_forecast=True)` per stage (one query): {stage id: count,
-        amount, weighted, stale}."""
+        amount, weighted, stale}; with `due` (a day), also how many have their next action
+        on it or before (`due`), counted in the same scan (the owners' index holds the date)."""
+        extra = {}
+        if due is not None:
+            extra["due"] = models.Count("expected_close_date", filter=Q(next_action_date__lte=due))
         rows = (
             self.order_by()
             .values("stage")
@@ -417,6 +421,7 @@ class OpportunityQuerySet(VersionedQuerySet):
                     **_TOTALS,
                     "weighted": forecast_weighted(),
                     "stale": models.Count("expected_close_date", filter=stale_condition(*stale)),
+                    **extra,
                 }
             )
         )

@@ -7,7 +7,7 @@ from Django's own `csrf_input` (given the request).
 """
 
 from django.template import engines
-from django.template.defaultfilters import date
+from django.template.defaultfilters import date, time
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import Environment, pass_context
@@ -19,7 +19,7 @@ def environment(**options) -> Environment:
     from .users import display_name
 
     env = Environment(**options)  # Django's backend passes autoescape=True
-    env.filters.update(money=_money, date=_date, name=_name, display_name=display_name)
+    env.filters.update(money=_money, date=_date, name=_name, time=time, display_name=display_name)
     env.globals["url"] = url
     return env
 

@@ -118,11 +118,17 @@ class QuoteQuerySet(models.QuerySet):
         return self.filter(Q(owner=user) | Q(opportunity__in=shared))
 
     def owned_by_parts(self, user) -> list:
-        """`owned_by(user)` as two disjoint querysets, the quotes of the deals the user owns (by
-        the kept owner) and of those shared with them (`OpportunityQuerySet.owned_by_parts`)."""
+        """`owned_by(user)` as two disjoint querysets, the quotes of the deals the user owns and
+        of those shared with them that they do not own (`OpportunityQuerySet.owned_by_parts`),
+        both by the kept owner (`kept_owner`: the deal's): the shared part is the quotes of
+        the user's shared deals, no join with the deals (`quote_sent_deal` answers it for the
+        outstanding ones)."""
+        shared = Opportunity.co_responsible.through.objects.filter(user=user).values(
+            "opportunity_id"
+        )
         return [
             self.filter(owner=user),
-            self.filter(opportunity__in=Opportunity.objects.owned_by_parts(user)[1].values("pk")),
+            self.filter(opportunity__in=shared).exclude(owner=user),
         ]
 
     def matching(self, text: str):
@@ -286,6 +292,25 @@ class Quote(models.Model):
                 fields=["status", "owner", "sent_at", "id"],
                 include=["opportunity", "amount", "margin"],
                 name="quote_owner_list",
+            ),
+            # The outstanding quotes of the deals shared with a user (the second part of
+            # "mine", `owned_by_parts`): the dashboard's panel sums them and takes the oldest
+            # from this index alone, a probe per shared deal, where the status index read
+            # every outstanding quote (29,900 at 200,000 quotes) to find their 833.
+            models.Index(
+                fields=["opportunity"],
+                include=["id", "owner", "sent_at", "amount", "margin"],
+                condition=Q(status="sent"),
+                name="quote_sent_deal",
+            ),
+            # A user's outstanding quotes by valid-until date (`reminders.quotes_expiring_soon`):
+            # the dashboard's first 25 in the window are the index's first entries (0.5 ms),
+            # where the window of every owner's quotes was read and filtered (1,000 rows, 19
+            # ms at load 5).
+            models.Index(
+                fields=["owner", "valid_until", "id"],
+                condition=Q(status="sent"),
+                name="quote_sent_owner_valid",
             ),
         ]
 

@@ -1,5 +1,7 @@
-"""Quotes nearing their valid-until date remind their owner (the deal's owner), in the daily
-e-mail and on the dashboard (`activities.reminder_sources`)."""
+"""Quotes nearing their valid-until date remind their owner, in the daily e-mail and on the
+dashboard (`activities.reminder_sources`). The owner is the quote's kept one (`Quote.owner`,
+`kept_owner`: the deal's owner, copied by a trigger), read from the quote's own row and index,
+not through a join with its deal (issue 18: a quote reminds its owner)."""
 
 from collections import defaultdict
 from datetime import date, timedelta
@@ -13,7 +15,13 @@ from .models import Quote, QuoteSettings
 
 LABEL = _("Quote valid until")
 DEFAULT_REMINDER_DAYS = QuoteSettings._meta.get_field("reminder_days").default
-REMINDED_DEAL_FIELDS = ("opportunity__name", "opportunity__owner", "opportunity__account__name")
+REMINDED_FIELDS = (
+    "number",
+    "valid_until",
+    "owner",
+    "opportunity__name",
+    "opportunity__account__name",
+)
 
 
 def quotes_expiring_soon(
@@ -31,17 +39,17 @@ def quotes_expiring_soon(
         .filter(
             valid_until__gte=today,
             valid_until__lte=today + timedelta(days=window),
-            opportunity__owner__in=user_ids,
+            owner__in=user_ids,
         )
         .select_related("opportunity", "opportunity__account")
-        .only("number", "valid_until", *REMINDED_DEAL_FIELDS)
+        .only(*REMINDED_FIELDS)
         .order_by("valid_until", "pk")
     )
     if limit is not None and len(user_ids) == 1:
         quotes = quotes[:limit]  # one user's first `limit` (`other_reminders` cuts the rest)
     found = defaultdict(list)
     for quote in quotes:
-        found[quote.opportunity.owner_id].append(
+        found[quote.owner_id].append(
             ReminderItem(
                 day=quote.valid_until,
                 label=LABEL,

@@ -11,7 +11,13 @@ Each renders in a fixed number of queries, whatever the number of rows.
 from django import template
 
 from ..agenda import company_today
-from ..panels import activities_panel, documents_panel, previous_next, reminders_for
+from ..panels import (
+    activities_panel,
+    documents_panel,
+    previous_next,
+    reminder_items,
+    reminders_for,
+)
 
 register = template.Library()
 
@@ -41,10 +47,15 @@ def previous_next_activity(context, opportunity):
 
 
 @register.inclusion_tag("activities/partials/reminders.html", takes_context=True)
-def my_reminders(context, user):
+def my_reminders(context, user, due_deals=None):
+    """The user's reminders; `due_deals`, where the page counted the user's open deals whose
+    next action is due already (the salesperson's dashboard, `totals_per_stage`)."""
     today = company_today()
+    request = context.get("request")
+    reminders = reminders_for(user, today=today, request=request, deal_count=due_deals)
     return {
         **_base(context),
-        "reminders": reminders_for(user, today=today, request=context.get("request")),
+        "reminders": reminders,
+        "activity_items": reminder_items(reminders.activities, request),
         "today": today,
     }

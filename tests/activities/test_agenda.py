@@ -3,7 +3,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from activities.agenda import Bucket, bucket_counts, bucket_of, company_today, week_end
+from activities.agenda import (
+    Bucket,
+    bucket_counts,
+    bucket_of,
+    company_today,
+    due_counts,
+    week_end,
+)
 from activities.models import Activity
 
 from ..factories import AccountFactory, ActivityFactory
@@ -79,6 +86,29 @@ def test_database_counts_agree_with_the_buckets_at_the_boundaries():
         Bucket.LATER: 1,
     }
     assert bucket_of(task.local_date, is_done=False, today=TODAY) == Bucket.TODAY
+
+
+def test_due_counts_equal_the_buckets_of_what_is_due(salesperson, other_salesperson):
+    """The reminders' counts (`due_counts`) are `bucket_counts`' overdue and today's of the
+    due activities, at every boundary of the day, a task due today, done and other people's
+    activities among them."""
+    starts = [
+        datetime(2026, 2, 1, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 9, 22, 59, 59, tzinfo=UTC),
+        datetime(2026, 3, 9, 23, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 10, 22, 59, 59, tzinfo=UTC),
+        datetime(2026, 3, 10, 23, 0, 0, tzinfo=UTC),
+    ]
+    for start in starts:
+        ActivityFactory(owner=salesperson, start=start, end=None)
+        ActivityFactory(owner=other_salesperson, start=start, end=None)
+    ActivityFactory(owner=salesperson, start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC), is_done=True)
+    ActivityFactory(owner=salesperson, task=True, due_date=TODAY)
+    due = Activity.objects.due_by(TODAY).owned_by(salesperson)
+    plain = bucket_counts(due, today=TODAY)
+    counts = due_counts(due, today=TODAY)
+    assert counts == {Bucket.OVERDUE: plain[Bucket.OVERDUE], Bucket.TODAY: plain[Bucket.TODAY]}
+    assert counts == {Bucket.OVERDUE: 2, Bucket.TODAY: 3}
 
 
 def _agenda(client, **params):

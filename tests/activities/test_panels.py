@@ -1,15 +1,17 @@
 """The template tags other pages include: rendered through a tiny template, as a page would."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
 from activities.agenda import company_today
 from activities.models import ActivityType
-from activities.panels import PANEL_LIMIT
+from activities.panels import PANEL_LIMIT, reminder_items, reminders_for
 
 from ..factories import (
     AccountFactory,
@@ -239,6 +241,62 @@ def test_co_responsible_deals_are_in_my_reminders(salesperson, co_responsible):
     )
     deal.co_responsible.add(co_responsible)
     assert "Shared deal" in render("{% my_reminders user %}", co_responsible)
+
+
+def _same_markup(html: str) -> str:
+    """`html` with its whitespace between and inside tags made one, its CSRF tokens blanked
+    (each rendering masks the token anew)."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', html)
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+def test_reminder_items_are_the_activity_items_markup(
+    salesperson, co_responsible, settings, language
+):
+    """The dashboard's due activities rendered by Jinja2 (`reminder_items`) equal the Django
+    template's item of each (`activity_item.html`, "item" layout): tasks and meetings, an
+    end on the same day and on another, with and without a contact or a deal, overdue and
+    today's, in English and Swedish."""
+    from django.utils import translation
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    today = company_today()
+    deal = OpportunityFactory(owner=salesperson)
+    contact = ContactFactory(account=deal.account)
+    ActivityFactory(owner=salesperson, subject="Call <b>&", start=now - timedelta(days=3), end=None)
+    ActivityFactory(
+        owner=salesperson,
+        subject="Meeting",
+        account=deal.account,
+        contact=contact,
+        opportunity=deal,
+        start=now - timedelta(days=2),
+        end=now - timedelta(days=2) + timedelta(hours=1),
+    )
+    ActivityFactory(
+        owner=salesperson,
+        subject="Seminar",
+        start=now - timedelta(days=5),
+        end=now - timedelta(days=3),
+    )
+    ActivityFactory(owner=salesperson, subject="Task", task=True, due_date=today)
+    request = RequestFactory().get("/?a=1&b=ö")
+    request.user = salesperson
+    with translation.override(language):
+        activities = reminders_for(salesperson, today=today, request=request).activities
+        assert len(activities) == 4
+        django = "".join(
+            render_to_string(
+                "activities/partials/activity_item.html",
+                {"activity": activity, "layout": "item"},
+                request,
+            )
+            for activity in activities
+        )
+        jinja = reminder_items(activities, request)
+    assert _same_markup(jinja) == _same_markup(django)
+    assert "csrfmiddlewaretoken" in jinja
 
 
 @pytest.mark.parametrize("rows", [5, 50])

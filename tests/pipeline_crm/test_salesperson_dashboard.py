@@ -132,11 +132,11 @@ def test_the_query_count_does_not_grow_with_the_rows(
     client = client_for(people["alice"])
     _rows(people, 2)
     client.get(reverse("dashboard"))
-    with django_assert_max_num_queries(28) as few:
+    with django_assert_max_num_queries(24) as few:
         client.get(reverse("dashboard"))
     _rows(people, 40)
     client.get(reverse("dashboard"))  # the caches the new rows retired, filled again
-    with django_assert_max_num_queries(28) as many:
+    with django_assert_max_num_queries(24) as many:
         response = client.get(reverse("dashboard"))
     assert response.context["my_pipeline"]["count"] == 2 + 1 + 40 + 20
     assert selects(many) == selects(few)

@@ -10,7 +10,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from opportunities.models import Opportunity
 from quotes import services
+from quotes.models import Quote
+from quotes.reminders import quotes_expiring_soon
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +30,28 @@ def test_the_dashboard_reminds_the_owner(client_for, salesperson, other_salesper
     assert "Quote valid until" in html and expiring.number in html
     other = client_for(other_salesperson).get(reverse("dashboard")).content.decode()
     assert expiring.number not in other
+
+
+def test_a_deal_handed_over_moves_its_quotes_reminder_to_the_new_owner(
+    client_for, salesperson, other_salesperson, expiring
+):
+    Opportunity.objects.filter(pk=expiring.opportunity_id).update(owner=other_salesperson)
+    html = client_for(other_salesperson).get(reverse("dashboard")).content.decode()
+    assert "Quote valid until" in html and expiring.number in html
+    assert expiring.number not in client_for(salesperson).get(reverse("dashboard")).content.decode()
+
+
+def test_the_reminder_reads_the_quotes_own_owner(salesperson, other_salesperson, expiring):
+    """The quote's kept owner (`Quote.owner`) decides, not a join with its deal: a row whose
+    owner was written past the rules still reminds the owner it names."""
+    Quote.objects.filter(pk=expiring.pk).update(owner=other_salesperson)
+    today = timezone.localdate()
+    found = quotes_expiring_soon([salesperson.pk, other_salesperson.pk], today)
+    assert [item.url for item in found[other_salesperson.pk]] == [
+        reverse("quotes:detail", args=[expiring.pk])
+    ]
+    assert salesperson.pk not in found
+    assert list(quotes_expiring_soon([salesperson.pk], today, limit=25)) == []
 
 
 def test_a_quote_far_from_expiry_reminds_no_one(client_for, salesperson, draft):
