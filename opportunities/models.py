@@ -908,7 +908,21 @@ class KeptTotals:
         the open deals behind them whose category does not count in the forecast (`kept_deals`
         are those deals; the Omitted open ones are few, read from a partial index), plus the
         shared deals' own. One query more than without."""
-        totals = _added(part.totals(listed=listed) for part in self.parts)
+        return self._finished([part.totals(listed=listed) for part in self.parts], listed)
+
+    def totals_counting(self, kept_deals, *, listed: bool = False) -> dict:
+        """`totals(listed=listed)` with the count read from the deals, never from the kept rows
+        (the count sets the pages, see `kept_totals`): `kept_deals` (the deals the kept rows
+        add up, an `Opportunity` queryset) counted, plus the shared deals, whose own sums'
+        query counts them already (one query fewer than counting them apart: at 100,000 deals
+        the default list's shared open deals cost 22 ms to count alone)."""
+        kept, *shared = (part.totals(listed=listed) for part in self.parts)
+        totals = self._finished([kept, *shared], listed)
+        totals["count"] = kept_deals.order_by().count() + sum(part["count"] for part in shared)
+        return totals
+
+    def _finished(self, parts: list, listed: bool) -> dict:
+        totals = _added(parts)
         if listed:
             omitted = (
                 self.kept_deals.filter(out_of_forecast_condition(), status="open")

@@ -70,18 +70,16 @@ class DealRows(TableQuerysetData):
             return added_totals(summed)
         # "Mine" is counted as its two disjoint parts: an OR of the owner and the shared deals
         # reads every deal of the status, each part reads one index (at 100,000 deals, 9 ms
-        # instead of 16 on a vacuumed table).
+        # instead of 16 on a vacuumed table). The shared part's count comes with its sums.
         parts = self.totals_source.deals or [self.data]
         if sort is None:
-            count = sum(part.order_by().count() for part in parts)
-        else:
-            self.counts = {}
-            for part in parts:
-                grouped = part.order_by().values_list(sort[0]).annotate(Count("pk")).order_by()
-                for value, n in grouped:
-                    self.counts[value] = self.counts.get(value, 0) + n
-            count = sum(self.counts.values())
-        return {**self.totals_source.totals(listed=True), "count": count}
+            return self.totals_source.totals_counting(parts[0], listed=True)
+        self.counts = {}
+        for part in parts:
+            grouped = part.order_by().values_list(sort[0]).annotate(Count("pk")).order_by()
+            for value, n in grouped:
+                self.counts[value] = self.counts.get(value, 0) + n
+        return {**self.totals_source.totals(listed=True), "count": sum(self.counts.values())}
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
