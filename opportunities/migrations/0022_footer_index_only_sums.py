@@ -11,6 +11,8 @@ larger than the shared buffers. Each index below now holds the columns the foote
   part, open deals past their close date and not long in their stage);
 - `opp_open_stage_sums` (new): the stale rule's first part, open deals long in their stage
   (`models.stale_parts`), with the status, which the footer names;
+- `opp_open_stage_area_owner` (new): whether a stage holds open deals of an area or owner,
+  which the board asks of every stage (not a footer, but the same scan of every open deal);
 - `opp_sums_by_id` (PostgreSQL, migration 0009): plus the status and the forecast category, for
   sums over a list of deals by id (a product's, the deals shared with a user).
 """
@@ -61,6 +63,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='opportunity',
             index=models.Index(condition=models.Q(('status', 'open')), fields=['stage_date'], include=('status', 'forecast_category', 'amount', 'weighted_amount'), name='opp_open_stage_sums'),
+        ),
+        migrations.AddIndex(
+            model_name='opportunity',
+            index=models.Index(condition=models.Q(('status', 'open')), fields=['stage', 'business_area', 'owner'], name='opp_open_stage_area_owner'),
         ),
         migrations.RunPython(
             _sums_by_id("owner_id, status, forecast_category_id, amount, weighted_amount"),
