@@ -1,3 +1,4 @@
+import itertools
 from urllib.parse import urlencode
 
 import django_filters
@@ -27,6 +28,7 @@ from .models import (
     Opportunity,
     Product,
     Stage,
+    stale_parts,
 )
 
 
@@ -99,10 +101,42 @@ class OpportunityFilter(django_filters.FilterSet):
         model = Opportunity
         fields = ()
 
+    # The filters whose condition `deal_parts` splits into disjoint parts: name → their number.
+    SPLIT = {"stale": 2}
+
     def __init__(self, *args, stale_days: int = 30, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.stale_days = stale_days
         self.today = today
+        self._part = {}  # filter name → which of its parts `filter_queryset` applies
+
+    def deal_parts(self) -> list:
+        """The filtered deals (`qs`) as disjoint querysets that together are exactly them.
+
+        A filter whose condition is an OR that reads every deal of a status (stale: long in
+        the stage or past the close date, `models.stale_parts`) is applied part by part
+        (`SPLIT`), each part a range of an index that holds the footer's columns, so the
+        footer reads the matching deals' index entries and no more. Measured at 100,000 deals
+        (45,000 open, 12,600 stale; EXPLAIN ANALYZE): one query over every open deal, 1,000
+        index pages, 20 ms; two queries, 59 + 73 pages, 2 + 2 ms. Costs a query per part
+        (`DealRows.totals` adds them up); `qs` itself when no filter in use is split, or the
+        filters are invalid. Rows and pages still read `qs`, and
+        `tests/opportunities/test_list_footer_parts.py` checks the parts are `qs`'s deals,
+        each once, and their footer a recount of `qs`.
+        """
+        if not self.is_valid():
+            return [self.qs]
+        used = [name for name in self.SPLIT if self.form.cleaned_data.get(name)]
+        if not used:
+            return [self.qs]
+        parts = []
+        for choice in itertools.product(*(range(self.SPLIT[name]) for name in used)):
+            self._part = dict(zip(used, choice, strict=True))
+            try:
+                parts.append(self.filter_queryset(self.queryset.all()))
+            finally:
+                self._part = {}
+        return parts
 
     @classmethod
     def for_company(cls, data, *, queryset, request, company):
@@ -166,9 +200,11 @@ class OpportunityFilter(django_filters.FilterSet):
         return queryset.with_product(value) if value else queryset
 
     def filter_stale(self, queryset, name, value):
-        if value:
-            return queryset.stale(self.today, self.stale_days)
-        return queryset
+        if not value:
+            return queryset
+        if name in self._part:
+            return queryset.filter(stale_parts(self.today, self.stale_days)[self._part[name]])
+        return queryset.stale(self.today, self.stale_days)
 
 
 # The deal list opened without filters (issue 17.7): a salesperson's own open deals, a

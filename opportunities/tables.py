@@ -7,7 +7,7 @@ from pipeline_crm import jinja2
 from pipeline_crm.lookups import attach_lookups
 from pipeline_crm.templatetags.crm import money
 
-from .models import LIST_LOOKUPS, Opportunity
+from .models import LIST_LOOKUPS, Opportunity, added_totals
 
 NUM = {"td": {"class": "num"}, "th": {"class": "num"}, "tf": {"class": "num"}}
 
@@ -38,10 +38,12 @@ class DealRows(TableQuerysetData):
 
     counts = None
 
-    def __init__(self, deals, *, rows, totals_source=None, request=None):
+    def __init__(self, deals, *, rows, totals_source=None, parts=None, request=None):
         super().__init__(deals)
         self.rows = rows
         self.totals_source = totals_source
+        # `deals` as disjoint querysets, summed one by one (`OpportunityFilter.deal_parts`).
+        self.parts = parts
         self.request = request
 
     def totals(self) -> dict:
@@ -55,24 +57,29 @@ class DealRows(TableQuerysetData):
         """
         sort = self.data.lookup_sort()
         if self.totals_source is None:
+            parts = self.parts or [self.data]
             if sort is None:
-                return self.data.totals(listed=True)
-            totals, self.counts = self.data.totals_by(sort[0], listed=True)
-            return totals
+                return added_totals(part.totals(listed=True) for part in parts)
+            self.counts = {}
+            summed = []
+            for part in parts:
+                totals, counts = part.totals_by(sort[0], listed=True)
+                summed.append(totals)
+                for value, n in counts.items():
+                    self.counts[value] = self.counts.get(value, 0) + n
+            return added_totals(summed)
         # "Mine" is counted as its two disjoint parts: an OR of the owner and the shared deals
         # reads every deal of the status, each part reads one index (at 100,000 deals, 9 ms
-        # instead of 16 on a vacuumed table).
+        # instead of 16 on a vacuumed table). The shared part's count comes with its sums.
         parts = self.totals_source.deals or [self.data]
         if sort is None:
-            count = sum(part.order_by().count() for part in parts)
-        else:
-            self.counts = {}
-            for part in parts:
-                grouped = part.order_by().values_list(sort[0]).annotate(Count("pk")).order_by()
-                for value, n in grouped:
-                    self.counts[value] = self.counts.get(value, 0) + n
-            count = sum(self.counts.values())
-        return {**self.totals_source.totals(listed=True), "count": count}
+            return self.totals_source.totals_counting(parts[0], listed=True)
+        self.counts = {}
+        for part in parts:
+            grouped = part.order_by().values_list(sort[0]).annotate(Count("pk")).order_by()
+            for value, n in grouped:
+                self.counts[value] = self.counts.get(value, 0) + n
+        return {**self.totals_source.totals(listed=True), "count": sum(self.counts.values())}
 
     def __getitem__(self, key):
         if not isinstance(key, slice):

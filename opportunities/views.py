@@ -90,7 +90,13 @@ def opportunity_list(request):
     )  # the bulk action's checkbox is disabled on a deal the user may not change
     table = _list_table(
         request,
-        DealRows(filterset.qs, rows=rows, totals_source=filterset.totals_source(), request=request),
+        DealRows(
+            filterset.qs,
+            rows=rows,
+            totals_source=filterset.totals_source(),
+            parts=filterset.deal_parts(),
+            request=request,
+        ),
     )
     table.totals = totals = table.data.totals()
     RequestConfig(
