@@ -179,3 +179,22 @@ def test_total_equals_a_recount_of_every_activity_and_deal(data, salesperson, ot
     assert report.total.hours == (Decimal(duration.total_seconds()) / 3600).quantize(Decimal("0.1"))
     assert report.total.hours == Decimal("7.2")
     assert (report.total.won, report.total.weighted) == (won, weighted)
+
+
+def test_segments_and_busiest_accounts_equal_a_recount(data):
+    """Segment rows and the busiest accounts, both from one pass per account, recounted."""
+    quiet = AccountFactory(name="Quiet AB", segment=None)
+    ActivityFactory(account=quiet, start=datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    report = effort_figures(Q1)
+
+    activities = [a for a in Activity.objects.all() if Q1.start <= localdate(a.start) <= Q1.end]
+    per_segment, per_account = {}, {}
+    for activity in activities:
+        segment = activity.account.segment
+        name = segment.name if segment else "(no segment)"
+        per_segment[name] = per_segment.get(name, 0) + 1
+        per_account[activity.account] = per_account.get(activity.account, 0) + 1
+    assert {row.name: row.activities for row in report.segments} == per_segment
+    busiest = sorted(per_account, key=lambda account: (-per_account[account], account.pk))
+    assert [row.name for row in report.accounts] == [account.name for account in busiest]
+    assert [row.activities for row in report.accounts] == [per_account[a] for a in busiest]
