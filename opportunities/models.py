@@ -743,10 +743,12 @@ class Opportunity(Versioned):
                 name="opp_closed_sums",
             ),
             # The reports' open deals by close date (pipeline, budget, funnel, grid, trend,
-            # effort) summed and grouped from this index alone, likewise.
+            # effort) summed and grouped from this index alone, likewise; with the status,
+            # which the named figures' conditions repeat in their aggregates' filters.
             models.Index(
                 fields=["expected_close_date"],
                 include=[
+                    "status",
                     "stage",
                     "business_area",
                     "owner",

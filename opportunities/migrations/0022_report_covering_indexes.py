@@ -20,6 +20,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='opportunity',
-            index=models.Index(condition=models.Q(('status', 'open')), fields=['expected_close_date'], include=('stage', 'business_area', 'owner', 'account', 'forecast_category', 'deal_type', 'source', 'amount', 'weighted_amount', 'margin'), name='opp_open_close_sums'),
+            index=models.Index(condition=models.Q(('status', 'open')), fields=['expected_close_date'], include=('status', 'stage', 'business_area', 'owner', 'account', 'forecast_category', 'deal_type', 'source', 'amount', 'weighted_amount', 'margin'), name='opp_open_close_sums'),
         ),
     ]
