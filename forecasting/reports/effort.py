@@ -15,7 +15,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Subquery,
+    Sum,
+    When,
+)
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,6 +57,8 @@ class EffortRow:
     activities_url: str = ""
     won_url: str = ""
     weighted_url: str = ""
+    # The activities' summed duration, unrounded: a total's hours are those of its sum.
+    duration: timedelta = timedelta(0)
 
 
 @dataclass
@@ -103,14 +115,18 @@ def _url(name: str, **params) -> str:
     return f"{reverse(name)}?{urlencode(query)}"
 
 
+def _activity_sums(period: Period, *keys: str):
+    """The period's activities counted and their durations summed per value of `keys`."""
+    return _activities(period).values(*keys).annotate(n=Count("*"), duration=_DURATION)
+
+
 def _grouped(
-    period: Period, *, activity_key: str, deal_key: str, keys: Iterable | None = None
+    period: Period, activities: Iterable[tuple], *, deal_key: str, keys: list | None = None
 ) -> dict[Any, EffortRow]:
-    """Rows keyed by `activity_key` / `deal_key` (the same thing seen from each model)."""
-    activities, won, pipeline = _activities(period), _won(period), _pipeline(period)
+    """Rows keyed by `deal_key`: the `activities` given as (key, count, duration), summed per
+    key, beside the won and weighted pipeline of the deals (of `keys` only, if given)."""
+    won, pipeline = _won(period), _pipeline(period)
     if keys is not None:
-        keys = list(keys)
-        activities = activities.filter(**{f"{activity_key}__in": keys})
         won = won.filter(**{f"{deal_key}__in": keys})
         pipeline = pipeline.filter(**{f"{deal_key}__in": keys})
     rows: dict[Any, EffortRow] = {}
@@ -120,9 +136,12 @@ def _grouped(
             rows[key] = EffortRow("")
         return rows[key]
 
-    for item in activities.values(activity_key).annotate(n=Count("pk"), duration=_DURATION):
-        entry = row(item[activity_key])
-        entry.activities, entry.hours = item["n"], _hours(item["duration"])
+    for key, count, duration in activities:
+        entry = row(key)
+        entry.activities += count
+        entry.duration += duration or timedelta(0)
+    for entry in rows.values():
+        entry.hours = _hours(entry.duration)
     for item in won.values(deal_key).annotate(total=Sum("amount")):
         row(item[deal_key]).won = round_money(item["total"] or ZERO)
     for item in pipeline.values(deal_key).annotate(total=_weighted_pipeline(period)):
@@ -131,23 +150,41 @@ def _grouped(
 
 
 def effort_figures(period: Period) -> EffortReport:
-    """The figures of the report for `period`, in a fixed number of queries (13)."""
+    """The figures of the report for `period`, in a fixed number of queries (11).
+
+    The period's activities are read twice, from the index `activity_start_sums` alone: per
+    salesperson, and per account with its segment, which gives the segment rows and the top
+    accounts. The total is the sum of the salesperson rows (every activity and deal has an
+    owner), its hours those of the summed durations. At 100,000 deals and 1,000,000
+    activities (252,000 in the quarter) this was five activity scans and 2.5 s of SQL; the
+    tests recount the figures (`tests/forecasting/test_effort_report.py`)."""
     report = EffortReport(period)
-    activity_totals = _activities(period).aggregate(n=Count("pk"), duration=_DURATION)
-    won_total = _won(period).aggregate(total=Sum("amount", default=ZERO))["total"]
-    weighted_total = _pipeline(period).aggregate(total=_weighted_pipeline(period))["total"] or ZERO
-    report.total = EffortRow(
-        _("Total"),
-        activities=activity_totals["n"],
-        hours=_hours(activity_totals["duration"]),
-        won=round_money(won_total),
-        weighted=round_money(weighted_total),
+    by_user = _grouped(
+        period,
+        ((r["owner"], r["n"], r["duration"]) for r in _activity_sums(period, "owner")),
+        deal_key="owner",
     )
+    total = EffortRow(_("Total"))
+    for entry in by_user.values():
+        total.activities += entry.activities
+        total.duration += entry.duration
+        total.won += entry.won
+        total.weighted += entry.weighted
+    total.hours = _hours(total.duration)
+    report.total = total
     dates = {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
     closed = {"closed_from": period.start.isoformat(), "closed_to": period.end.isoformat()}
     closing = {"close_from": period.start.isoformat(), "close_to": period.end.isoformat()}
 
-    by_segment = _grouped(period, activity_key="account__segment", deal_key="account__segment")
+    # Each account's segment read once per account, after grouping: a join would probe the
+    # accounts once per activity.
+    segment = Account.objects.filter(pk=OuterRef("account")).order_by().values("segment")
+    per_account = list(_activity_sums(period, "account").annotate(segment=Subquery(segment)))
+    by_segment = _grouped(
+        period,
+        ((r["segment"], r["n"], r["duration"]) for r in per_account),
+        deal_key="account__segment",
+    )
     segments = Segment.objects.filter(pk__in=[k for k in by_segment if k is not None])
     segment_names = {s.pk: (s.order, s.name) for s in segments}
     for key in sorted(by_segment, key=lambda k: (k is None, segment_names.get(k, (0, "")))):
@@ -155,14 +192,15 @@ def effort_figures(period: Period) -> EffortReport:
         entry.name = segment_names[key][1] if key in segment_names else _("(no segment)")
         report.segments.append(entry)
 
-    top = list(
-        _activities(period)
-        .values("account")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "account")
-        .values_list("account", flat=True)[:TOP_ACCOUNTS]
+    # The accounts with most activities, ties by id.
+    busiest = sorted(per_account, key=lambda r: (-r["n"], r["account"]))[:TOP_ACCOUNTS]
+    top = [r["account"] for r in busiest]
+    by_account = _grouped(
+        period,
+        ((r["account"], r["n"], r["duration"]) for r in busiest),
+        deal_key="account",
+        keys=top,
     )
-    by_account = _grouped(period, activity_key="account", deal_key="account", keys=top)
     account_names = dict(Account.objects.filter(pk__in=top).values_list("pk", "name"))
     for key in top:
         entry = by_account[key]
@@ -170,7 +208,6 @@ def effort_figures(period: Period) -> EffortReport:
         entry.activities_url = _url("activities:agenda", account=key, owner="", done="", **dates)
         report.accounts.append(entry)
 
-    by_user = _grouped(period, activity_key="owner", deal_key="owner")
     for user in get_user_model().objects.filter(pk__in=list(by_user)):
         by_user[user.pk].name = display_name(user)
     for key in sorted(by_user, key=lambda k: by_user[k].name.lower()):

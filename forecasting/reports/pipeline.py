@@ -71,7 +71,7 @@ def pipeline_report(
         .annotate(
             total=Sum("amount"),
             weighted=forecast_weighted(),
-            count=Count("pk"),
+            count=Count("*"),
             margin=Sum("margin"),
         )
     )

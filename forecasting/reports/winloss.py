@@ -1,13 +1,14 @@
 """Win/loss: in which segments do we win or lose?
 
 Deals closed in the period: won and lost count and value and the win rate by segment,
-competitor and deal type, and the lost deals by loss reason; one query per table.
+competitor and deal type, and the lost deals by loss reason; one grouped query for the four
+tables.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -97,14 +98,28 @@ _WINLOSS_GROUPS = (
 )
 
 
+def _names(path: str, ids: set) -> dict:
+    """{id: (order, name in the user's language)} of the lookup at `path` from a deal."""
+    model = Opportunity
+    for relation in path.split("__"):
+        model = model._meta.get_field(relation).related_model
+    rows = model.objects.filter(pk__in=ids).values_list("pk", "order", localized(model, "name"))
+    return {pk: (order or 0, name or "") for pk, order, name in rows}
+
+
 def winloss_report(
     period: Period, filters: dict, *, link_params: dict | None = None
 ) -> WinLossReport:
     """Deals closed (won or lost) with their closed date in the period: won vs lost count and
     value and the win rate by segment, competitor and deal type, and lost deals by loss reason.
 
-    One query per table. A row links to the deal list only where the list can filter by its
-    group (deal type); each total row links to all the won or lost deals of the period.
+    One pass over the closed deals, counted and summed per status and combination of the four
+    groups (a few hundred rows, read from the `opp_closed_sums` index alone); each table adds
+    up its groups from those sums, exactly (Decimal). At 1,000,000 deals, four GROUP BYs over
+    a year's 350,000 closed deals each read the table; `tests/forecasting/test_winloss.py`
+    recounts every table deal by deal. A row links to the deal list only where the list can
+    filter by its group (deal type); each total row links to all the won or lost deals of the
+    period.
     """
     link = {
         "closed_from": period.start.isoformat(),
@@ -118,35 +133,34 @@ def winloss_report(
         ),
         filters,
     )
-    is_won, is_lost = Q(status=status.WON), Q(status=status.LOST)
+    groups = [group for _key, group, *_rest in _WINLOSS_GROUPS]
+    combinations = list(
+        closed.order_by().values("status", *groups).annotate(count=Count("*"), value=Sum("amount"))
+    )
     tables = []
     for key, group, title, empty_label, param, lost_only in _WINLOSS_GROUPS:
-        deals = closed.lost() if lost_only else closed
-        grouped = (
-            deals.order_by()
-            .values(group, f"{group}__order", group_name=localized(Opportunity, f"{group}__name"))
-            .annotate(
-                won_count=Count("pk", filter=is_won),
-                won_value=Sum("amount", filter=is_won),
-                lost_count=Count("pk", filter=is_lost),
-                lost_value=Sum("amount", filter=is_lost),
-            )
-        )
+        sums: dict = {}
+        for item in combinations:
+            is_won = item["status"] == status.WON
+            if lost_only and is_won:
+                continue
+            row = sums.setdefault(item[group], WinLossRow())
+            value = item["value"] or ZERO
+            if is_won:
+                row.won_count += item["count"]
+                row.won_value += value
+            else:
+                row.lost_count += item["count"]
+                row.lost_value += value
+        names = _names(group, {pk for pk in sums if pk is not None})
         rows = []
-        for item in sorted(
-            grouped,
-            key=lambda i: (i[group] is None, i[f"{group}__order"] or 0, i["group_name"] or ""),
-        ):
-            row = WinLossRow(
-                name=item["group_name"] or "",
-                won_count=item["won_count"],
-                won_value=round_money(item["won_value"] or ZERO),
-                lost_count=item["lost_count"],
-                lost_value=round_money(item["lost_value"] or ZERO),
-            )
-            if param and item[group] is not None:
-                row.won_url = deal_list_url(link, status="won", **{param: item[group]})
-                row.lost_url = deal_list_url(link, status="lost", **{param: item[group]})
+        for pk in sorted(sums, key=lambda pk: (pk is None, names.get(pk, (0, "")))):
+            row = sums[pk]
+            row.name = names.get(pk, (0, ""))[1]
+            row.won_value, row.lost_value = round_money(row.won_value), round_money(row.lost_value)
+            if param and pk is not None:
+                row.won_url = deal_list_url(link, status="won", **{param: pk})
+                row.lost_url = deal_list_url(link, status="lost", **{param: pk})
             rows.append(row)
         total = WinLossRow(
             won_url="" if lost_only else deal_list_url(link, status="won"),

@@ -6,9 +6,12 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils.timezone import localdate
 
+from activities.models import Activity
 from forecasting.periods import Period, current_quarter
 from forecasting.reports.effort import effort_figures
+from opportunities.models import Opportunity
 
 from ..factories import AccountFactory, ActivityFactory, OpportunityFactory, SegmentFactory
 
@@ -149,3 +152,49 @@ def test_report_queries_do_not_grow(client_for, salesperson, django_assert_max_n
     with django_assert_max_num_queries(26):
         response = client.get(reverse("forecasting:effort"), Q1.as_query())
     assert len(response.context["report"].segments) == rows
+
+
+def test_total_equals_a_recount_of_every_activity_and_deal(data, salesperson, other_salesperson):
+    """The total summed from the salesperson rows against a plain recount; its hours are those
+    of the summed durations (20 minutes each for two people: 0.7 hours, not 0.3 + 0.3)."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for owner in (salesperson, other_salesperson):
+        ActivityFactory(
+            account=data["busy"], owner=owner, start=start, end=start + timedelta(minutes=20)
+        )
+    report = effort_figures(Q1)
+
+    activities = [a for a in Activity.objects.all() if Q1.start <= localdate(a.start) <= Q1.end]
+    duration = sum(
+        (a.end - a.start for a in activities if a.end and a.due_date is None), timedelta(0)
+    )
+    deals = list(Opportunity.objects.all())
+    won = sum(d.amount for d in deals if d.status == "won" and Q1.start <= d.closed_date <= Q1.end)
+    weighted = sum(
+        d.weighted_amount
+        for d in deals
+        if d.status == "open" and Q1.start <= d.expected_close_date <= Q1.end
+    )
+    assert report.total.activities == len(activities) == 7
+    assert report.total.hours == (Decimal(duration.total_seconds()) / 3600).quantize(Decimal("0.1"))
+    assert report.total.hours == Decimal("7.2")
+    assert (report.total.won, report.total.weighted) == (won, weighted)
+
+
+def test_segments_and_busiest_accounts_equal_a_recount(data):
+    """Segment rows and the busiest accounts, both from one pass per account, recounted."""
+    quiet = AccountFactory(name="Quiet AB", segment=None)
+    ActivityFactory(account=quiet, start=datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    report = effort_figures(Q1)
+
+    activities = [a for a in Activity.objects.all() if Q1.start <= localdate(a.start) <= Q1.end]
+    per_segment, per_account = {}, {}
+    for activity in activities:
+        segment = activity.account.segment
+        name = segment.name if segment else "(no segment)"
+        per_segment[name] = per_segment.get(name, 0) + 1
+        per_account[activity.account] = per_account.get(activity.account, 0) + 1
+    assert {row.name: row.activities for row in report.segments} == per_segment
+    busiest = sorted(per_account, key=lambda account: (-per_account[account], account.pk))
+    assert [row.name for row in report.accounts] == [account.name for account in busiest]
+    assert [row.activities for row in report.accounts] == [per_account[a] for a in busiest]

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from forecasting.periods import parse_pick
-from forecasting.reports.funnel import funnel_chart, funnel_report
+from forecasting.reports.funnel import funnel_chart, funnel_report, kept_per_stage
 from opportunities import services
-from opportunities.models import LossReason, Stage
+from opportunities.models import ForecastCategory, LossReason, Stage
 
 from ..factories import OpportunityFactory
 
@@ -219,3 +219,23 @@ def test_panel_link_lists_my_deals(client_for, salesperson, deals):
     report = funnel_report(None, {}, mine=salesperson)
     totals = client_for(salesperson).get(report.total.url).context["totals"]
     assert (totals["count"], totals["amount"]) == (report.total.count, report.total.total)
+
+
+@pytest.mark.parametrize("filtered", ["", "owner", "business_area"])
+def test_kept_totals_equal_the_sums_over_the_deals(settings, salesperson, deals, filtered):
+    """Every open deal's funnel, read from the kept deal totals, against the same report summed
+    over the deals (`KEPT_DEAL_TOTALS = False`); an Omitted deal is out of the weighted."""
+    omitted = ForecastCategory.objects.filter(counts_in_forecast=False).first()
+    deal = _deal("Qualified", "40000.00", 50, owner=salesperson, forecast_category=omitted)
+    filters = {
+        "": {},
+        "owner": {"owner": salesperson},
+        "business_area": {"business_area": deal.business_area},
+    }[filtered]
+    assert kept_per_stage(filters) is not None
+    kept = _rows(funnel_report(None, filters))
+    settings.KEPT_DEAL_TOTALS = False
+    assert kept_per_stage(filters) is None
+    summed = _rows(funnel_report(None, filters))
+    assert kept == summed
+    assert ("Qualified", 1, Decimal("40000.00"), Decimal("0.00")) in kept

@@ -13,7 +13,7 @@ from django.urls import reverse
 from forecasting.periods import parse_pick
 from forecasting.reports.winloss import winloss_report
 from opportunities import services
-from opportunities.models import Competitor, DealType, LossReason
+from opportunities.models import Competitor, DealType, LossReason, Opportunity
 
 from ..factories import AccountFactory, OpportunityFactory, SegmentFactory
 
@@ -226,3 +226,56 @@ def test_query_count_is_fixed(client_for, salesperson, django_assert_max_num_que
     client = client_for(salesperson)
     with django_assert_max_num_queries(20):
         client.get(reverse("forecasting:winloss"), {"pick": "2026-Q1"})
+
+
+def test_every_table_equals_a_recount_deal_by_deal(db):
+    """The one grouped pass (`winloss_report`) against a plain recount of every closed deal."""
+    segments = [SegmentFactory(name="Enterprise"), SegmentFactory(name="Small business"), None]
+    competitors = [Competitor.objects.create(name="Acme"), None]
+    types = [*DealType.objects.all()[:2], None]
+    reasons = list(LossReason.objects.all()[:3])
+    for index in range(36):
+        deal = OpportunityFactory(
+            account=AccountFactory(segment=segments[index % 3]),
+            amount=D(f"{1000 + 7 * index}.{index % 100:02d}"),
+            competitor=competitors[index % 2],
+            deal_type=types[(index // 2) % 3],
+            expected_close_date=date(2026, 1, 10),
+        )
+        closed = date(2026, 1 + index % 4, 10)  # a quarter of them closed in April: outside
+        if index % 5 in (0, 2):
+            services.close_won(deal, user=None, closed_date=closed, seen_version=deal.version)
+        elif index % 5 != 4:  # the fifth stays open
+            services.close_lost(
+                deal,
+                user=None,
+                loss_reason=reasons[index % 3],
+                closed_date=closed,
+                seen_version=deal.version,
+            )
+    report = winloss_report(Q1, {})
+
+    closed_deals = [
+        deal
+        for deal in Opportunity.objects.select_related("account__segment")
+        if deal.status in ("won", "lost") and Q1.start <= deal.closed_date <= Q1.end
+    ]
+    group_of = {
+        "segment": lambda d: d.account.segment,
+        "loss_reason": lambda d: d.loss_reason,
+        "competitor": lambda d: d.competitor,
+        "deal_type": lambda d: d.deal_type,
+    }
+    for table in report.tables:
+        expected = {}
+        for deal in closed_deals:
+            if table.lost_only and deal.status == "won":
+                continue
+            lookup = group_of[table.key](deal)
+            row = expected.setdefault(lookup.name if lookup else "", [0, D(0), 0, D(0)])
+            offset = 0 if deal.status == "won" else 2
+            row[offset] += 1
+            row[offset + 1] += deal.amount
+        shown = {r.name: [r.won_count, r.won_value, r.lost_count, r.lost_value] for r in table.rows}
+        assert shown == expected, table.key
+        assert table.total.lost_count == sum(r[2] for r in expected.values())
