@@ -134,10 +134,9 @@ def event_times(days: Sequence[date], rng, *, latest: datetime) -> list[datetime
     for day in sorted(by_day):
         seconds = sorted(rng.randint(*WORKDAY) for _ in range(by_day[day]))
         for second in seconds:
-            moment = timezone.make_aware(
-                datetime.combine(day, time.min) + timedelta(seconds=second), zone
-            )
-            moments.append(moment)
+            # `make_aware` without its check that the value is naive (it is).
+            moment = datetime.combine(day, time.min) + timedelta(seconds=second)
+            moments.append(moment.replace(tzinfo=zone))
     # Today's changes were made before now; two in the same second are a second apart.
     for index in range(len(moments) - 1, -1, -1):
         bound = latest if index == len(moments) - 1 else moments[index + 1] - timedelta(seconds=1)

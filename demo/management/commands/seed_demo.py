@@ -604,7 +604,7 @@ class _DealMaker:
     # --- the events, through the services' rule functions ----------------------------------
 
     def _enter(self, deal: Opportunity, stage: Stage, when) -> None:
-        services.enter_stage(deal, stage, today=timezone.localdate(when, self.zone))
+        services.enter_stage(deal, stage, today=when.astimezone(self.zone).date())  # localdate
 
     @staticmethod
     def _book(deal: Opportunity, day: date | None, step: str) -> None:
