@@ -278,8 +278,7 @@ class _Writer:
 
     def _raise(self) -> None:
         if self.error is not None:
-            error, self.error = self.error, None
-            raise error
+            raise self.error  # and stays: the batches after it are not copied
 
     def put(self, statement: str, rows: list) -> None:
         self._raise()
@@ -296,7 +295,7 @@ class _Writer:
 
     def abandon(self) -> None:
         """Stop after the caller failed: its error is the one to see."""
-        self.error = self.error or RuntimeError("abandoned")
+        self.error = self.error or RuntimeError("the seed failed")
         self.batches.put(None)
         self.thread.join()
 

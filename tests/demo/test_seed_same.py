@@ -8,14 +8,15 @@ import io
 from datetime import datetime
 from unittest import mock
 
+import psycopg
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
-from demo.past import DEAL_FIELDS, LINE_FIELDS
+from demo.past import DEAL_FIELDS, LINE_FIELDS, BulkRows
 from opportunities.models import Opportunity, OpportunityLine
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,25 @@ def test_a_seed_writes_what_it_wrote_before_its_speed_ups():
         )
         found = _fingerprint()
     assert found == FINGERPRINTS[connection.vendor]
+
+
+def _postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the counted ids and the copying thread are PostgreSQL's")
+
+
+def test_counted_ids_are_the_sequence_s_and_it_goes_on_after_them():
+    _postgresql()
+    rows = BulkRows(locked=True)
+    ids = rows.ids(Opportunity, 3) + rows.ids(Opportunity, 2)
+    rows.finish()
+    assert ids == list(range(ids[0], ids[0] + 5))
+    assert BulkRows().ids(Opportunity, 1) == [ids[-1] + 1]
+
+
+def test_a_failed_copy_in_the_thread_is_raised_in_the_seed():
+    _postgresql()
+    with pytest.raises(psycopg.Error), transaction.atomic():
+        rows = BulkRows(locked=True)
+        rows.write(Opportunity, ("id", "name"), [(1, "no stage, no owner, no status")])
+        rows.finish()
