@@ -127,9 +127,7 @@ def plan(scales: list[int], options: dict, deals_table: str) -> list[Scale]:
     """Where each scale is measured (module docstring)."""
     uses = parse_uses(options["use"])
     configured = connection.settings_dict["NAME"]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(deals_table)}")
-        here = cursor.fetchone()[0]
+    here = _count(configured, deals_table)
     result = []
     for deals in scales:
         if deals in uses:
