@@ -921,6 +921,8 @@ class Command(BaseCommand):
                     self._write(batch, rows)
                     deal_ids += [item.deal.id for item in batch]
                     made += len(batch)
+                    if made % (50 * CHUNK) == 0:  # every 100,000 deals of a volume seed
+                        self.stderr.write(f"  {made}/{missing} deals")
             except BaseException:
                 rows.abandon()
                 raise
