@@ -358,6 +358,8 @@ class _DealMaker:
         self.owners = owners
         self.today = today
         self.now = now
+        # Read once: `localdate` without a zone looks the current one up in a thread-local.
+        self.zone = timezone.get_current_timezone()
         self.stale_days = stale_days
         self.accounts = list(
             Account.objects.filter(is_active=True)
@@ -382,6 +384,8 @@ class _DealMaker:
         self.funnel = [len(self.open_stages) - i for i in range(len(self.open_stages))]
         self.forecast = dict(ForecastCategory.objects.active().values_list("kind", "pk"))
         self.loss_reasons = list(LossReason.objects.active().values_list("pk", flat=True))
+        # One unsaved instance per reason, shared: only its pk is written.
+        self.loss_reason = {pk: LossReason(pk=pk) for pk in self.loss_reasons}
         self.competitors = list(Competitor.objects.active().values_list("pk", flat=True))
         products = list(Product.objects.active().select_related("group").order_by("pk"))
         self.products = products
@@ -566,7 +570,7 @@ class _DealMaker:
             on(end, CLOSE)(lambda when: self._won(deal, end, report))
         elif fate == LOST:
             report = rng.choice(LOSS_REPORTS) if rng.random() < 0.5 else ""
-            reason = LossReason(pk=rng.choice(self.loss_reasons))
+            reason = self.loss_reason[rng.choice(self.loss_reasons)]
             on(end, CLOSE)(lambda when: self._lost(deal, end, reason, report))
 
         # Created: its first stage, the planned close date, its first lines or typed amount.
@@ -600,7 +604,7 @@ class _DealMaker:
     # --- the events, through the services' rule functions ----------------------------------
 
     def _enter(self, deal: Opportunity, stage: Stage, when) -> None:
-        services.enter_stage(deal, stage, today=timezone.localdate(when))
+        services.enter_stage(deal, stage, today=when.astimezone(self.zone).date())  # localdate
 
     @staticmethod
     def _book(deal: Opportunity, day: date | None, step: str) -> None:
@@ -910,17 +914,24 @@ class Command(BaseCommand):
         rng = random.Random(f"{seed}:deals:{existing}")
         made = 0
         with bulk_load(_written(), rebuild_indexes=missing >= existing) as deal_ids:
-            while made < missing:
-                batch = [maker.make(rng) for _ in range(min(CHUNK, missing - made))]
-                self._write(batch)
-                deal_ids += [item.deal.id for item in batch]
-                made += len(batch)
+            rows = BulkRows(locked=True)
+            try:
+                while made < missing:
+                    batch = [maker.make(rng) for _ in range(min(CHUNK, missing - made))]
+                    self._write(batch, rows)
+                    deal_ids += [item.deal.id for item in batch]
+                    made += len(batch)
+                    if made % (50 * CHUNK) == 0:  # every 100,000 deals of a volume seed
+                        self.stderr.write(f"  {made}/{missing} deals")
+            except BaseException:
+                rows.abandon()
+                raise
+            rows.finish()
         return made
 
-    def _write(self, batch: list[_Deal]) -> None:
+    def _write(self, batch: list[_Deal], rows: BulkRows) -> None:
         """Write the deals, their lines and many-to-many rows, and the history of each, in
         bulk with the ids taken beforehand (`BulkRows`)."""
-        rows = BulkRows()
         ContactLink = Opportunity.contacts.through
         CoLink = Opportunity.co_responsible.through
         HistoricalDeal = Opportunity.history.model

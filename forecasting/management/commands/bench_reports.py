@@ -8,7 +8,12 @@ under 2 s at 100,000 deals and 1,000,000 history rows), beside the median SQL an
 a request (a loaded machine inflates the wall clock, less so those). The reports as of a day
 are timed as of today, half a year and a year ago (the seed's history spans two years). The
 header gives the machine's load average: figures from a busy machine are not a quiet one's.
-The table goes to stdout, progress to stderr.
+The table goes to stdout, progress to stderr. The first row, the password page, is the
+machine's floor: no deal on it.
+
+On PostgreSQL, with `--deals` above 10,000 (or `--scales`), it prints the cost curve instead:
+every report at 10,000, 100,000, … deals side by side, each in its own database
+(`pipeline_crm.management.cost_curve`). `--here` keeps the single-scale table.
 """
 
 import os
@@ -27,6 +32,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from opportunities.models import Opportunity
+from pipeline_crm.management import cost_curve
 from pipeline_crm.models import Role
 
 from ...periods import current_quarter
@@ -59,8 +65,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--deals", type=int, default=100_000)
         parser.add_argument("--runs", type=int, default=20)
+        parser.add_argument(
+            "--only", default="", help="measure only the reports whose label contains this text"
+        )
+        cost_curve.add_arguments(parser)
 
     def handle(self, *args, **options):
+        scales = cost_curve.wanted(options)
+        if scales is not None:
+            where = cost_curve.plan(scales, options, Opportunity._meta.db_table)
+            passed = ["--runs", str(options["runs"])]
+            passed += ["--only", options["only"]] if options["only"] else []
+            results = cost_curve.measure("bench_reports", where, options, passed, self.stderr.write)
+            title = (
+                f"Reports' cost curve: p95 of {options['runs']} runs each, PostgreSQL, "
+                f"{os.cpu_count()} cores"
+            )
+            self.stdout.write(cost_curve.table(title, results, where))
+            return
+        if options["prepare"]:
+            call_command("migrate", interactive=False, verbosity=0, stdout=self.stderr)
         if Opportunity.objects.count() < options["deals"]:
             self.stderr.write(f"Seeding {options['deals']} deals…")
             call_command(
@@ -87,6 +111,7 @@ class Command(BaseCommand):
         last_quarter = {"start": previous.replace(day=1, month=previous.month - 2).isoformat()}
         last_quarter["end"] = previous.isoformat()
         pages = [
+            (cost_curve.BASELINE, "password_change", {}, None),
             ("pipeline, quarter", "forecasting:pipeline", quarter, BUDGET_MS),
             ("pipeline, year", "forecasting:pipeline", year, BUDGET_MS),
             ("budget, quarter", "forecasting:budget", quarter, BUDGET_MS),
@@ -153,7 +178,10 @@ class Command(BaseCommand):
         ):
             client = Client()
             client.force_login(manager)
+            figures = []
             for label, name, params, budget in pages:
+                if options["only"] not in label and label != cost_curve.BASELINE:
+                    continue
                 try:
                     url = reverse(name)
                 except NoReverseMatch:
@@ -180,6 +208,19 @@ class Command(BaseCommand):
                     f"{label:<28} {len(queries):>7} {sql_ms:>7.0f} {cpu_ms:>7.0f} "
                     f"{p50:>8.1f} {p95:>8.1f}  {verdict}"
                 )
+                figures.append(
+                    {
+                        "label": label,
+                        "budget_ms": budget or 0,
+                        "p50": p50,
+                        "p95": p95,
+                        "cpu": cpu_ms,
+                        "sql": sql_ms,
+                        "queries": len(queries),
+                    }
+                )
+        if options["json"]:
+            cost_curve.write_json(options["json"], figures)
 
     def _get(self, client, url, params):
         response = client.get(url, params)

@@ -10,9 +10,15 @@ growth of the process's peak RSS is reported beside it.
 
 The table goes to stdout; progress goes to stderr. With `-v 2` the slowest queries of every page
 are printed to stderr, ready for EXPLAIN ANALYZE.
+
+On PostgreSQL, with `--deals` above 10,000 (or `--scales`), it prints the cost curve
+instead: every page at 10,000, 100,000, … deals side by side, each in its own database
+(`pipeline_crm.management.cost_curve`; the exports are left out of it). `--here` keeps the
+single-scale table of the configured database.
 """
 
 import gc
+import os
 import resource
 import sys
 import tracemalloc
@@ -38,6 +44,7 @@ from accounts.models import BusinessArea
 from opportunities import kept_totals
 from opportunities.filters import ALL_DEALS_PARAMS
 from opportunities.models import Opportunity, Product
+from pipeline_crm.management import cost_curve
 from pipeline_crm.models import Role
 
 LIST_P95_MS, DETAIL_P95_MS, BOARD_P95_MS = 60, 40, 150
@@ -95,6 +102,18 @@ class _SqlTimer:
             self.seconds += perf_counter() - started
 
 
+def _figures(page: PageResult) -> dict:
+    return {
+        "label": page.label,
+        "budget_ms": page.budget_ms,
+        "p50": page.percentile(50),
+        "p95": page.percentile(95),
+        "cpu": page.percentile(50, of="cpu"),
+        "sql": page.percentile(50, of="sql"),
+        "queries": page.queries,
+    }
+
+
 def _consume(response) -> int:
     """Read the whole response body as a browser would; returns its size in bytes.
 
@@ -129,10 +148,17 @@ class Command(BaseCommand):
             action="store_true",
             help="sum the deals instead of reading the kept totals (KEPT_DEAL_TOTALS = False)",
         )
+        cost_curve.add_arguments(parser)
 
     def handle(self, *args, **options):
         if options["runs"] < 1 or options["deals"] < 1:
             raise CommandError("--deals and --runs must be at least 1.")
+        scales = cost_curve.wanted(options)
+        if scales is not None:
+            self._curve(scales, options)
+            return
+        if options["prepare"]:
+            call_command("migrate", interactive=False, verbosity=0, stdout=self.stderr)
         seed_seconds = None
         if Opportunity.objects.count() < options["deals"]:
             self.stderr.write(f"Seeding to {options['deals']} deals …")
@@ -149,7 +175,21 @@ class Command(BaseCommand):
             # WhiteNoise warns once that STATIC_ROOT is missing; irrelevant to these pages.
             warnings.filterwarnings("ignore", message="No directory at")
             pages, exports = self._measure(options)
+            if options["json"]:
+                cost_curve.write_json(options["json"], [_figures(page) for page in pages])
             self.stdout.write(self._table(pages, exports, options["runs"], seed_seconds))
+
+    def _curve(self, scales: list[int], options: dict) -> None:
+        where = cost_curve.plan(scales, options, Opportunity._meta.db_table)
+        passed = ["--runs", str(options["runs"]), "--search", options["search"], "--no-exports"]
+        passed += ["--only", options["only"]] if options["only"] else []
+        passed += ["--without-kept-totals"] if options["without_kept_totals"] else []
+        results = cost_curve.measure("bench", where, options, passed, self.stderr.write)
+        title = (
+            f"Pipeline CRM cost curve: p95 of {options['runs']} runs per page, PostgreSQL, "
+            f"Django test client, {os.cpu_count()} cores"
+        )
+        self.stdout.write(cost_curve.table(title, results, where))
 
     def _settings(self) -> dict:
         """Plain HTTP to a test host, no debug query log, static URLs without a manifest."""
@@ -304,7 +344,7 @@ class Command(BaseCommand):
         plan.insert(
             0,
             (
-                "baseline: password page",
+                cost_curve.BASELINE,
                 as_salesperson,
                 salesperson,
                 reverse("password_change"),
@@ -312,7 +352,8 @@ class Command(BaseCommand):
                 None,
             ),
         )
-        plan = [step for step in plan if options["only"] in step[0]]
+        # The baseline stays: the curve reads every page against it.
+        plan = [step for step in plan if options["only"] in step[0] or step[4] == 0]
         for label, client, user, address, budget, marker in plan:
             self.stderr.write(f"  {label} …")
             result = self._page(client, address, runs, marker)
