@@ -71,7 +71,7 @@ def parse_uses(values: list[str]) -> dict[int, str]:
     uses = {}
     for value in values:
         deals, _, name = value.partition("=")
-        if not deals.isdigit() or not name:
+        if not (deals.isascii() and deals.isdigit()) or not name:
             raise CommandError(f"--use takes DEALS=DATABASE, e.g. 100000=crm_bench; not {value!r}")
         uses[int(deals)] = name
     return uses

@@ -8,6 +8,7 @@ import re
 import psycopg
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from psycopg import sql
 
@@ -90,3 +91,10 @@ def test_the_curve_measures_each_scale_in_its_own_seeded_database():
         assert re.search(r"pipeline, quarter\s+\S+ \(x[\d.]+\)\s+\S+ \(x[\d.]+\)", out.getvalue())
     finally:
         _drop(names)
+
+
+def test_use_takes_deals_in_ascii_digits_and_a_database():
+    assert cost_curve.parse_uses(["100000=crm_bench"]) == {100_000: "crm_bench"}
+    for value in ("²=crm_bench", "=crm_bench", "100000=", "ten=crm_bench"):
+        with pytest.raises(CommandError):
+            cost_curve.parse_uses([value])
