@@ -5,11 +5,16 @@ from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 
 from accounts.models import Account
-from forecasting.dashboard import budget_status, open_groups, team_attention, team_pipeline
+from forecasting.dashboard import (
+    budget_status,
+    my_open_figures,
+    open_groups,
+    team_attention,
+    team_pipeline,
+)
 from opportunities.models import Opportunity
 from pipeline_crm.lookups import attach_lookups
 from pipeline_crm.models import CompanySettings
-from pipeline_crm.money import ZERO
 from pipeline_crm.roles import is_manager
 
 __all__ = ["bad_request", "dashboard", "login_not_required", "permission_denied"]
@@ -27,24 +32,9 @@ def dashboard(request):
     if is_manager(user):
         return _manager_dashboard(request, today=today, company=company)
     deals = Opportunity.objects.open()
-    # "Mine" part by part (owned, shared): each part reads one index (`owned_by_parts`); the
-    # OR of the two read every deal of the user.
-    # Summed per stage: the figures are their sum, the funnel panel shows them (one scan of
-    # each part for both).
-    # The same scan counts the deals whose next action is due, for the reminders panel.
-    pipeline = {"count": 0, "amount": ZERO, "weighted": ZERO, "stale": 0}
-    stages: dict = {}
-    due_deals = 0
-    for part in deals.owned_by_parts(user):
-        per_stage = part.totals_per_stage(stale=(today, company.stale_days), due=today)
-        for stage, figures in per_stage.items():
-            due_deals += figures["due"]
-            into = stages.setdefault(stage, {"total": ZERO, "weighted": ZERO, "count": 0})
-            into["total"] += figures["amount"]
-            into["weighted"] += figures["weighted"]
-            into["count"] += figures["count"]
-            for name in pipeline:
-                pipeline[name] += figures[name]
+    # "Mine" summed per stage, part by part (owned, shared): the figures are their sum, the
+    # funnel panel shows them; with the deals whose next action is due, for the reminders.
+    pipeline, stages, due_deals = my_open_figures(user, today, company.stale_days)
     # The columns the lists show; their stages from the lookup cache.
     listed = deals.select_related("account").only(*DASHBOARD_FIELDS)
     stale = listed.stale(today, company.stale_days).owned_by_first(user, 8, *CLOSING_ORDER)

@@ -10,10 +10,12 @@ from django.urls import reverse
 
 from forecasting.dashboard import budget_status, open_groups, team_attention, team_pipeline
 from forecasting.models import Budget
+from forecasting.periods import quarter_of
+from forecasting.reports.budget import budget_report
 from opportunities import services
 from opportunities.models import ForecastCategory, Opportunity, Stage
 
-from ..factories import BusinessAreaFactory, OpportunityFactory
+from ..factories import BusinessAreaFactory, LossReasonFactory, OpportunityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +168,78 @@ def test_the_manager_dashboard_shows_the_teams_outstanding_quotes(client_for, ma
     html = client_for(manager).get(reverse("dashboard")).content.decode()
     assert 'id="outstanding-quotes"' in html
     assert "The team&#x27;s outstanding quotes" in html or "The team's outstanding quotes" in html
+
+
+def _varied_team(owners, areas) -> None:
+    """Open deals of each owner over every open stage: overdue or not, long in their stage or
+    not, closing in the quarter or later, some omitted from the forecast; and closed ones."""
+    stages = list(Stage.objects.filter(is_active=True, is_won_stage=False).order_by("order"))
+    omitted = ForecastCategory.objects.get(counts_in_forecast=False)
+    for i in range(36):
+        deal = OpportunityFactory(
+            owner=owners[i % len(owners)],
+            business_area=areas[i % 2] if i % 5 else None,
+            stage=stages[i % len(stages)],
+            amount=Decimal(1000 + 137 * i) + Decimal("0.55"),
+            expected_close_date=TODAY + timedelta(days=(i * 11) % 120 - 40),
+            forecast_category=omitted if i % 7 == 0 else None,
+        )
+        Opportunity.objects.filter(pk=deal.pk).update(stage_date=TODAY - timedelta(days=i * 3))
+    lost = OpportunityFactory(owner=owners[0], amount=Decimal("555.00"))
+    services.close_lost(
+        lost,
+        user=owners[0],
+        loss_reason=LossReasonFactory(),
+        seen_version=lost.version,
+    )
+
+
+def test_the_kept_figures_equal_the_scan_of_every_open_deal(
+    settings, areas, salesperson, other_salesperson, co_responsible
+):
+    """`open_groups` from the kept totals and the deals near today equals one scan of every
+    open deal (`KEPT_DEAL_TOTALS = False`) and a recount in Python."""
+    owners = [salesperson, other_salesperson, co_responsible]
+    _varied_team(owners, areas)
+    kept = open_groups(TODAY, 30)
+    settings.KEPT_DEAL_TOTALS = False
+    scanned = open_groups(TODAY, 30)
+    assert kept.per_stage == scanned.per_stage
+    assert kept.per_owner == scanned.per_owner
+
+    deals = list(Opportunity.objects.filter(status="open"))
+    cutoff = TODAY - timedelta(days=30)
+    for owner in owners:
+        mine = [d for d in deals if d.owner_id == owner.pk]
+        stale = [d for d in mine if d.expected_close_date < TODAY or d.stage_date < cutoff]
+        overdue = [d for d in mine if d.expected_close_date < TODAY]
+        assert kept.per_owner[owner.pk] == {
+            "count": len(mine),
+            "overdue_count": len(overdue),
+            "stale_count": len(stale),
+        }
+    pipeline = team_pipeline(TODAY, kept)
+    assert pipeline.total.count == len(deals)
+    assert pipeline.total.pipeline == sum(d.amount for d in deals)
+    assert pipeline.total.overdue == sum(d.amount for d in deals if d.expected_close_date < TODAY)
+    counted = [
+        d
+        for d in deals
+        if TODAY <= d.expected_close_date <= date(2026, 12, 31)
+        and (d.forecast_category is None or d.forecast_category.counts_in_forecast)
+    ]
+    assert pipeline.total.weighted_open == sum(d.weighted_amount for d in counted)
+    assert pipeline.total.weighted_open > 0 and pipeline.total.overdue > 0
+
+
+def test_the_dashboards_budget_status_reads_no_overdue_deal_and_keeps_its_figures(team):
+    """The dashboard's budget report leaves the overdue deals unread (it shows no overdue):
+    every other figure equals the full report's."""
+    full = budget_report(quarter_of(TODAY), {}, today=TODAY)
+    narrow = budget_report(quarter_of(TODAY), {}, today=TODAY, overdue=False)
+    assert full.total.overdue == Decimal("20000.00") and narrow.total.overdue == 0
+    for name in ("budget", "won", "weighted", "commit", "best_case", "forecast"):
+        assert getattr(narrow.total, name) == getattr(full.total, name)
+    assert {row.name: row.forecast for row in narrow.rows if row.budget} == {
+        row.name: row.forecast for row in full.rows if row.budget
+    }
