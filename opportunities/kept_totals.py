@@ -12,7 +12,8 @@ the pages without them.
 What depends on them: figures only, never rows. The list's footer sums (amount and weighted)
 and the board's column totals read them where the filters are among their keys
 (`OpportunityFilter.totals_source`), and so does the funnel of every open deal when its filters
-are among them (`forecasting.reports.funnel.kept_per_stage`). The list's row count and page
+are among them (`forecasting.reports.funnel.kept_per_stage`), and the dashboards' counts and
+open pipeline (`forecasting.dashboard`). The list's row count and page
 count, the counts that page a list sorted by a lookup, and the board's cards and columns come
 from the deals themselves: wrong totals can show a wrong sum, never hide or repeat a deal.
 

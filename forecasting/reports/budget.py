@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import BusinessArea
 from opportunities.models import ForecastCategory, overdue_condition, weighted_open_condition
+from pipeline_crm.lookups import lookup_rows
 from pipeline_crm.models import CompanySettings
 from pipeline_crm.money import ZERO, percent, round_money
 from pipeline_crm.roles import is_manager
@@ -173,7 +174,7 @@ def budget_report(
     budgets = budget_for_period(
         period, owner=filters.get("owner"), business_area=filters.get("business_area")
     )
-    areas = {a.pk: a for a in BusinessArea.objects.all()}
+    areas = lookup_rows(BusinessArea)  # from the lookup cache: no query
     rows: dict[int | None, BudgetRow] = {}
 
     def row_for(area_id):
