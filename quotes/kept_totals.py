@@ -11,6 +11,10 @@ alternating in the same minute), the team's default from 83 to 74 ms. The footer
 quotes by status and owner reads them; "mine" (owned or shared) and every other filter still
 sums the quotes.
 
+What they cost: each statement writing quotes runs one statement trigger, 0.1 ms for a row
+and 0.9 ms for 1,000 (EXPLAIN ANALYZE of UPDATEs, load 15); its first run on a connection
+compiles the function (about 20 ms at that load, once per persistent connection).
+
 What depends on them: the footer's figures (count, amount, margin) and the number of pages,
 which the footer's count gives; never the rows, which are read from the quotes. Counting is
 the other half of the cost (above), so the count is kept too: wrong kept totals would show a
