@@ -17,16 +17,21 @@ class QuotesConfig(AppConfig):
         from pipeline_crm import slots
 
         from . import checks as owner_checks
-        from . import kept_owner, reminders
+        from . import kept_owner, kept_totals, reminders
         from . import slots as quote_slots
 
         checks.register(owner_checks.owner_trigger)
         checks.register(owner_checks.owners_agree, checks.Tags.database)
+        checks.register(owner_checks.totals_triggers)
+        checks.register(owner_checks.totals_agree, checks.Tags.database)
         pre_migrate.connect(
             kept_owner.off_for_sqlite_migrations, sender=self, dispatch_uid="quote_owner_off"
         )
         post_migrate.connect(
             kept_owner.ensure_installed, sender=self, dispatch_uid="quote_owner_installed"
+        )
+        post_migrate.connect(
+            kept_totals.ensure_installed, sender=self, dispatch_uid="quote_totals_installed"
         )
 
         slots.register("deal", quote_slots.deal_quotes)

@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from accounts.models import BusinessArea
 from opportunities.filters import LookupFilter
@@ -8,6 +9,7 @@ from pipeline_crm.filters import SearchFilter
 from pipeline_crm.roles import is_manager
 from pipeline_crm.users import UserFilter
 
+from . import kept_totals
 from .models import Quote
 
 OUTSTANDING = "outstanding"
@@ -53,6 +55,25 @@ class QuoteFilter(django_filters.FilterSet):
         if request is not None:
             data.setdefault("scope", TEAM if is_manager(request.user) else MINE)
         super().__init__(data, *args, request=request, **kwargs)
+
+    def kept_keys(self) -> dict | None:
+        """The kept totals' keys (`kept_totals.totals`) that select the filtered quotes: the
+        status and the owner of the team's quotes. None where another filter is in use, for
+        "mine" (owned or shared), where the filters are invalid or the totals are not kept."""
+        if not kept_totals.enabled() or not self.is_valid():
+            return None
+        used = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in EMPTY_VALUES
+        }
+        if used.pop("scope", None) != TEAM or set(used) - {"status", "owner"}:
+            return None
+        status = used.get("status")
+        return {
+            "status": Quote.Status.SENT.value if status == OUTSTANDING else status,
+            "owner": used["owner"].pk if "owner" in used else None,
+        }
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

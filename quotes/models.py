@@ -312,6 +312,16 @@ class Quote(models.Model):
                 condition=Q(status="sent"),
                 name="quote_sent_owner_valid",
             ),
+            # The outstanding quotes by amount (the list sorted by it, either way): a page's ids
+            # are the index's first entries, where every outstanding quote was read and sorted
+            # (29,900 at 200,000 quotes: 14–20 ms at load 12). The owner and the deal are
+            # included for "mine", which tests them on the way.
+            models.Index(
+                fields=["amount", "id"],
+                include=["owner", "opportunity"],
+                condition=Q(status="sent"),
+                name="quote_sent_amount",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -63,7 +63,7 @@ def quote_list(request):
         table = QuoteTable(filterset.qs)
         RequestConfig(request, paginate=False).configure(table)  # the page's sort order
         return export_rows(quote_export_rows(table, request), fmt, "quotes")
-    table = QuoteTable(QuoteRows(filterset.qs, request=request))
+    table = QuoteTable(QuoteRows(filterset.qs, request=request, kept=filterset.kept_keys()))
     table.today = today
     table.totals = totals = table.data.totals() if filterset.is_valid() else None
     RequestConfig(
