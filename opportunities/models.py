@@ -577,11 +577,14 @@ class Opportunity(Versioned):
     contacts = models.ManyToManyField(
         Contact, blank=True, related_name="opportunities", verbose_name=_("contacts")
     )
+    # The owner, business area and stage have no index of their own: `opp_owner_id`,
+    # `opp_area_id` and `opp_stage_id` begin with them (migration 0026).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="owned_opportunities",
         verbose_name=_("owner"),
+        db_index=False,
     )
     co_responsible = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -595,6 +598,7 @@ class Opportunity(Versioned):
         null=True,
         blank=True,
         verbose_name=_("business area"),
+        db_index=False,
     )
     deal_type = models.ForeignKey(
         DealType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("deal type")
@@ -602,7 +606,9 @@ class Opportunity(Versioned):
     source = models.ForeignKey(
         LeadSource, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("source")
     )
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, verbose_name=_("stage"))
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, verbose_name=_("stage"), db_index=False
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
