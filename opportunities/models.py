@@ -493,7 +493,10 @@ class OpportunityQuerySet(VersionedQuerySet):
 
     def _ids_by_lookup(self, field, descending, start, stop, counts) -> list[int]:
         if counts is None:
-            counts = dict(self.order_by().values_list(field).annotate(models.Count("pk")))
+            # COUNT(*), not of the ids: an index that holds `field` but not the id answers it.
+            counts = dict(
+                self.order_by().values_list(field).annotate(n=models.Count("*")).order_by()
+            )
         lookup = self.model._meta.get_field(field)
         order = [f"-{key}" if descending else key for key in LOOKUP_SORTS[field]]
         values = list(lookup.related_model._default_manager.order_by(*order).values_list("pk"))
@@ -551,6 +554,14 @@ class HistoryValidity(models.Model):
         abstract = True
 
 
+# The columns the list's sort indexes carry besides their keys: "mine" (the owner; the shared
+# deals are a hashed list of ids) and the status are checked on the index entry while the page
+# walks the sort's order, where each entry skipped cost a table row. The cost of a page then
+# depends on how dense the matches are in that order, not on the size of the table (migration
+# 0025 has the figures).
+SORT_INCLUDE = ["owner", "status"]
+
+
 class Opportunity(Versioned):
     """Affär / Szansa sprzedaży / Salgstilfelle / Verkaufschance."""
 
@@ -566,11 +577,14 @@ class Opportunity(Versioned):
     contacts = models.ManyToManyField(
         Contact, blank=True, related_name="opportunities", verbose_name=_("contacts")
     )
+    # The owner, business area and stage have no index of their own: `opp_owner_id`,
+    # `opp_area_id` and `opp_stage_id` begin with them (migration 0026).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="owned_opportunities",
         verbose_name=_("owner"),
+        db_index=False,
     )
     co_responsible = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -584,6 +598,7 @@ class Opportunity(Versioned):
         null=True,
         blank=True,
         verbose_name=_("business area"),
+        db_index=False,
     )
     deal_type = models.ForeignKey(
         DealType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("deal type")
@@ -591,7 +606,9 @@ class Opportunity(Versioned):
     source = models.ForeignKey(
         LeadSource, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("source")
     )
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, verbose_name=_("stage"))
+    stage = models.ForeignKey(
+        Stage, on_delete=models.PROTECT, verbose_name=_("stage"), db_index=False
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -683,11 +700,15 @@ class Opportunity(Versioned):
             ),
         ]
         indexes = [
-            models.Index(fields=["expected_close_date", "id"], name="opp_close_id"),
+            # A sort's index holds the owner and the status, so a page of one user's deals, or
+            # of a status, is read from it alone however many rows it skips (`SORT_INCLUDE`).
+            models.Index(
+                fields=["expected_close_date", "id"], include=SORT_INCLUDE, name="opp_close_id"
+            ),
             # The sorts by a lookup's order read one lookup value at a time (`page_ids`).
-            models.Index(fields=["stage", "id"], name="opp_stage_id"),
-            models.Index(fields=["owner", "id"], name="opp_owner_id"),
-            models.Index(fields=["business_area", "id"], name="opp_area_id"),
+            models.Index(fields=["stage", "id"], include=SORT_INCLUDE, name="opp_stage_id"),
+            models.Index(fields=["owner", "id"], include=["status"], name="opp_owner_id"),
+            models.Index(fields=["business_area", "id"], include=SORT_INCLUDE, name="opp_area_id"),
             # The footer sums open deals by close date (a date range, the stale rule) from this
             # index alone: the amounts and the forecast category (the listed weighted) ride
             # along (INCLUDE is PostgreSQL's; SQLite builds a plain index). Migration 0009 adds
@@ -761,6 +782,7 @@ class Opportunity(Versioned):
             ),
             models.Index(
                 fields=["expected_close_date", "id"],
+                include=["owner"],
                 condition=Q(status="open"),
                 name="opp_open_close",
             ),
@@ -818,9 +840,21 @@ class Opportunity(Versioned):
             models.Index(fields=["name"], name="opp_name"),
             # Each sort of the list ends with the primary key: with it in the index, a page
             # is read in order even where thousands of deals share a value (a weighted 0.00).
-            models.Index(fields=["amount", "id"], name="opp_amount_id"),
-            models.Index(fields=["weighted_amount", "id"], name="opp_weighted_id"),
-            models.Index(fields=["probability", "id"], name="opp_probability_id"),
+            models.Index(fields=["amount", "id"], include=SORT_INCLUDE, name="opp_amount_id"),
+            models.Index(
+                fields=["weighted_amount", "id"], include=SORT_INCLUDE, name="opp_weighted_id"
+            ),
+            # Open deals by weighted value: in the index of every deal the lost ones (0.00)
+            # come first, a quarter of the table to skip before the first open deal.
+            models.Index(
+                fields=["weighted_amount", "id"],
+                include=["owner"],
+                condition=Q(status="open"),
+                name="opp_open_weighted",
+            ),
+            models.Index(
+                fields=["probability", "id"], include=SORT_INCLUDE, name="opp_probability_id"
+            ),
             models.Index(fields=["status", "id"], name="opp_status_id"),
             models.Index(fields=["stage_date"], name="opp_stage_date"),
             models.Index(fields=["next_action_date", "id"], name="opp_next_action_id"),
@@ -981,6 +1015,25 @@ class KeptTotals:
         totals = self._finished([kept, *shared], listed)
         totals["count"] = kept_deals.order_by().count() + sum(part["count"] for part in shared)
         return totals
+
+    def totals_counting_by(self, kept_deals, field: str, *, listed: bool = False):
+        """`totals_counting(kept_deals, listed=listed)` and the deals per value of the foreign
+        key `field` (for a page sorted by a lookup, `page_ids`), both counted from the deals:
+        `kept_deals` per value (COUNT(*): from an index that holds the key, no row read), the
+        shared deals summed and counted per value in one query, which is their only one (at
+        100,000 deals each pass over a user's 2,700 shared deals costs 5-9 ms)."""
+        kept, *shared = self.parts
+        grouped = kept_deals.order_by().values_list(field).annotate(n=models.Count("*")).order_by()
+        counts = dict(grouped)
+        summed = [kept.totals(listed=listed)]
+        for part in shared:
+            part_totals, part_counts = part.totals_by(field, listed=listed)
+            summed.append(part_totals)
+            for value, n in part_counts.items():
+                counts[value] = counts.get(value, 0) + n
+        totals = self._finished(summed, listed)
+        totals["count"] = sum(counts.values())
+        return totals, counts
 
     def _finished(self, parts: list, listed: bool) -> dict:
         totals = _added(parts)

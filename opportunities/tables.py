@@ -1,5 +1,4 @@
 import django_tables2 as tables
-from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
 
@@ -76,12 +75,8 @@ class DealRows(TableQuerysetData):
         parts = self.totals_source.deals or [self.data]
         if sort is None:
             return self.totals_source.totals_counting(parts[0], listed=True)
-        self.counts = {}
-        for part in parts:
-            grouped = part.order_by().values_list(sort[0]).annotate(Count("pk")).order_by()
-            for value, n in grouped:
-                self.counts[value] = self.counts.get(value, 0) + n
-        return {**self.totals_source.totals(listed=True), "count": sum(self.counts.values())}
+        totals, self.counts = self.totals_source.totals_counting_by(parts[0], sort[0], listed=True)
+        return totals
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
