@@ -12,13 +12,13 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import date_format, number_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from .bounds import parse_int
 from .lookups import attach_lookups, is_lookup, lookup_rows, lookups_at_hand
+from .page_formats import PageFormats
 from .users import display_name
 
 
@@ -144,6 +144,11 @@ def history_entries(
         for m, ids in wanted.items()
     }
 
+    # Each field's choices and the language's formats are read once for all the records, not
+    # once a value (`PageFormats`: what `number_format` and `date_format` write).
+    formats = PageFormats()
+    choices: dict[models.Field, dict] = {}
+
     def show(f: models.Field, value: Any) -> Any:
         if value is None or value == "" or value == frozenset():
             return "—"
@@ -160,16 +165,18 @@ def history_entries(
                 return display_name(obj)
             return str(obj)
         if f.choices:
-            return dict(f.flatchoices).get(value, value)
+            if f not in choices:
+                choices[f] = dict(f.flatchoices)
+            return choices[f].get(value, value)
         if isinstance(f, models.BooleanField):
             return _("yes") if value else _("no")
         # Formatted here as the page's amounts and dates are (sv: 1 920 000,00; 2026-12-06).
         if isinstance(value, Decimal):
-            return number_format(value, decimal_pos=f.decimal_places, force_grouping=True)
+            return formats.number(value, f.decimal_places)
         if isinstance(value, datetime):
-            return date_format(localtime(value), "SHORT_DATETIME_FORMAT")
+            return formats.date(localtime(value), "SHORT_DATETIME_FORMAT")
         if isinstance(value, date):
-            return date_format(value, "SHORT_DATE_FORMAT")
+            return formats.date(value, "SHORT_DATE_FORMAT")
         return value
 
     entries = []
