@@ -15,12 +15,13 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact
+from opportunities.access import can_edit as can_edit_deal
 from opportunities.models import Opportunity
 from pipeline_crm import jinja2
 from pipeline_crm.bounds import parse_id
 from pipeline_crm.lookups import attach_lookups
 
-from .access import can_delete_document, can_upload_document
+from .access import can_delete_document, can_edit_activity, can_upload_document
 from .agenda import Bucket, company_today, due_counts
 from .forms import ActivityForm, DocumentForm, rounded_now
 from .models import Activity, Document
@@ -100,7 +101,14 @@ def panel_rows(user, obj, *, today: date, request=None) -> list:
     related = [name for name in ("account", "contact", "opportunity") if name not in known]
     # Types and owners come from the lookup cache: each join cost PostgreSQL more to plan
     # than the query took to run.
-    queryset = Activity.objects.on(obj).select_related(*related).with_edit_flag(user)
+    queryset = Activity.objects.on(obj).select_related(*related)
+    # Every activity of a deal's panel is on that deal: who may change each follows from the
+    # deal, asked once (`can_edit_activity`), not from an EXISTS per row that cost the query
+    # about 1 ms of ORM CPU and PostgreSQL half a millisecond of planning.
+    on_deal = isinstance(obj, Opportunity)
+    deal_editable = can_edit_deal(user, obj) if on_deal else None
+    if not on_deal:
+        queryset = queryset.with_edit_flag(user)
     rows = list(queryset.in_panel_order()[: PANEL_LIMIT + 1])
     attach_lookups(rows, ("type", "owner"), request)
     for activity in rows:
@@ -108,6 +116,8 @@ def panel_rows(user, obj, *, today: date, request=None) -> list:
         for name, linked in known.items():
             if getattr(activity, f"{name}_id") == linked.pk:
                 setattr(activity, name, linked)
+        if on_deal:
+            activity.user_can_edit = can_edit_activity(user, activity, deal_editable=deal_editable)
     memo[key] = rows
     return rows
 

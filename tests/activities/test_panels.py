@@ -4,9 +4,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activities.agenda import company_today
@@ -366,3 +368,44 @@ def test_panel_items_are_the_django_items_markup(
         jinja = panel["activity_items"]
     assert _same_markup(jinja) == _same_markup(django)
     assert jinja.count("csrfmiddlewaretoken") == 3  # the user's planned ones
+
+
+@pytest.mark.parametrize(
+    ("who", "editable"),
+    [
+        ("salesperson", {"Mine", "Theirs", "Outsider's"}),
+        ("co_responsible", {"Mine", "Theirs", "Outsider's"}),
+        ("other_salesperson", {"Outsider's"}),
+        ("manager", {"Mine", "Theirs", "Outsider's"}),
+    ],
+)
+def test_a_deals_panel_says_who_may_change_each_activity_without_a_query_per_row(
+    request,
+    salesperson,
+    co_responsible,
+    other_salesperson,
+    who,
+    editable,
+    django_assert_max_num_queries,
+):
+    """On a deal's panel each activity may be changed by its owner, the deal's editors (all of
+    them) and managers (`can_edit_activity`), asked of the deal once, not per row: no EXISTS
+    in the query of its activities, and as many queries for eight activities as for three."""
+    deal = OpportunityFactory(owner=salesperson)
+    deal.co_responsible.add(co_responsible)
+    ActivityFactory(owner=salesperson, subject="Mine", opportunity=deal, account=deal.account)
+    ActivityFactory(owner=co_responsible, subject="Theirs", opportunity=deal, account=deal.account)
+    ActivityFactory(
+        owner=other_salesperson, subject="Outsider's", opportunity=deal, account=deal.account
+    )
+    user = request.getfixturevalue(who)
+    fresh = type(deal).objects.select_related("account").get(pk=deal.pk)
+    activities_panel(user, fresh)  # fills the lookup caches
+    with CaptureQueriesContext(connection) as three:
+        panel = activities_panel(user, fresh)
+    assert {a.subject for a in panel["activities"] if a.user_can_edit} == editable
+    ActivityFactory.create_batch(5, owner=other_salesperson, opportunity=deal, account=deal.account)
+    with django_assert_max_num_queries(len(three)):  # not one more per activity
+        assert len(activities_panel(user, fresh)["activities"]) == 8
+    [read] = [q["sql"] for q in three.captured_queries if 'FROM "activities_activity"' in q["sql"]]
+    assert "EXISTS" not in read
