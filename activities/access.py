@@ -15,14 +15,21 @@ from pipeline_crm.roles import is_manager
 from .models import Activity, Document
 
 
-def can_edit_activity(user, activity: Activity) -> bool:
-    """The owner, the deal's editors (owner, co-responsible) when it is on a deal, managers."""
+def can_edit_activity(user, activity: Activity, *, deal_editable: bool | None = None) -> bool:
+    """The owner, the deal's editors (owner, co-responsible) when it is on a deal, managers.
+
+    `deal_editable`: whether `user` may edit the activity's deal, where the caller asked
+    already (a deal's panel asks once for all its activities)."""
     if is_manager(user) or activity.owner_id == user.pk:
         return True
     annotated = getattr(activity, "user_can_edit", None)
     if annotated is not None:
         return bool(annotated)
-    return activity.opportunity_id is not None and can_edit_deal(user, activity.opportunity)
+    if activity.opportunity_id is None:
+        return False
+    if deal_editable is not None:
+        return deal_editable
+    return can_edit_deal(user, activity.opportunity)
 
 
 def can_upload_document(user, target: Account | Opportunity) -> bool:

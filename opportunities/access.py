@@ -1,5 +1,7 @@
 """Who may do what with a deal: one helper per action, checked on the object."""
 
+from collections.abc import Collection
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Value
 from django.shortcuts import get_object_or_404
@@ -12,14 +14,19 @@ from .models import Opportunity, responsible_condition
 DEAL_JOINS = ("account", "owner", "stage", "business_area")
 
 
-def can_edit(user, opportunity: Opportunity) -> bool:
-    """Managers and administrators edit every deal; a salesperson their own or co-owned ones."""
+def can_edit(
+    user, opportunity: Opportunity, *, co_responsible: Collection[int] | None = None
+) -> bool:
+    """Managers and administrators edit every deal; a salesperson their own or co-owned ones.
+
+    `co_responsible`: the deal's co-responsible user ids, where the page reads them anyway
+    (the deal page), so that the answer costs no query of its own."""
     if is_manager(user):
         return True
     annotated = getattr(opportunity, "user_can_edit", None)
     if annotated is not None:
         return annotated
-    return opportunity.is_responsible(user)
+    return opportunity.is_responsible(user, co_responsible=co_responsible)
 
 
 def can_reassign(user, opportunity: Opportunity) -> bool:

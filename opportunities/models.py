@@ -1,3 +1,4 @@
+from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
@@ -875,11 +876,14 @@ class Opportunity(Versioned):
     def get_absolute_url(self) -> str:
         return reverse("opportunities:detail", args=[self.pk])
 
-    def is_responsible(self, user) -> bool:
+    def is_responsible(self, user, *, co_responsible: Collection[int] | None = None) -> bool:
         """Whether `user` owns this deal or is co-responsible for it (`responsible_condition`;
-        the owner is read from the row, a co-responsible user with one query)."""
+        the owner is read from the row, a co-responsible user with one query, or from
+        `co_responsible`, the deal's co-responsible user ids where the caller read them)."""
         if self.owner_id == user.pk:
             return True
+        if co_responsible is not None:
+            return user.pk in co_responsible
         return Opportunity.objects.filter(pk=self.pk).responsible_for(user).exists()
 
     def save(self, *args, **kwargs):

@@ -188,15 +188,18 @@ def opportunity_detail(request, pk: int):
         pk, Opportunity.objects.with_stale_flag(today, company.stale_days), joins=("account",)
     )
     attach_lookups(opportunity, DETAIL_LOOKUPS, request)
-    editable = can_edit(request.user, opportunity)
+    co_responsible_ids = list(
+        Opportunity.co_responsible.through.objects.filter(
+            opportunity_id=opportunity.pk
+        ).values_list("user_id", flat=True)
+    )
+    # The co-responsible users are on the page: `can_edit` reads them instead of a query.
+    editable = can_edit(request.user, opportunity, co_responsible=co_responsible_ids)
     # The page's panels (quotes, activities, documents) ask `can_edit` again: they read the
     # answer from the deal, as on the lists (`access.with_edit_flag`), not two more queries.
     opportunity.user_can_edit = editable
     contacts = list(opportunity.contacts.all())
     attach_lookups(contacts, ("role",), request)
-    co_responsible_ids = Opportunity.co_responsible.through.objects.filter(
-        opportunity_id=opportunity.pk
-    ).values_list("user_id", flat=True)
     return render(
         request,
         "opportunities/opportunity_detail.html",

@@ -12,13 +12,15 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import date_format, number_format
+from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from . import jinja2
 from .bounds import parse_int
 from .lookups import attach_lookups, is_lookup, lookup_rows, lookups_at_hand
+from .page_formats import PageFormats
 from .users import display_name
 
 
@@ -144,6 +146,12 @@ def history_entries(
         for m, ids in wanted.items()
     }
 
+    # Each field's choices and the language's formats are read once for all the records, not
+    # once a value (`PageFormats`: what `number_format` and `date_format` write).
+    formats = PageFormats()
+    choices: dict[models.Field, dict] = {}
+    yes, no = str(_("yes")), str(_("no"))
+
     def show(f: models.Field, value: Any) -> Any:
         if value is None or value == "" or value == frozenset():
             return "—"
@@ -160,18 +168,22 @@ def history_entries(
                 return display_name(obj)
             return str(obj)
         if f.choices:
-            return dict(f.flatchoices).get(value, value)
+            if f not in choices:
+                choices[f] = {key: str(label) for key, label in f.flatchoices}
+            return choices[f].get(value, value)
         if isinstance(f, models.BooleanField):
-            return _("yes") if value else _("no")
+            return yes if value else no
         # Formatted here as the page's amounts and dates are (sv: 1 920 000,00; 2026-12-06).
         if isinstance(value, Decimal):
-            return number_format(value, decimal_pos=f.decimal_places, force_grouping=True)
+            return formats.number(value, f.decimal_places)
         if isinstance(value, datetime):
-            return date_format(localtime(value), "SHORT_DATETIME_FORMAT")
+            return formats.date(localtime(value), "SHORT_DATETIME_FORMAT")
         if isinstance(value, date):
-            return date_format(value, "SHORT_DATE_FORMAT")
+            return formats.date(value, "SHORT_DATE_FORMAT")
         return value
 
+    kinds = {key: str(kind) for key, kind in _KINDS.items()}  # translated once, not per entry
+    origins = {key: str(origin) for key, origin in _ORIGINS.items()}
     entries = []
     for record, deltas in raw:
         if record.history_id not in shown or (record.history_type == "~" and not deltas):
@@ -180,8 +192,8 @@ def history_entries(
             HistoryEntry(
                 when=record.history_date,
                 who=record.history_user,
-                kind=_KINDS.get(record.history_type, record.history_type),
-                origin=_ORIGINS.get(
+                kind=kinds.get(record.history_type, record.history_type),
+                origin=origins.get(
                     record.history_change_reason, record.history_change_reason or ""
                 ),
                 object_label=label(record) if label else "",
@@ -283,6 +295,24 @@ def history_page(
     entries.sort(key=lambda e: (e[0].when, e[1], e[0].history_id), reverse=True)
     older = _position(page[-1][1], page[-1][0]) if more else ""
     return HistoryPage([entry for entry, _rank in entries], older=older)
+
+
+def entries_html(entries: Sequence[HistoryEntry]) -> SafeString:
+    """The `<li>` of each history entry (`partials/history.html`), by Jinja2
+    (jinja/pipeline_crm/history_entries.html).
+
+    Why: a deal page's fifty entries of a few changes each cost its Django template about
+    0.15 ms of CPU an entry (2.4 ms for a typical deal of 17, load 7); the Jinja2 loop a
+    fraction of that. What it costs: the entry's markup is written in Jinja2, printing each value
+    as the Django template did (`jinja2.shown`), checked byte for byte against the Django
+    markup by `tests/pipeline_crm/test_history_entries.py`. Switch it off by writing the
+    loop back into `partials/history.html`.
+    """
+    context = {"history": entries, "labels": jinja2.translated(HISTORY_LABELS), "local": localtime}
+    return jinja2.render("pipeline_crm/history_entries.html", context)
+
+
+HISTORY_LABELS = {"system": _("System")}  # who made a change no user made
 
 
 def render_history(request, obj, page: HistoryPage):

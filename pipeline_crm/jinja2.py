@@ -10,10 +10,15 @@ loops. Checked by the list and board tests and `tests/pipeline_crm/test_jinja2.p
 equals `reverse`).
 """
 
+import html
+
 from django.template import engines
-from django.template.defaultfilters import date, time
+from django.template.defaultfilters import capfirst, date, time
 from django.urls import get_script_prefix, reverse
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from jinja2 import Environment, pass_context
 
 from .page_formats import PageFormats
@@ -24,7 +29,8 @@ def environment(**options) -> Environment:
 
     env = Environment(**options)  # Django's backend passes autoescape=True
     env.filters.update(money=_money, date=_date, name=_name, time=time, display_name=display_name)
-    env.globals["url"] = url
+    env.filters.update(capfirst=capfirst, shown=shown)
+    env.globals.update(url=url, translate_with=translate_with)
     return env
 
 
@@ -55,6 +61,22 @@ def _name(context, row) -> str:
     if formats is None:
         return "" if row is None else row.name
     return formats.name(row)
+
+
+def shown(value) -> SafeString:
+    """`{{ value|shown }}` prints `value` as the Django template language prints `{{ value }}`:
+    in local time, localized, escaped by Django (`render_value_in_context`), so a row moved
+    to Jinja2 writes the same bytes (Jinja2's own escaping writes `'` as `&#39;`)."""
+    if type(value) is str:  # most values: what Django's `escape` does, without its wrappers
+        return SafeString(html.escape(value))
+    value = localize(template_localtime(value))
+    return conditional_escape(value if isinstance(value, str) else str(value))
+
+
+def translate_with(text: str, **values) -> SafeString:
+    """`{{ translate_with(labels.due, date=...) }}`: `{% blocktranslate with date=... %}` of
+    Django templates, given the translated `text`: printed as it is, its values as `shown`."""
+    return SafeString(text % {name: shown(value) for name, value in values.items()})
 
 
 def url(name: str, *args) -> str:

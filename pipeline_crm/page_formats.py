@@ -45,10 +45,15 @@ class PageFormats:
         """`value` as the `money` filter writes it (`templatetags.crm.money`)."""
         if value is None or value == "":
             return ""
+        return self.number(Decimal(value), 2)
+
+    def number(self, value, decimal_pos: int | None = None) -> str:
+        """`value` as `number_format(value, decimal_pos, force_grouping=True)` writes it (the
+        history's figures, `pipeline_crm.history`)."""
         return numberformat.format(
-            Decimal(value),
+            value,
             self._decimal_separator,
-            2,
+            decimal_pos,
             self._grouping,
             self._thousand_separator,
             force_grouping=True,

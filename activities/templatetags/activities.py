@@ -13,9 +13,9 @@ from django import template
 from ..agenda import company_today
 from ..panels import (
     activities_panel,
+    activity_items,
     documents_panel,
     previous_next,
-    reminder_items,
     reminders_for,
 )
 
@@ -56,6 +56,6 @@ def my_reminders(context, user, due_deals=None):
     return {
         **_base(context),
         "reminders": reminders,
-        "activity_items": reminder_items(reminders.activities, request),
+        "activity_items": activity_items(reminders.activities, request),
         "today": today,
     }

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import get_language_info
 
-from pipeline_crm import exports, jinja2, lookups, users
+from pipeline_crm import exports, history, jinja2, lookups, users
 
 register = template.Library()
 
@@ -88,3 +88,9 @@ def jinja_rows(template_name: str, table) -> str:
     """
     records = [row.record for row in table.paginated_rows]
     return jinja2.render(template_name, {"records": records, **table.row_context()})
+
+
+@register.simple_tag
+def history_entries(entries) -> str:
+    """The entries of a page of history, by Jinja2 (`pipeline_crm.history.entries_html`)."""
+    return history.entries_html(entries)

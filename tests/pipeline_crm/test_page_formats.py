@@ -9,6 +9,7 @@ from django.db.models import Value
 from django.template import engines
 from django.template.defaultfilters import date as date_filter
 from django.utils import translation
+from django.utils.formats import number_format
 
 from pipeline_crm import jinja2
 from pipeline_crm.page_formats import PageFormats
@@ -57,6 +58,19 @@ def test_money_equals_the_money_filter(language, thousands, settings):
         formats = PageFormats()
         for amount in AMOUNTS:
             assert formats.money(amount) == money(amount), (language, amount)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("thousands", [False, True])
+def test_number_equals_number_format(language, thousands, settings):
+    settings.USE_THOUSAND_SEPARATOR = thousands
+    numbers = [a for a in AMOUNTS if a not in (None, "", "1234.5")] + [Decimal("12.5"), 7]
+    with translation.override(language):
+        formats = PageFormats()
+        for value in numbers:
+            for places in (None, 0, 1, 2, 3):
+                expected = number_format(value, decimal_pos=places, force_grouping=True)
+                assert formats.number(value, places) == expected, (language, value, places)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
