@@ -1,0 +1,42 @@
+"""The deals as of a day that stood in a period's pipeline, read from the rows dated before the
+instant (forecasting.asof, `_days_between`; issue 20).
+
+The index of migration 0019 on (expected_close_date, valid_until, history_date) reads, day by
+day, the rows valid until the instant or later: few as of today (only the current rows), but
+as of a day months back nearly every row since then. This one, on the open rows only, reads
+the rows dated before the instant instead: few for a period that starts after the instant
+(the movement report's start, the day before its period). The planner takes whichever reads
+fewer rows. Measured at 100,000 deals and 1,044,000 history rows: a year's pipeline as of the
+day before it read 8,665 index pages (74 ms), from this index 1,648 (14 ms). It holds the
+report filters' columns, so the read needs no table rows. It costs about a third of the
+history table's size (98 MB of 266 MB at 100,000 deals) and a little on every history write.
+PostgreSQL only: SQLite reads the deals as of a day without `valid_until`.
+"""
+
+from django.db import migrations
+
+HISTORY = "opportunities_historicalopportunity"
+INDEX = "rep_hist_open_since"
+CREATE = (
+    f"CREATE INDEX IF NOT EXISTS {INDEX} ON {HISTORY} "
+    "(expected_close_date, history_date, valid_until) "
+    "INCLUDE (id, amount, owner_id, business_area_id, deal_type_id, source_id, "
+    "forecast_category_id) "
+    "WHERE status = 'open' AND history_type <> '-'"
+)
+
+
+def install(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE)
+
+
+def uninstall(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("opportunities", "0023_report_covering_indexes")]
+
+    operations = [migrations.RunPython(install, uninstall)]
