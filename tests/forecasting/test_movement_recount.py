@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from forecasting.asof import HistoricalOpportunity, cutoff
 from forecasting.periods import Period
@@ -143,3 +144,19 @@ def test_a_part_lists_its_largest_deals_first(salesperson):
     assert len(expected["end"]) > 3
     assert [m.id for m in report.part("end").deals] == [m[0] for m in expected["end"][:3]]
     assert report.part("end").count == len(expected["end"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT setting")
+def test_the_statement_puts_the_jit_setting_back(salesperson):
+    _random_history(4, [salesperson])
+
+    def jit():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit')")
+            return cursor.fetchone()[0]
+
+    before = jit()
+    report = movement_report(Q2, {}, today=date(2025, 9, 1))
+
+    assert jit() == before
+    assert report.start + sum(p.signed for p in report.parts if p.sign) == report.end
