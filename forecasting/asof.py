@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
 from django.db import connection, models
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from opportunities.models import Opportunity, OpportunityLine, in_forecast_condition
@@ -65,9 +65,9 @@ def latest_rows(history: type[models.Model], before: datetime) -> models.QuerySe
     return rows.filter(history_id=Subquery(newer)).values("history_id")
 
 
-# At most this many days are named one by one (`_days_between`): three years and a bit, the
-# longest period the report forms allow.
-MAX_NAMED_DAYS = 1200
+# At most this many days are named one by one (`_days_between`): about eleven years (the
+# report forms allow three; the open deals of a history may span more).
+MAX_NAMED_DAYS = 4000
 
 
 def _days_between(field: str, start: date, end: date) -> Q:
@@ -94,6 +94,23 @@ class AsOfQuerySet(models.QuerySet):
 
     def open(self):
         return self.filter(status=Opportunity.Status.OPEN)
+
+    def open_on_any_day(self):
+        """`open()`, its close dates named from the earliest to the latest of any open row of
+        the history (where `_days_between` names days; else `open()` itself): the same rows,
+        read day by day from the index of migration `opportunities.0024` (the funnel of
+        every open deal as of a day, which has no period)."""
+        deals = self.open()
+        if not uses_valid_until():
+            return deals
+        span = (
+            HistoricalOpportunity.objects.filter(status=Opportunity.Status.OPEN)
+            .exclude(history_type="-")
+            .aggregate(first=Min("expected_close_date"), last=Max("expected_close_date"))
+        )
+        if span["first"] is None:
+            return deals
+        return deals.in_period(span["first"], span["last"])
 
     def won(self):
         return self.filter(status=Opportunity.Status.WON)
