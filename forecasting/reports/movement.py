@@ -33,9 +33,9 @@ request 202–401 → 23–52 ms. At 1,000,000 deals and 10,444,000 history rows
 quarter 27,984 → 8,153 ms, last quarter 16,025 → 4,682, year 21,775 → 5,673, a bar's deals
 32,064 → 7,925; CPU 2.0–4.1 s → 27–53 ms. What is left is the reading itself: a quarter at
 1,000,000 deals has 101,000 deals at its start, 69,000 at its end and 93,000 that left (a
-probe each), about 1.6 million index pages. `tests/forecasting/test_movement_recount.py` recounts every part
-and its deals the straightforward way (each deal's rows read into Python) on random histories,
-PostgreSQL and SQLite.
+probe each), about 1.6 million index pages. `tests/forecasting/test_movement_recount.py`
+recounts every part and its deals the straightforward way (each deal's rows read into Python)
+on random histories, PostgreSQL and SQLite.
 """
 
 from contextlib import nullcontext
