@@ -21,13 +21,19 @@ per deal, now about a tenth of that (`bench_reports` prints the figures). On oth
 (SQLite, where no trigger keeps the column) a correlated subquery picks the newest row per deal
 from the index of migration `opportunities.0014_history_as_of_index` (id, history_date,
 history_id). To switch the column off on PostgreSQL, make `uses_valid_until` return False.
+
+A period of dates is named day by day there (`_days_between`): with no skip scan in PostgreSQL
+15, an index led by the date read every row of every day of a range to keep the few standing
+at the instant; per day it reads only those dated before it or valid until it (two indexes,
+the planner takes the fewer rows). The rows and figures are the range's, by definition;
+`tests/forecasting/test_as_of.py` and `test_movement_recount.py` compare them.
 """
 
 from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
 from django.db import connection, models
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from opportunities.models import Opportunity, OpportunityLine, in_forecast_condition
@@ -59,6 +65,25 @@ def latest_rows(history: type[models.Model], before: datetime) -> models.QuerySe
     return rows.filter(history_id=Subquery(newer)).values("history_id")
 
 
+# At most this many days are named one by one (`_days_between`): about eleven years (the
+# report forms allow three; the open deals of a history may span more).
+MAX_NAMED_DAYS = 4000
+
+
+def _days_between(field: str, start: date, end: date) -> Q:
+    """`field` from `start` to `end` (both included). Where `valid_until` is kept, as the list
+    of the days: the indexes on (date, valid_until, history_date) and (date, history_date,
+    valid_until) are then read from one day's rows standing at the instant to the next (a
+    descent per day), where a range of dates reads every row of every day and keeps the few
+    standing then. At 100,000 deals (1,044,000 history rows) a year's pipeline as of today
+    read 10,034 index pages (71-204 ms), day by day 4,135 (10-18 ms); at the start of the year
+    8,665 → 1,648 pages with the second index (migration `opportunities.0028`)."""
+    if not uses_valid_until() or not 0 <= (end - start).days < MAX_NAMED_DAYS:
+        return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    return Q(**{f"{field}__in": days})
+
+
 class AsOfQuerySet(models.QuerySet):
     """History rows standing for deals (one row per deal, `id` the deal's id), with the named
     conditions of `OpportunityQuerySet` that the reports read, meaning the same on the rows.
@@ -70,6 +95,23 @@ class AsOfQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=Opportunity.Status.OPEN)
 
+    def open_on_any_day(self):
+        """`open()`, its close dates named from the earliest to the latest of any open row of
+        the history (where `_days_between` names days; else `open()` itself): the same rows,
+        read day by day from the index of migration `opportunities.0028` (the funnel of
+        every open deal as of a day, which has no period)."""
+        deals = self.open()
+        if not uses_valid_until():
+            return deals
+        span = (
+            HistoricalOpportunity.objects.filter(status=Opportunity.Status.OPEN)
+            .exclude(history_type="-")
+            .aggregate(first=Min("expected_close_date"), last=Max("expected_close_date"))
+        )
+        if span["first"] is None:
+            return deals
+        return deals.in_period(span["first"], span["last"])
+
     def won(self):
         return self.filter(status=Opportunity.Status.WON)
 
@@ -80,10 +122,10 @@ class AsOfQuerySet(models.QuerySet):
         return self.filter(in_forecast_condition())
 
     def in_period(self, start: date, end: date):
-        return self.filter(expected_close_date__gte=start, expected_close_date__lte=end)
+        return self.filter(_days_between("expected_close_date", start, end))
 
     def closed_in(self, start: date, end: date):
-        return self.filter(closed_date__gte=start, closed_date__lte=end)
+        return self.filter(_days_between("closed_date", start, end))
 
     def won_in(self, start: date, end: date):
         return self.won().closed_in(start, end)

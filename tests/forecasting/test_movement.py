@@ -80,16 +80,21 @@ def test_each_deal_lands_in_its_part(history):
         "lost": (1, Decimal("5000.00")),
         "end": (5, Decimal("7600.00")),
     }
-    pushed_out = with_names(report, report.part("pushed_out").deals)
+    listed = movement_report(Q2, {}, today=TODAY, deals_of="pushed_out")
+    assert _amounts(listed) == _amounts(report)
+    pushed_out = with_names(listed, listed.part("pushed_out").deals)
     assert [m.name for m in pushed_out] == ["Gone", "Pushed"]
+    assert [m.status for m in pushed_out] == ["", "open"]  # Gone was deleted
+    assert all(not part.deals for part in report.parts)
 
 
 def test_the_parts_add_up_exactly_to_the_end(history):
-    report = movement_report(Q2, {}, today=TODAY)
+    report = movement_report(Q2, {}, today=TODAY, deals_of="end")
 
     total = report.start + sum(part.signed for part in report.parts if part.sign)
     assert total == report.end
     assert report.end == sum(m.amount for m in report.part("end").deals)
+    assert report.part("end").count == len(report.part("end").deals)
 
 
 def test_a_running_period_ends_today(history):
