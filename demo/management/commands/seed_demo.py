@@ -7,6 +7,7 @@ and lost (`mark_won`, `mark_lost`) and the probability (`apply_probability_rule`
 value as `Opportunity.save` stores it.
 """
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from accounts.models import (
     LeadSource,
     Segment,
 )
-from demo.batches import build_in_order
+from demo.batches import Builders
 from demo.past import (
     DEAL_FIELDS,
     HISTORY_FIELDS,
@@ -710,6 +711,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--activities", type=int, default=500, help="activities wanted in all")
         parser.add_argument("--seed", type=int, default=2026, help="random seed")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0,
+            help="processes building the deals on PostgreSQL (0: none; the same deals either "
+            "way; default: 2 where there are two CPUs or more)",
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -723,7 +731,7 @@ class Command(BaseCommand):
             self.ensure_lookups()
             self.ensure_catalogue()
             new_accounts = self.ensure_accounts(rng, users, accounts)
-            new_deals = self.ensure_deals(options["seed"], users, deals)
+            new_deals = self.ensure_deals(options["seed"], users, deals, workers=options["workers"])
             self.ensure_budgets()
         call_command(
             "seed_activities",
@@ -892,8 +900,9 @@ class Command(BaseCommand):
         bulk_create_with_history(contacts, Contact, batch_size=2000)
         return len(accounts)
 
-    def ensure_deals(self, seed: int, users, wanted: int) -> int:
-        """Add deals until there are `wanted`; returns how many were made."""
+    def ensure_deals(self, seed: int, users, wanted: int, *, workers: int = 0) -> int:
+        """Add deals until there are `wanted`; returns how many were made. With `workers` on
+        PostgreSQL, that many processes build the batches (`demo.batches`; the same deals)."""
         existing = Opportunity.objects.count()
         missing = wanted - existing
         if missing <= 0:
@@ -911,14 +920,28 @@ class Command(BaseCommand):
                 "No deals made: accounts, salespeople, open stages or loss reasons missing."
             )
             return 0
-        # Seeded by the count too, so a top-up run does not repeat the first run's deals.
-        rng = random.Random(f"{seed}:deals:{existing}")
+
+        def build(index: int) -> _Batch:
+            # Each batch from its own Random, so that any process can build it (`demo.batches`):
+            # seeded by the count too, so a top-up run does not repeat the first run's deals;
+            # the first batch by the Random all deals came from before, so a seed of up to
+            # `CHUNK` deals writes what it always did.
+            name = f"{seed}:deals:{existing}" + (f":{index}" if index else "")
+            rng = random.Random(name)
+            return _Batch([maker.make(rng) for _ in range(sizes[index])])
+
         sizes = [min(CHUNK, missing - start) for start in range(0, missing, CHUNK)]
         tables = _tables()
         made = 0
-        with bulk_load(
-            [model for model, _columns in tables], rebuild_indexes=missing >= existing
-        ) as deal_ids:
+        # Workers only where ids are counted here (`BulkRows(locked=True)`): elsewhere a batch's
+        # ids are read from its table, which must hold the previous batch's rows by then.
+        workers = workers if connection.vendor == "postgresql" else 0
+        with (
+            Builders(len(sizes), build, workers=workers) as builders,
+            bulk_load(
+                [model for model, _columns in tables], rebuild_indexes=missing >= existing
+            ) as deal_ids,
+        ):
             rows = BulkRows(locked=True)
 
             def take_ids(counts):
@@ -938,12 +961,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"  {made}/{missing} deals")
 
             try:
-                build_in_order(
-                    len(sizes),
-                    lambda index: _Batch([maker.make(rng) for _ in range(sizes[index])]),
-                    take_ids,
-                    write,
-                )
+                builders.write_in_order(take_ids, write)
             except BaseException:
                 rows.abandon()
                 raise
