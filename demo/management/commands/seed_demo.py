@@ -1,9 +1,10 @@
 """Realistic Nordic demo data; idempotent, with volume options for benchmarks.
 
-Deals are built in memory and written with bulk_create (history included), so 100,000 deals take
-minutes. Their derived figures come from the rule functions the services use, never computed
-here: the amount and margin from the lines (`apply_lines`), the stage date (`enter_stage`), won
-and lost (`mark_won`, `mark_lost`) and the probability (`apply_probability_rule`); the weighted
+Deals are built in memory in batches, each from its own Random (by worker processes on
+PostgreSQL: `demo.batches`), and copied in bulk with their history (`demo.past`). Their
+derived figures come from the rule functions the services use, never computed here: the
+amount and margin from the lines (`apply_lines`), the stage date (`enter_stage`), won and lost
+(`mark_won`, `mark_lost`) and the probability (`apply_probability_rule`); the weighted
 value as `Opportunity.save` stores it.
 """
 
