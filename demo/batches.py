@@ -23,7 +23,7 @@ so they are started before any thread (the copying thread of `demo.past.BulkRows
 use the database: the
 inherited connection stays open but refuses every query in them (`_no_queries`), and they end
 by `os._exit` without closing it. Without workers (`workers=0`: SQLite, a single batch, one
-CPU) the same batches are built in order in this process.
+CPU, no `fork`) the same batches are built in order in this process.
 
 Checked by `tests/demo/test_seed_same.py`: a seed's rows hash to a pinned figure, and the same
 with and without workers.
@@ -53,7 +53,7 @@ class Builders:
     def __init__(self, count: int, build: Callable[[int], object], *, workers: int = 0):
         self.count = count
         self.build = build
-        self.workers = min(workers, count) if count > 1 else 0
+        self.workers = min(workers, count) if count > 1 and _can_fork() else 0
         self.pipes: list = []
         self.processes: list = []
 
@@ -111,6 +111,10 @@ class Builders:
                 write(_receive(waiting.popleft(), ROWS))
         while waiting:
             write(_receive(waiting.popleft(), ROWS))
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()  # not on Windows
 
 
 def _receive(pipe, kind: str):
