@@ -31,8 +31,9 @@ gives) and a thread copies each batch while the next is built. Measured at 20,00
 seed 85 s → 62 s; the rows written are the same (`tests/demo/test_seed_same.py` hashes them).
 1,000,000 deals: 1,652 s at load 10 → 3 (the plain loop: 3,073 s at load 6–13), of which
 Python CPU 640 s (the pasts 396 s, the rows 201 s) and index builds, keys and `valid_until`
-196 s. What is left is Python: building a deal's past takes ~0.4 ms of CPU, from one Random
-for all deals, so it stays on one core to give the same deals.
+196 s. What was left was Python: building a deal's past takes ~0.3 ms of CPU. Since issue
+20 each batch of deals has its own Random and two worker processes build them while this one
+copies (`demo.batches`).
 """
 
 import importlib

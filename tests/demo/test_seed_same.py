@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
+from demo.management.commands import seed_demo
 from demo.past import DEAL_FIELDS, LINE_FIELDS, BulkRows
 from opportunities.models import Opportunity, OpportunityLine
 
@@ -122,6 +123,45 @@ def test_a_seed_writes_what_it_wrote_before_its_speed_ups():
         )
         found = _fingerprint()
     assert found == FINGERPRINTS[connection.vendor]
+
+
+# `_fingerprint` of the same seed in batches of 40 deals, each from its own Random (issue 20):
+# set when the batches got their own Randoms (before, a seed of more than one batch drew all
+# its deals from one Random; a seed of one batch, like the one above, writes what it did).
+BATCHED_FINGERPRINTS = {
+    "postgresql": "3babe2d5f490ed833beac3e85f3d7aede6e3886a4fceaa5e380be27c0e755de2",
+    "sqlite": "3766b86668234fb245f93ba60f583307ec7d1f9d0dd50fa96ac1b74ebc86441a",
+}
+
+
+def _seeded_in_batches(**options) -> str:
+    """The fingerprint of a seed in batches of 40 deals, rolled back after."""
+    with (
+        mock.patch("django.utils.timezone.now", return_value=NOW),
+        mock.patch.object(seed_demo, "CHUNK", 40),
+        transaction.atomic(),
+    ):
+        call_command(
+            "seed_demo",
+            deals=120,
+            activities=0,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+            **options,
+        )
+        found = _fingerprint()
+        transaction.set_rollback(True)
+    return found
+
+
+def test_a_seed_in_batches_writes_the_pinned_rows():
+    assert _seeded_in_batches(workers=0) == BATCHED_FINGERPRINTS[connection.vendor]
+
+
+def test_batches_built_by_worker_processes_are_the_batches_built_in_the_seed():
+    _postgresql()
+    assert _seeded_in_batches(workers=2) == _seeded_in_batches(workers=0)
+    assert Opportunity.objects.count() == 0
 
 
 def _postgresql():

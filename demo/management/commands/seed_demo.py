@@ -1,12 +1,14 @@
 """Realistic Nordic demo data; idempotent, with volume options for benchmarks.
 
-Deals are built in memory and written with bulk_create (history included), so 100,000 deals take
-minutes. Their derived figures come from the rule functions the services use, never computed
-here: the amount and margin from the lines (`apply_lines`), the stage date (`enter_stage`), won
-and lost (`mark_won`, `mark_lost`) and the probability (`apply_probability_rule`); the weighted
+Deals are built in memory in batches, each from its own Random (by worker processes on
+PostgreSQL: `demo.batches`), and copied in bulk with their history (`demo.past`). Their
+derived figures come from the rule functions the services use, never computed here: the
+amount and margin from the lines (`apply_lines`), the stage date (`enter_stage`), won and lost
+(`mark_won`, `mark_lost`) and the probability (`apply_probability_rule`); the weighted
 value as `Opportunity.save` stores it.
 """
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from accounts.models import (
     LeadSource,
     Segment,
 )
+from demo.batches import Builders
 from demo.past import (
     DEAL_FIELDS,
     HISTORY_FIELDS,
@@ -709,6 +712,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--activities", type=int, default=500, help="activities wanted in all")
         parser.add_argument("--seed", type=int, default=2026, help="random seed")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0,
+            help="processes building the deals on PostgreSQL (0: none; the same deals either "
+            "way; default: 2 where there are two CPUs or more)",
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
@@ -722,7 +732,7 @@ class Command(BaseCommand):
             self.ensure_lookups()
             self.ensure_catalogue()
             new_accounts = self.ensure_accounts(rng, users, accounts)
-            new_deals = self.ensure_deals(options["seed"], users, deals)
+            new_deals = self.ensure_deals(options["seed"], users, deals, workers=options["workers"])
             self.ensure_budgets()
         call_command(
             "seed_activities",
@@ -891,8 +901,9 @@ class Command(BaseCommand):
         bulk_create_with_history(contacts, Contact, batch_size=2000)
         return len(accounts)
 
-    def ensure_deals(self, seed: int, users, wanted: int) -> int:
-        """Add deals until there are `wanted`; returns how many were made."""
+    def ensure_deals(self, seed: int, users, wanted: int, *, workers: int = 0) -> int:
+        """Add deals until there are `wanted`; returns how many were made. With `workers` on
+        PostgreSQL, that many processes build the batches (`demo.batches`; the same deals)."""
         existing = Opportunity.objects.count()
         missing = wanted - existing
         if missing <= 0:
@@ -910,51 +921,86 @@ class Command(BaseCommand):
                 "No deals made: accounts, salespeople, open stages or loss reasons missing."
             )
             return 0
-        # Seeded by the count too, so a top-up run does not repeat the first run's deals.
-        rng = random.Random(f"{seed}:deals:{existing}")
+
+        def build(index: int) -> _Batch:
+            # Each batch from its own Random, so that any process can build it (`demo.batches`):
+            # seeded by the count too, so a top-up run does not repeat the first run's deals;
+            # the first batch by the Random all deals came from before, so a seed of up to
+            # `CHUNK` deals writes what it always did.
+            name = f"{seed}:deals:{existing}" + (f":{index}" if index else "")
+            rng = random.Random(name)
+            return _Batch([maker.make(rng) for _ in range(sizes[index])])
+
+        sizes = [min(CHUNK, missing - start) for start in range(0, missing, CHUNK)]
+        tables = _tables()
         made = 0
-        with bulk_load(_written(), rebuild_indexes=missing >= existing) as deal_ids:
+        # Workers only where ids are counted here (`BulkRows(locked=True)`): elsewhere a batch's
+        # ids are read from its table, which must hold the previous batch's rows by then.
+        workers = workers if connection.vendor == "postgresql" else 0
+        with (
+            Builders(len(sizes), build, workers=workers) as builders,
+            bulk_load(
+                [model for model, _columns in tables], rebuild_indexes=missing >= existing
+            ) as deal_ids,
+        ):
             rows = BulkRows(locked=True)
+
+            def take_ids(counts):
+                ids = [
+                    rows.ids(model, count, column=column)
+                    for (model, column), count in zip(_counted(), counts, strict=True)
+                ]
+                deal_ids.extend(ids[0])
+                return ids
+
+            def write(batch_rows):
+                nonlocal made
+                for (model, columns), table_rows in zip(tables, batch_rows, strict=True):
+                    rows.write(model, columns, table_rows)
+                before, made = made, made + len(batch_rows[0])
+                if made // (50 * CHUNK) > before // (50 * CHUNK):  # every 100,000 deals
+                    self.stderr.write(f"  {made}/{missing} deals")
+
             try:
-                while made < missing:
-                    batch = [maker.make(rng) for _ in range(min(CHUNK, missing - made))]
-                    self._write(batch, rows)
-                    deal_ids += [item.deal.id for item in batch]
-                    made += len(batch)
-                    if made % (50 * CHUNK) == 0:  # every 100,000 deals of a volume seed
-                        self.stderr.write(f"  {made}/{missing} deals")
+                builders.write_in_order(take_ids, write)
             except BaseException:
                 rows.abandon()
                 raise
             rows.finish()
         return made
 
-    def _write(self, batch: list[_Deal], rows: BulkRows) -> None:
-        """Write the deals, their lines and many-to-many rows, and the history of each, in
-        bulk with the ids taken beforehand (`BulkRows`)."""
-        ContactLink = Opportunity.contacts.through
-        CoLink = Opportunity.co_responsible.through
-        HistoricalDeal = Opportunity.history.model
-        HistoricalLine = OpportunityLine.history.model
-        for item, pk in zip(batch, rows.ids(Opportunity, len(batch)), strict=True):
+
+class _Batch:
+    """A batch of deals built (`_DealMaker.make`), made into rows once its ids are known."""
+
+    def __init__(self, items: list[_Deal]):
+        self.items = items
+
+    def counts(self) -> tuple[int, ...]:
+        """The ids the batch needs, in the order of `_counted`."""
+        items = self.items
+        return (
+            len(items),
+            sum(len(item.past.lines) for item in items),
+            sum(len(item.past.records) for item in items),
+            sum(len(item.contact_ids) for item in items),
+            sum(len(item.co_responsible_ids) for item in items),
+        )
+
+    def rows(self, ids) -> list[list[tuple]]:
+        """The rows of the deals, their lines and many-to-many rows, and the history of each,
+        per table of `_tables`, with the ids taken for them (`counts`)."""
+        batch = self.items
+        deal_ids, line_ids, history_ids, contact_link_ids, co_link_ids = ids
+        for item, pk in zip(batch, deal_ids, strict=True):
             item.deal.id = pk
         lines = [line for item in batch for line in item.past.lines]
-        for line, pk in zip(lines, rows.ids(OpportunityLine, len(lines)), strict=True):
+        for line, pk in zip(lines, line_ids, strict=True):
             line.id = pk
         for item in batch:
             for line in item.past.lines:
                 line.opportunity_id = item.deal.id
-        # Each many-to-many field: its link rows, and django-simple-history's copy of them
-        # with every record of the deal (from its creation on, as the demo sets them then).
-        links = (
-            (ContactLink, "contact_id", "HistoricalOpportunity_contacts", "contact_ids"),
-            (CoLink, "user_id", "HistoricalOpportunity_co_responsible", "co_responsible_ids"),
-        )
         records = [(item, record) for item in batch for record in item.past.records]
-        history_ids = rows.ids(HistoricalDeal, len(records), column="history_id")
-
-        rows.write(Opportunity, DEAL_FIELDS, (deal_values(i.deal) for i in batch))
-        rows.write(OpportunityLine, LINE_FIELDS, (line_values(ln) for ln in lines))
         # Each row stands until the deal's next one (the triggers of migration 0015 would
         # set the same; written here, they find nothing to change).
         ends = [
@@ -962,56 +1008,71 @@ class Command(BaseCommand):
             for item in batch
             for end in [*item.past.records[1:], None]
         ]
-        rows.write(
-            HistoricalDeal,
-            (*DEAL_FIELDS, *HISTORY_FIELDS, "valid_until"),
-            (
-                (item.deal.id, *record.values[1:], history_id, record.when, record.reason)
-                + (record.kind, record.user_id, end)
-                for (item, record), history_id, end in zip(records, history_ids, ends, strict=True)
-            ),
-        )
+        history_rows = [
+            (item.deal.id, *record.values[1:], history_id, record.when, record.reason)
+            + (record.kind, record.user_id, end)
+            for (item, record), history_id, end in zip(records, history_ids, ends, strict=True)
+        ]
         line_rows = []
+        opportunity_at = LINE_FIELDS.index("opportunity_id")
         for item in batch:
             for record in item.past.line_records:
                 values = list(record.values)
-                values[0], values[LINE_FIELDS.index("opportunity_id")] = (
-                    record.line.id,
-                    item.deal.id,
-                )
+                values[0], values[opportunity_at] = record.line.id, item.deal.id
                 line_rows.append((*values, record.when, record.reason, record.kind, record.user_id))
-        rows.write(HistoricalLine, LINE_FIELDS + HISTORY_FIELDS[1:], line_rows)
+        tables = [
+            [deal_values(item.deal) for item in batch],
+            [line_values(line) for line in lines],
+            history_rows,
+            line_rows,
+        ]
         history_of: dict[int, list[int]] = {}
         for (item, _record), history_id in zip(records, history_ids, strict=True):
             history_of.setdefault(item.deal.id, []).append(history_id)
-        for link, column, history_name, attribute in links:
+        # Each many-to-many field: its link rows, and django-simple-history's copy of them
+        # with every record of the deal (from its creation on, as the demo sets them then).
+        for attribute, ids in (
+            ("contact_ids", contact_link_ids),
+            ("co_responsible_ids", co_link_ids),
+        ):
             members = [(item.deal.id, m) for item in batch for m in getattr(item, attribute)]
-            ids = rows.ids(link, len(members))
-            rows.write(
-                link,
-                ("id", "opportunity_id", column),
-                ((pk, deal_id, m) for (deal_id, m), pk in zip(members, ids, strict=True)),
-            )
-            rows.write(
-                apps.get_model("opportunities", history_name),
-                ("id", "history_id", "opportunity_id", column),
-                (
+            tables.append([(pk, deal_id, m) for (deal_id, m), pk in zip(members, ids, strict=True)])
+            tables.append(
+                [
                     (pk, history_id, deal_id, m)
                     for (deal_id, m), pk in zip(members, ids, strict=True)
                     for history_id in history_of[deal_id]
-                ),
+                ]
             )
+        return tables
 
 
-def _written() -> list:
-    """The models `Command._write` fills."""
-    names = ("HistoricalOpportunity_contacts", "HistoricalOpportunity_co_responsible")
+def _counted() -> list:
+    """The (model, auto column) whose ids a batch takes, in the order of `_Batch.counts`."""
     return [
-        Opportunity,
-        OpportunityLine,
-        Opportunity.history.model,
-        OpportunityLine.history.model,
-        Opportunity.contacts.through,
-        Opportunity.co_responsible.through,
-        *(apps.get_model("opportunities", name) for name in names),
+        (Opportunity, "id"),
+        (OpportunityLine, "id"),
+        (Opportunity.history.model, "history_id"),
+        (Opportunity.contacts.through, "id"),
+        (Opportunity.co_responsible.through, "id"),
+    ]
+
+
+def _tables() -> list:
+    """The (model, columns) a batch's rows are written into, in the order of `_Batch.rows`."""
+    return [
+        (Opportunity, DEAL_FIELDS),
+        (OpportunityLine, LINE_FIELDS),
+        (Opportunity.history.model, (*DEAL_FIELDS, *HISTORY_FIELDS, "valid_until")),
+        (OpportunityLine.history.model, LINE_FIELDS + HISTORY_FIELDS[1:]),
+        (Opportunity.contacts.through, ("id", "opportunity_id", "contact_id")),
+        (
+            apps.get_model("opportunities", "HistoricalOpportunity_contacts"),
+            ("id", "history_id", "opportunity_id", "contact_id"),
+        ),
+        (Opportunity.co_responsible.through, ("id", "opportunity_id", "user_id")),
+        (
+            apps.get_model("opportunities", "HistoricalOpportunity_co_responsible"),
+            ("id", "history_id", "opportunity_id", "user_id"),
+        ),
     ]
