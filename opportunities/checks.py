@@ -5,6 +5,8 @@ from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.recorder import MigrationRecorder
 
+from pipeline_crm.kept_checks import first, machinery_errors, recount_errors
+
 from . import kept_totals
 
 # In English, as Django's own checks: they speak to whoever runs manage.py.
@@ -14,48 +16,34 @@ REBUILD = "Run `manage.py rebuild_deal_totals`: it reinstalls them and recounts 
 def deal_totals_triggers(app_configs=None, databases=None, **kwargs) -> list:
     """E001: a trigger or function keeping `DealTotals` is missing, disabled or changed on a
     migrated database (checked by every `manage.py check`, a few catalogue reads)."""
-    errors = []
-    for alias in databases or [DEFAULT_DB_ALIAS]:
-        wrong = kept_totals.problems(alias)
-        if wrong:
-            errors.append(
-                checks.Error(
-                    f"The deal totals are not kept on database '{alias}': "
-                    f"{', '.join(o.name for o in wrong)} missing or changed, so the sums of the "
-                    "list's footer and of the board's columns drift from the deals.",
-                    hint=REBUILD,
-                    id="opportunities.E001",
-                )
-            )
-    return errors
+    return machinery_errors(
+        databases,
+        missing=kept_totals.problems,
+        describe=lambda alias, wrong: (
+            f"The deal totals are not kept on database '{alias}': "
+            f"{', '.join(o.name for o in wrong)} missing or changed, so the sums of the "
+            "list's footer and of the board's columns drift from the deals."
+        ),
+        hint=REBUILD,
+        id="opportunities.E001",
+    )
 
 
 def deal_totals_agree(app_configs=None, databases=None, **kwargs) -> list:
     """E002: the kept totals differ from a recount of the deals (`check --database default`:
     a scan of the deal table)."""
-    errors = []
-    for alias in databases or []:
-        if kept_totals.problems(alias) is None:
-            continue  # nothing kept yet, or nothing to reach
-        try:
-            wrong = kept_totals.differences(alias)
-        except DatabaseError:
-            continue
-        if wrong:
-            errors.append(
-                checks.Error(
-                    f"The deal totals on database '{alias}' disagree with a recount of the "
-                    f"deals (stage, owner, area, status: {_keys(wrong)}).",
-                    hint=REBUILD,
-                    id="opportunities.E002",
-                )
-            )
-    return errors
-
-
-def _keys(wrong: list, shown: int = 5) -> str:
-    keys = "; ".join("/".join(str(part) for part in d.key) for d in wrong[:shown])
-    return f"{keys} and {len(wrong) - shown} more" if len(wrong) > shown else keys
+    return recount_errors(
+        databases,
+        kept=lambda alias: kept_totals.problems(alias) is not None,
+        differences=kept_totals.differences,
+        describe=lambda alias, wrong: (
+            f"The deal totals on database '{alias}' disagree with a recount of the "
+            f"deals (stage, owner, area, status: "
+            f"{first(wrong, name=lambda d: '/'.join(str(part) for part in d.key))})."
+        ),
+        hint=REBUILD,
+        id="opportunities.E002",
+    )
 
 
 VALID_UNTIL_MIGRATION = ("opportunities", "0019_history_valid_until")
