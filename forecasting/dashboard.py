@@ -29,10 +29,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from opportunities import kept_totals
+from opportunities import kept_shared, kept_totals
 from opportunities.models import (
     DealTotals,
     Opportunity,
+    SharedDeal,
     Stage,
     overdue_condition,
     stale_condition,
@@ -224,6 +225,8 @@ def my_open_figures(user, today: date, stale_days: int) -> tuple[dict, dict, int
     stages: dict = {}
     due_deals = 0
     parts = Opportunity.objects.open().owned_by_parts(user)
+    if kept_shared.enabled():  # the shared ones from their kept copy, one index range
+        parts[1] = SharedDeal.objects.shared_with(user).filter(status=Opportunity.Status.OPEN)
     per_part = []
     if kept_totals.enabled():
         per_part.append(_owned_figures(user, today, stale_days))

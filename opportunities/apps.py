@@ -11,14 +11,19 @@ class OpportunitiesConfig(AppConfig):
         from django.db.models.signals import post_migrate, pre_migrate
 
         from . import checks as totals_checks
-        from . import kept_totals
+        from . import kept_shared, kept_totals
 
         checks.register(totals_checks.deal_totals_triggers)
         checks.register(totals_checks.deal_totals_agree, checks.Tags.database)
         checks.register(totals_checks.history_valid_until_triggers)
+        checks.register(totals_checks.shared_deals_triggers)
+        checks.register(totals_checks.shared_deals_agree, checks.Tags.database)
         pre_migrate.connect(
             kept_totals.off_for_sqlite_migrations, sender=self, dispatch_uid="kept_totals_off"
         )
         post_migrate.connect(
             kept_totals.ensure_installed, sender=self, dispatch_uid="kept_totals_installed"
+        )
+        post_migrate.connect(
+            kept_shared.ensure_installed, sender=self, dispatch_uid="kept_shared_installed"
         )

@@ -1,5 +1,6 @@
-"""System checks of what the database keeps: the deal totals (`kept_totals`) and the
-history's `valid_until` (migration 0015, read by `forecasting.asof`)."""
+"""System checks of what the database keeps: the deal totals (`kept_totals`), the copy of the
+shared deals (`kept_shared`) and the history's `valid_until` (migration 0015, read by
+`forecasting.asof`)."""
 
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -7,7 +8,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from pipeline_crm.kept_checks import first, machinery_errors, recount_errors
 
-from . import kept_totals
+from . import kept_shared, kept_totals
 
 # In English, as Django's own checks: they speak to whoever runs manage.py.
 REBUILD = "Run `manage.py rebuild_deal_totals`: it reinstalls them and recounts the totals."
@@ -87,3 +88,39 @@ def history_valid_until_triggers(app_configs=None, databases=None, **kwargs) -> 
                 )
             )
     return errors
+
+
+REBUILD_SHARED = (
+    "Run `manage.py rebuild_deal_totals`: it reinstalls them and copies the shared deals again."
+)
+
+
+def shared_deals_triggers(app_configs=None, databases=None, **kwargs) -> list:
+    """E004: on PostgreSQL, the table, a function or a trigger keeping the copy of the shared
+    deals (`kept_shared`) is missing or disabled on a migrated database."""
+    return machinery_errors(
+        databases,
+        missing=kept_shared.problems,
+        describe=lambda alias, missing: (
+            f"The shared deals are not kept on database '{alias}': {', '.join(missing)} "
+            "missing or disabled, so the figures of each salesperson's deals drift from them."
+        ),
+        hint=REBUILD_SHARED,
+        id="opportunities.E004",
+    )
+
+
+def shared_deals_agree(app_configs=None, databases=None, **kwargs) -> list:
+    """E005: the copy of the shared deals differs from the links and their deals
+    (`check --database default`: a scan of both)."""
+    return recount_errors(
+        databases,
+        kept=lambda alias: kept_shared.problems(alias) is not None,
+        differences=kept_shared.differences,
+        describe=lambda alias, wrong: (
+            f"The copy of the shared deals on database '{alias}' disagrees with the deals "
+            f"(deal/user: {first(wrong, name=lambda d: f'{d.opportunity_id}/{d.user_id}')})."
+        ),
+        hint=REBUILD_SHARED,
+        id="opportunities.E005",
+    )

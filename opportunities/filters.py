@@ -17,7 +17,7 @@ from pipeline_crm.lookups import lookup_label
 from pipeline_crm.roles import is_manager
 from pipeline_crm.users import UserFilter
 
-from . import kept_totals
+from . import kept_shared, kept_totals
 from .forms import DateInput
 from .models import (
     NO_AREA,
@@ -27,6 +27,7 @@ from .models import (
     KeptTotals,
     Opportunity,
     Product,
+    SharedDeal,
     Stage,
     stale_parts,
 )
@@ -154,7 +155,8 @@ class OpportunityFilter(django_filters.FilterSet):
         """Where the filtered deals' totals can be read without reading the deals.
 
         Returns `KeptTotals` when every filter in use is one of DealTotals' keys: "mine" is
-        the user's own rows plus the deals shared with them, which are few. None when another
+        the user's own rows plus the deals shared with them, from their kept copy
+        (`kept_shared`) where there is one. None when another
         filter is in use, or the filters are invalid.
         `fixed` are keys the queryset itself holds to (the board's status=open).
         """
@@ -181,6 +183,8 @@ class OpportunityFilter(django_filters.FilterSet):
             keys["owner"] = user.pk
             deals = kept_deals.owned_by_parts(user)
             kept_deals, shared = deals
+            if kept_shared.enabled():  # their figures from the copy, one index range
+                shared = SharedDeal.objects.shared_with(user).filter(**deal_keys)
         return KeptTotals(
             DealTotals.objects.filter(**keys), shared, deals=deals, kept_deals=kept_deals
         )

@@ -282,7 +282,84 @@ LOOKUP_SORTS = {
 }
 
 
-class OpportunityQuerySet(VersionedQuerySet):
+class DealFigures:
+    """The figures of a set of deals (count, amount, weighted, per stage or per value): the
+    methods of `OpportunityQuerySet` and of `SharedDealQuerySet` (the copy of the deals shared
+    with a user, `kept_shared`), whose columns have the deals' names."""
+
+    def totals(
+        self,
+        *,
+        stale: tuple[date, int] | None = None,
+        in_forecast: bool = False,
+        listed: bool = False,
+    ) -> dict:
+        """Count, amount and weighted value over every deal in the queryset (one query).
+
+        With `stale` (today, stale days), also the number of stale deals among them; with
+        `in_forecast`, the weighted value is `forecast_weighted` (only deals that count); with
+        `listed`, it is the deal list's `listed_weighted` (only open deals that count).
+        """
+        extra = {}
+        if stale is not None:
+            # Counted by the close date (never null), which the owner's index holds.
+            extra["stale"] = models.Count("expected_close_date", filter=stale_condition(*stale))
+        if in_forecast:
+            extra["weighted"] = forecast_weighted()
+        if listed:
+            extra["weighted"] = listed_weighted()
+        result = self.order_by().aggregate(**{**_TOTALS, **extra})
+        result["amount"] = round_money(result["amount"] or ZERO)
+        result["weighted"] = round_money(result["weighted"] or ZERO)
+        return result
+
+    def totals_per_stage(self, *, stale: tuple[date, int], due: date | None = None) -> dict:
+        """`totals(stale=stale, in_forecast=True)` per stage (one query): {stage id: count,
+        amount, weighted, stale}; with `due` (a day), also how many have their next action
+        on it or before (`due`), counted in the same scan (the owners' index holds the date)."""
+        extra = {}
+        if due is not None:
+            extra["due"] = models.Count("expected_close_date", filter=Q(next_action_date__lte=due))
+        rows = (
+            self.order_by()
+            .values("stage")
+            .annotate(
+                **{
+                    **_TOTALS,
+                    "weighted": forecast_weighted(),
+                    "stale": models.Count("expected_close_date", filter=stale_condition(*stale)),
+                    **extra,
+                }
+            )
+        )
+        return {
+            row["stage"]: {
+                **row,
+                "amount": round_money(row["amount"] or ZERO),
+                "weighted": round_money(row["weighted"] or ZERO),
+            }
+            for row in rows
+        }
+
+    def totals_per(self, field: str) -> dict:
+        """Count, amount and weighted value per value of the foreign key `field` (one query)."""
+        rows = self.order_by().values(field).annotate(**_TOTALS).order_by()
+        return {row[field]: row for row in rows}
+
+    def totals_by(self, field: str, *, listed: bool = False) -> tuple[dict, dict]:
+        """`totals(listed=listed)` and the count of deals per value of the foreign key `field`
+        (one query)."""
+        summed = {**_TOTALS, "weighted": listed_weighted()} if listed else _TOTALS
+        groups = list(self.order_by().values(field).annotate(**summed).order_by())
+        result = {
+            "count": sum(group["count"] for group in groups),
+            "amount": round_money(sum((group["amount"] or ZERO for group in groups), ZERO)),
+            "weighted": round_money(sum((group["weighted"] or ZERO for group in groups), ZERO)),
+        }
+        return result, {group[field]: group["count"] for group in groups}
+
+
+class OpportunityQuerySet(DealFigures, VersionedQuerySet):
     def open(self):
         """Open deals: Σ amount over them is *open pipeline* (every close date and category)."""
         return self.filter(status=Opportunity.Status.OPEN)
@@ -393,77 +470,6 @@ class OpportunityQuerySet(VersionedQuerySet):
         return self.filter(
             pk__in=OpportunityLine.objects.filter(product=product).values("opportunity_id")
         )
-
-    def totals(
-        self,
-        *,
-        stale: tuple[date, int] | None = None,
-        in_forecast: bool = False,
-        listed: bool = False,
-    ) -> dict:
-        """Count, amount and weighted value over every deal in the queryset (one query).
-
-        With `stale` (today, stale days), also the number of stale deals among them; with
-        `in_forecast`, the weighted value is `forecast_weighted` (only deals that count); with
-        `listed`, it is the deal list's `listed_weighted` (only open deals that count).
-        """
-        extra = {}
-        if stale is not None:
-            # Counted by the close date (never null), which the owner's index holds.
-            extra["stale"] = models.Count("expected_close_date", filter=stale_condition(*stale))
-        if in_forecast:
-            extra["weighted"] = forecast_weighted()
-        if listed:
-            extra["weighted"] = listed_weighted()
-        result = self.order_by().aggregate(**{**_TOTALS, **extra})
-        result["amount"] = round_money(result["amount"] or ZERO)
-        result["weighted"] = round_money(result["weighted"] or ZERO)
-        return result
-
-    def totals_per_stage(self, *, stale: tuple[date, int], due: date | None = None) -> dict:
-        """`totals(stale=stale, in_forecast=True)` per stage (one query): {stage id: count,
-        amount, weighted, stale}; with `due` (a day), also how many have their next action
-        on it or before (`due`), counted in the same scan (the owners' index holds the date)."""
-        extra = {}
-        if due is not None:
-            extra["due"] = models.Count("expected_close_date", filter=Q(next_action_date__lte=due))
-        rows = (
-            self.order_by()
-            .values("stage")
-            .annotate(
-                **{
-                    **_TOTALS,
-                    "weighted": forecast_weighted(),
-                    "stale": models.Count("expected_close_date", filter=stale_condition(*stale)),
-                    **extra,
-                }
-            )
-        )
-        return {
-            row["stage"]: {
-                **row,
-                "amount": round_money(row["amount"] or ZERO),
-                "weighted": round_money(row["weighted"] or ZERO),
-            }
-            for row in rows
-        }
-
-    def totals_per(self, field: str) -> dict:
-        """Count, amount and weighted value per value of the foreign key `field` (one query)."""
-        rows = self.order_by().values(field).annotate(**_TOTALS).order_by()
-        return {row[field]: row for row in rows}
-
-    def totals_by(self, field: str, *, listed: bool = False) -> tuple[dict, dict]:
-        """`totals(listed=listed)` and the count of deals per value of the foreign key `field`
-        (one query)."""
-        summed = {**_TOTALS, "weighted": listed_weighted()} if listed else _TOTALS
-        groups = list(self.order_by().values(field).annotate(**summed).order_by())
-        result = {
-            "count": sum(group["count"] for group in groups),
-            "amount": round_money(sum((group["amount"] or ZERO for group in groups), ZERO)),
-            "weighted": round_money(sum((group["weighted"] or ZERO for group in groups), ZERO)),
-        }
-        return result, {group[field]: group["count"] for group in groups}
 
     def lookup_sort(self) -> tuple[str, bool] | None:
         """(foreign key, descending) when sorted by a lookup's order (`LOOKUP_SORTS`), else None."""
@@ -1118,3 +1124,59 @@ class DealTotals(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}/{self.owner}/{self.business_area}/{self.status}: {self.count}"
+
+
+class SharedDealQuerySet(DealFigures, models.QuerySet):
+    def shared_with(self, user):
+        """The deals shared with `user` that they do not own: the second part of
+        `OpportunityQuerySet.owned_by_parts`, as their kept figures."""
+        return self.filter(user=user).exclude(owner=user)
+
+
+def _copied(model, **options):
+    """A column of `SharedDeal` naming a row of `model` by id, as the deal's foreign key does,
+    without a constraint or an index of its own (the copy is kept by triggers, `kept_shared`)."""
+    return models.ForeignKey(
+        model,
+        models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        **options,
+    )
+
+
+class SharedDeal(models.Model):
+    """A deal as shared with one of its co-responsible users: the deal's columns that the
+    figures of "mine" read, under the deal's own names, one row per link.
+
+    Kept by the database (PostgreSQL only) in the transaction of every write to the deals and
+    their links; `kept_shared` says why (measured), how `manage.py check` verifies it and
+    `rebuild_deal_totals` repairs it. Not managed by Django: the table is the triggers'.
+    Figures only: the rows of a page are read from the deals.
+    """
+
+    pk = models.CompositePrimaryKey("opportunity", "user")
+    opportunity = _copied(Opportunity)
+    user = _copied(settings.AUTH_USER_MODEL)
+    owner = _copied(settings.AUTH_USER_MODEL)
+    status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
+    stage = _copied(Stage)
+    business_area = _copied(BusinessArea, null=True)
+    forecast_category = _copied(ForecastCategory, null=True)
+    amount = models.DecimalField(**MONEY)
+    weighted_amount = models.DecimalField(**MONEY)
+    expected_close_date = models.DateField()
+    stage_date = models.DateField()
+    next_action_date = models.DateField(null=True)
+
+    objects = SharedDealQuerySet.as_manager()
+
+    class Meta:
+        managed = False
+        db_table = "opportunities_shareddeal"
+        verbose_name = _("shared deal")
+        verbose_name_plural = _("shared deals")
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}/{self.user_id}"

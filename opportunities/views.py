@@ -99,14 +99,10 @@ def opportunity_list(request):
         ),
     )
     table.totals = totals = table.data.totals()
-    RequestConfig(
-        request,
-        paginate={
-            "per_page": PER_PAGE,
-            "paginator_class": CountedPaginator,
-            "count": totals["count"],
-        },
-    ).configure(table)
+    _paginate(request, table, totals["count"])
+    if not table.data.agrees:  # the kept count is not what the page read: count the deals
+        table.totals = totals = table.data.totals(recount=True)
+        _paginate(request, table, totals["count"])
     context = {
         "filter": filterset,
         "table": table,
@@ -118,6 +114,13 @@ def opportunity_list(request):
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _paginate(request, table, count: int) -> None:
+    RequestConfig(
+        request,
+        paginate={"per_page": PER_PAGE, "paginator_class": CountedPaginator, "count": count},
+    ).configure(table)
 
 
 def _list_table(request, data):

@@ -146,7 +146,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--without-kept-totals",
             action="store_true",
-            help="sum the deals instead of reading the kept totals (KEPT_DEAL_TOTALS = False)",
+            help="sum the deals instead of reading what is kept of them (KEPT_DEAL_TOTALS and "
+            "KEPT_SHARED_DEALS = False)",
         )
         cost_curve.add_arguments(parser)
 
@@ -170,7 +171,7 @@ class Command(BaseCommand):
         gc.freeze()  # as gunicorn's post_worker_init does (gunicorn.conf.py)
         overrides = self._settings()
         if options["without_kept_totals"]:
-            overrides["KEPT_DEAL_TOTALS"] = False
+            overrides["KEPT_DEAL_TOTALS"] = overrides["KEPT_SHARED_DEALS"] = False
         with override_settings(**overrides), warnings.catch_warnings():
             # WhiteNoise warns once that STATIC_ROOT is missing; irrelevant to these pages.
             warnings.filterwarnings("ignore", message="No directory at")

@@ -1,15 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 
-from opportunities import kept_totals
-from opportunities.models import DealTotals
+from opportunities import kept_shared, kept_totals
+from opportunities.models import DealTotals, SharedDeal
 
 
 class Command(BaseCommand):
     help = (
         "Reinstall the triggers that keep the deal totals where they are missing or changed, "
-        "recount the totals from the deals and verify them against a second recount. "
-        "With --check, only verify."
+        "recount the totals from the deals and verify them against a second recount; on "
+        "PostgreSQL the same for the copy of the shared deals. With --check, only verify."
     )
     # The system check that reports missing triggers must not stop the command that repairs them.
     requires_system_checks = []
@@ -23,14 +23,30 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="the database alias")
 
     def handle(self, *args, check: bool, database: str, **options):
-        if check:
-            self._verify(database, kept_totals.out_of_place(database))
-            return
-        reinstalled = kept_totals.rebuild(database)
-        if reinstalled:
-            names = ", ".join(o.name for o in reinstalled)
-            self.stdout.write(f"Reinstalled {names}.")
+        if not check:
+            reinstalled = [o.name for o in kept_totals.rebuild(database)]
+            reinstalled += kept_shared.rebuild(database)
+            if reinstalled:
+                self.stdout.write(f"Reinstalled {', '.join(reinstalled)}.")
         self._verify(database, kept_totals.out_of_place(database))
+        self._verify_shared(database)
+
+    def _verify_shared(self, database: str) -> None:
+        if kept_shared.problems(database) is None:
+            return  # SQLite, or not migrated yet: nothing kept
+        missing = kept_shared.missing_objects(connections[database])
+        if missing:
+            raise CommandError(
+                f"Missing or disabled: {', '.join(missing)}. Run without --check to reinstall."
+            )
+        wrong = kept_shared.differences(database)
+        if wrong:
+            raise CommandError(
+                f"{len(wrong)} copies of shared deals disagree with their deals, e.g. "
+                f"deal {wrong[0].opportunity_id} shared with user {wrong[0].user_id}."
+            )
+        count = SharedDeal.objects.using(database).count()
+        self.stdout.write(f"Shared deals verified against their deals: {count} links.")
 
     def _verify(self, database: str, out_of_place: list) -> None:
         if out_of_place:

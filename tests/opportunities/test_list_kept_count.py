@@ -1,0 +1,102 @@
+"""The deal list's count read from the kept totals (`DealRows.totals`): each page checks it by
+reading one id past its end, and a page that disagrees recounts from the deals, so a wrong kept
+count never hides or repeats a deal for whoever pages through the list."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from opportunities.models import DealTotals, Opportunity
+from opportunities.tables import page_agrees
+
+from ..factories import OpportunityFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("opportunities:list")
+
+
+@pytest.mark.parametrize(
+    ("read", "start", "stop", "count", "agrees"),
+    [
+        (6, 0, 5, 27, True),  # a full page, and more after it
+        (5, 0, 5, 5, True),  # the whole list on one page
+        (3, 0, 5, 3, True),
+        (2, 25, 30, 27, True),  # the last page
+        (3, 25, 30, 27, False),  # more than the count says
+        (6, 25, 30, 27, False),
+        (1, 25, 30, 27, False),  # fewer
+        (5, 0, 5, 6, False),  # the count says more after the page, there is none
+        (6, 0, 5, 5, False),  # the count says none after the page, there is one
+        (0, 0, 5, 0, True),  # nothing at all
+        (0, 5, 10, 6, False),
+    ],
+)
+def test_a_page_agrees_with_its_count_when_it_reads_what_the_count_says(
+    read, start, stop, count, agrees
+):
+    assert page_agrees(read, start, stop, count) is agrees
+
+
+@pytest.fixture
+def deals(salesperson, co_responsible):
+    """27 open deals of the salesperson's own or shared with her, 5 of another's."""
+    for n in range(32):
+        deal = OpportunityFactory(
+            owner=salesperson if n % 4 else co_responsible, amount=Decimal(100 + n)
+        )
+        if n % 8 == 0:
+            deal.co_responsible.add(salesperson)
+    return list(Opportunity.objects.responsible_for(salesperson).order_by("pk"))
+
+
+def _every_page(client, query) -> tuple[list[int], int]:
+    """The deals of every page of the list, in order, and the count the last page gave."""
+    seen, page = [], 1
+    while True:
+        table = client.get(LIST, {**query, "page": page, "per_page": 5}).context["table"]
+        seen += [row.pk for row in table.paginated_rows.data]
+        if not table.page.has_next():
+            return seen, table.paginator.count
+        page += 1
+
+
+@pytest.mark.parametrize("wrong_by", [-1, 1, -20, 40])
+@pytest.mark.parametrize("query", [{}, {"mine": "", "status": ""}])
+def test_a_wrong_kept_count_hides_no_deal(client_for, salesperson, manager, deals, query, wrong_by):
+    owner = salesperson if not query else manager
+    every = list(Opportunity.objects.order_by("expected_close_date", "pk").values_list("pk"))
+    mine = {deal.pk for deal in deals}
+    expected = [pk for (pk,) in every if not query and pk in mine or query]
+    row = DealTotals.objects.filter(owner=salesperson.pk).order_by("pk").first()
+    DealTotals.objects.filter(pk=row.pk).update(count=F("count") + wrong_by)
+
+    seen, count = _every_page(client_for(owner), query)
+
+    assert seen == expected
+    assert count == len(expected)
+
+
+def test_a_page_that_disagrees_shows_the_deals_count(client_for, salesperson, deals):
+    DealTotals.objects.update(count=0)
+    response = client_for(salesperson).get(LIST)
+    assert response.context["totals"]["count"] == len(deals)
+    assert response.context["table"].paginator.count == len(deals)
+
+
+def test_the_default_list_counts_no_deal_when_the_kept_count_agrees(client_for, salesperson, deals):
+    client = client_for(salesperson)
+    client.get(LIST)  # fills the caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(LIST)
+    assert response.context["totals"]["count"] == len(deals)
+    counts = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "opportunities_opportunity"')
+    ]
+    assert counts == []
