@@ -211,3 +211,25 @@ def test_a_wrong_copy_is_reported_and_rebuilt(salesperson, co_responsible):
         management.call_command("rebuild_deal_totals", check=True, stdout=None)
     management.call_command("rebuild_deal_totals")
     _copy_is_the_links()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dump_then_load_into_an_empty_database_copies_each_link_once(
+    salesperson, co_responsible, tmp_path
+):
+    """`dumpdata` leaves the copy out (Django does not manage its table); loading the dump
+    into an emptied database fills it again through the links' trigger."""
+    for n in range(3):
+        deal = OpportunityFactory(owner=salesperson, amount=Decimal(10 + n))
+        deal.co_responsible.add(co_responsible, salesperson)
+    before = sorted(SharedDeal.objects.values_list("opportunity_id", "user_id", "amount"))
+    dump = tmp_path / "dump.json"
+    management.call_command("dumpdata", output=str(dump), verbosity=0)
+    assert "opportunities.shareddeal" not in dump.read_text()
+
+    management.call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+    assert not SharedDeal.objects.exists()
+    management.call_command("loaddata", str(dump), verbosity=0)
+
+    assert sorted(SharedDeal.objects.values_list("opportunity_id", "user_id", "amount")) == before
+    _copy_is_the_links()

@@ -1,19 +1,21 @@
 from django.core.management.commands import dumpdata
 
-from opportunities.models import DealTotals
+from opportunities.models import DealTotals, SharedDeal
 
-KEPT = DealTotals._meta.label
+KEPT = (DealTotals._meta.label, SharedDeal._meta.label)
 
 
 class Command(dumpdata.Command):
-    """Django's dumpdata, leaving out the kept deal totals.
+    """Django's dumpdata, leaving out what the database keeps of the deals: the deal totals
+    and the copy of the shared deals.
 
-    They are derived from the deals: the database's triggers count the deals again as a dump
-    is loaded, so totals in the dump would count every deal twice (`opportunities.kept_totals`).
+    They are derived from the deals and their links: the database's triggers count and copy
+    them again as a dump is loaded, so kept rows in the dump would count every deal twice
+    (`opportunities.kept_totals`, `opportunities.kept_shared`).
     """
 
-    help = f"{dumpdata.Command.help} The kept deal totals ({KEPT}) are always left out."
+    help = f"{dumpdata.Command.help} What is kept of the deals ({', '.join(KEPT)}) is left out."
 
     def handle(self, *app_labels, **options):
-        options["exclude"] = [*(options.get("exclude") or []), KEPT]
+        options["exclude"] = [*(options.get("exclude") or []), *KEPT]
         return super().handle(*app_labels, **options)

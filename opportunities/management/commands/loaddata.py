@@ -1,16 +1,17 @@
 from django.core.management.commands import loaddata
 
-from opportunities.models import DealTotals
+from opportunities.models import DealTotals, SharedDeal
 
-KEPT = DealTotals._meta.label
+KEPT = (DealTotals._meta.label, SharedDeal._meta.label)
 
 
 class Command(loaddata.Command):
-    """Django's loaddata, ignoring the kept deal totals of dumps made before `dumpdata` left
-    them out: the database's triggers count the loaded deals (`opportunities.kept_totals`)."""
+    """Django's loaddata, ignoring what the database keeps of the deals in a dump made
+    without our `dumpdata`: its triggers count and copy the loaded deals and links
+    (`opportunities.kept_totals`, `opportunities.kept_shared`)."""
 
-    help = f"{loaddata.Command.help} Kept deal totals ({KEPT}) in a fixture are ignored."
+    help = f"{loaddata.Command.help} Kept rows of the deals ({', '.join(KEPT)}) are ignored."
 
     def handle(self, *fixture_labels, **options):
-        options["exclude"] = [*(options.get("exclude") or []), KEPT]
+        options["exclude"] = [*(options.get("exclude") or []), *KEPT]
         return super().handle(*fixture_labels, **options)
