@@ -13,9 +13,15 @@ What depends on them: figures only, never rows. The list's footer sums (amount a
 and the board's column totals read them where the filters are among their keys
 (`OpportunityFilter.totals_source`), and so does the funnel of every open deal when its filters
 are among them (`forecasting.reports.funnel.kept_per_stage`), and the dashboards' counts and
-open pipeline (`forecasting.dashboard`). The list's row count and page
-count, the counts that page a list sorted by a lookup, and the board's cards and columns come
-from the deals themselves: wrong totals can show a wrong sum, never hide or repeat a deal.
+open pipeline (`forecasting.dashboard`). The list's count, which sets its pages, is read from
+them too where its filters are their keys (counting a salesperson's 150,000 open deals cost 17 ms of
+every page at 1,000,000 deals, every deal 41 ms), unless it is sorted by a lookup. The rows
+come from the deals by their offset, so that count can only end the list early or late: each
+page reads one id past its end and the list recounts from the deals when it disagrees
+(`opportunities.tables.DealRows`, `OpportunityQuerySet.page_ids_checked`), so the page where
+the list ends always agrees with the deals. The counts per value that page a list sorted by a
+lookup, the rows, and the board's cards and columns come from the deals themselves: wrong
+totals can show a wrong sum, never hide or repeat a deal.
 
 How they are kept right:
 - The database keeps them in the transaction of every write to a deal, whatever the path:

@@ -498,6 +498,14 @@ class OpportunityQuerySet(DealFigures, VersionedQuerySet):
             return list(self.values_list("pk", flat=True)[start:stop])
         return self._ids_by_lookup(*sort, start, stop, counts)
 
+    def page_ids_checked(self, start: int, stop: int, *, count: int) -> tuple[list[int], bool]:
+        """`page_ids` of a sort not by a lookup, and whether what the page read agrees with
+        `count`, the rows in all by what is kept of the deals (`DealRows.totals`): the page
+        reads one id past its end (`page_agrees`). The rows come from the deals by their
+        offset whatever the count, which only says where the list ends."""
+        ids = list(self.values_list("pk", flat=True)[start : stop + 1])
+        return ids[: stop - start], page_agrees(len(ids), start, stop, count)
+
     def _ids_by_lookup(self, field, descending, start, stop, counts) -> list[int]:
         if counts is None:
             # COUNT(*), not of the ids: an index that holds `field` but not the id answers it.
@@ -545,6 +553,13 @@ class OpportunityQuerySet(DealFigures, VersionedQuerySet):
             .values_list("pk", flat=True)
         )
         return [*ids_of(first, first_window), *between, *ids_of(last, last_window)]
+
+
+def page_agrees(read: int, start: int, stop: int, count: int) -> bool:
+    """Whether `read` ids of rows `start`…`stop` + 1 (one past the page's end) are what a
+    list of `count` rows has there: the page's rows, and one more if the list goes on."""
+    size = stop - start
+    return min(read, size) == max(0, min(stop, count) - start) and (read > size) == (count > stop)
 
 
 # The end of a history row that no later row of its deal has superseded (yet).
@@ -1017,13 +1032,15 @@ class KeptTotals:
 
     def totals_counting(self, kept_deals, *, listed: bool = False) -> dict:
         """`totals(listed=listed)` with the count read from the deals, never from the kept rows
-        (the count sets the pages, see `kept_totals`): `kept_deals` (the deals the kept rows
-        add up, an `Opportunity` queryset) counted, plus the shared deals, whose own sums'
-        query counts them already (one query fewer than counting them apart: at 100,000 deals
-        the default list's shared open deals cost 22 ms to count alone)."""
-        kept, *shared = (part.totals(listed=listed) for part in self.parts)
-        totals = self._finished([kept, *shared], listed)
-        totals["count"] = kept_deals.order_by().count() + sum(part["count"] for part in shared)
+        or the copy of the shared deals (the list's recount, `DealRows.totals`): `kept_deals`
+        (the deals the kept rows add up, an `Opportunity` queryset) counted, plus the shared
+        deals (`deals`, where they were split; else the shared part's own count)."""
+        summed = [part.totals(listed=listed) for part in self.parts]
+        totals = self._finished(summed, listed)
+        if self.deals:
+            totals["count"] = sum(part.order_by().count() for part in self.deals)
+        else:
+            totals["count"] = kept_deals.order_by().count() + sum(p["count"] for p in summed[1:])
         return totals
 
     def totals_counting_by(self, kept_deals, field: str, *, listed: bool = False):
@@ -1031,8 +1048,13 @@ class KeptTotals:
         key `field` (for a page sorted by a lookup, `page_ids`), both counted from the deals:
         `kept_deals` per value (COUNT(*): from an index that holds the key, no row read), the
         shared deals summed and counted per value in one query, which is their only one (at
-        100,000 deals each pass over a user's 2,700 shared deals costs 5-9 ms)."""
+        100,000 deals each pass over a user's 2,700 shared deals costs 5-9 ms). From the deals
+        (`deals`) even where the copy of the shared deals holds their figures: the counts set
+        which deals each page shows, and a count from a copy that had drifted would shift
+        every page after its value, where no page's own reading can see it."""
         kept, *shared = self.parts
+        if self.deals:
+            shared = self.deals[1:]
         grouped = kept_deals.order_by().values_list(field).annotate(n=models.Count("*")).order_by()
         counts = dict(grouped)
         summed = [kept.totals(listed=listed)]

@@ -55,12 +55,14 @@ class DealRows(TableQuerysetData):
         copy of the shared deals, `kept_shared`) where the filters allow (`totals_source`).
 
         The count sets the pages. Where the filters allow and the sort is not by a lookup, it
-        comes from the kept rows too, and the page checks it (`__getitem__`: one id read past
-        its end); the view recounts from the deals (`recount`) when they disagree, so a wrong
-        kept count never hides or repeats a deal on the page shown, and the page where the
-        list ends always checks it. Counting the deals instead cost 17-52 ms of every page at
-        1,000,000 deals (a salesperson's 150,000 open deals; every deal: 41 ms). A sort by a
-        lookup counts its deals per value (`counts`, which deals a page shows) from the deals.
+        comes from the kept rows too, and the page checks it (`__getitem__`,
+        `OpportunityQuerySet.page_ids_checked`: one id read past its end); the view recounts
+        from the deals (`recount`) when they disagree. The rows come from the deals by their
+        offset, so a wrong kept count can only end the list early or late, and the page
+        where it ends by that count always sees it. Counting the deals instead cost 17-52 ms
+        of every page at 1,000,000 deals (a salesperson's 150,000 open deals; every deal:
+        41 ms). A sort by a lookup counts its deals per value from the deals (`counts`: which
+        deals each page shows, `KeptTotals.totals_counting_by`).
         Where the filters are not their keys, the indexes of migration 0022 hold the footer's
         columns: at 1,000,000 deals (load 11) a business area's open deals of a close range
         419 → 29 ms, stale 247 → 47 + 51 ms (`deal_parts`).
@@ -83,13 +85,15 @@ class DealRows(TableQuerysetData):
         # reads every deal of the status, each part reads one index (at 100,000 deals, 9 ms
         # instead of 16 on a vacuumed table). The shared part's count comes with its sums.
         parts = self.totals_source.deals or [self.data]
-        if sort is None:
-            if recount:
-                return self.totals_source.totals_counting(parts[0], listed=True)
-            totals = self.totals_source.totals(listed=True)
-            self.kept_count = totals["count"]
+        if sort is not None:
+            totals, self.counts = self.totals_source.totals_counting_by(
+                parts[0], sort[0], listed=True
+            )
             return totals
-        totals, self.counts = self.totals_source.totals_counting_by(parts[0], sort[0], listed=True)
+        if recount:
+            return self.totals_source.totals_counting(parts[0], listed=True)
+        totals = self.totals_source.totals(listed=True)
+        self.kept_count = totals["count"]
         return totals
 
     def __getitem__(self, key):
@@ -99,19 +103,10 @@ class DealRows(TableQuerysetData):
         if self.kept_count is None:
             ids = self.data.page_ids(start, stop, counts=self.counts)
         else:
-            ids = self.data.page_ids(start, stop + 1)
-            self.agrees = page_agrees(len(ids), start, stop, self.kept_count)
-            ids = ids[: stop - start]
+            ids, self.agrees = self.data.page_ids_checked(start, stop, count=self.kept_count)
         rows = {row.pk: row for row in self.rows.filter(pk__in=ids)}
         attach_lookups(rows.values(), LIST_LOOKUPS, self.request)
         return [rows[pk] for pk in ids if pk in rows]
-
-
-def page_agrees(read: int, start: int, stop: int, count: int) -> bool:
-    """Whether `read` ids of rows `start`…`stop` + 1 (one past the page's end) are what a
-    list of `count` rows has there: the page's rows, and one more if the list goes on."""
-    size = stop - start
-    return min(read, size) == max(0, min(stop, count) - start) and (read > size) == (count > stop)
 
 
 # The words of a deal row (jinja/opportunities/deal_rows.html) and the badge of each status.

@@ -233,3 +233,40 @@ def test_dump_then_load_into_an_empty_database_copies_each_link_once(
 
     assert sorted(SharedDeal.objects.values_list("opportunity_id", "user_id", "amount")) == before
     _copy_is_the_links()
+
+
+@pytest.mark.parametrize("sort", ["", "stage", "-owner", "business_area"])
+@pytest.mark.parametrize("tamper", ["DELETE", "INSERT"])
+def test_a_wrong_copy_hides_no_deal_of_a_page(client_for, salesperson, shared, sort, tamper):
+    """A link missing from the copy, or one too many: the page that reads past where the
+    counts say a value or the list ends sees it, and the list is recounted from the deals."""
+    with connection.cursor() as cursor:
+        if tamper == "DELETE":
+            cursor.execute(
+                "DELETE FROM opportunities_shareddeal WHERE opportunity_id = ("
+                " SELECT MIN(opportunity_id) FROM opportunities_shareddeal"
+                " WHERE status = 'open' AND owner_id <> %s)",
+                [salesperson.pk],
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO opportunities_shareddeal SELECT opportunity_id + 100000, user_id,"
+                " owner_id, status, stage_id, business_area_id, forecast_category_id, amount,"
+                " weighted_amount, expected_close_date, stage_date, next_action_date"
+                " FROM opportunities_shareddeal WHERE status = 'open' AND owner_id <> %s"
+                " ORDER BY opportunity_id LIMIT 1",
+                [salesperson.pk],
+            )
+    assert kept_shared.differences()
+    mine = Opportunity.objects.responsible_for(salesperson).filter(status="open")
+    client = client_for(salesperson)
+    seen, page = [], 1
+    while True:
+        query = {"page": page, "per_page": 4, **({"sort": sort} if sort else {})}
+        table = client.get(LIST, query).context["table"]
+        seen += [row.pk for row in table.paginated_rows.data]
+        if not table.page.has_next():
+            break
+        page += 1
+    assert sorted(seen) == sorted(mine.values_list("pk", flat=True))
+    assert table.paginator.count == mine.count()

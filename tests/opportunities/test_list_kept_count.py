@@ -10,8 +10,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from opportunities.models import DealTotals, Opportunity
-from opportunities.tables import page_agrees
+from opportunities.models import DealTotals, Opportunity, page_agrees
 
 from ..factories import OpportunityFactory
 
