@@ -1,3 +1,4 @@
+from collections import Counter
 from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -496,17 +497,24 @@ class OpportunityQuerySet(DealFigures, VersionedQuerySet):
         sort = self.lookup_sort()
         if sort is None:
             return list(self.values_list("pk", flat=True)[start:stop])
-        return self._ids_by_lookup(*sort, start, stop, counts)
+        return self._ids_by_lookup(*sort, start, stop, counts)[0]
 
-    def page_ids_checked(self, start: int, stop: int, *, count: int) -> tuple[list[int], bool]:
-        """`page_ids` of a sort not by a lookup, and whether what the page read agrees with
-        `count`, the rows in all by what is kept of the deals (`DealRows.totals`): the page
-        reads one id past its end (`page_agrees`). The rows come from the deals by their
-        offset whatever the count, which only says where the list ends."""
-        ids = list(self.values_list("pk", flat=True)[start : stop + 1])
-        return ids[: stop - start], page_agrees(len(ids), start, stop, count)
+    def page_ids_checked(
+        self, start: int, stop: int, *, count: int, counts: dict | None = None
+    ) -> tuple[list[int], bool]:
+        """`page_ids`, and whether what the page read agrees with the counts it was laid out
+        by, which were read from what is kept of the deals (`DealRows.totals`): `count` rows
+        in all, `counts` per value for a sort by a lookup. The page reads one id past its end
+        (`page_agrees`), and a sort by a lookup one past the end of each value's part of it
+        and every deal of the values wholly on it, so a count too high or too low is seen on
+        the page where its value, or the list, ends."""
+        sort = self.lookup_sort()
+        if sort is None:
+            ids = list(self.values_list("pk", flat=True)[start : stop + 1])
+            return ids[: stop - start], page_agrees(len(ids), start, stop, count)
+        return self._ids_by_lookup(*sort, start, stop, counts, check=True)
 
-    def _ids_by_lookup(self, field, descending, start, stop, counts) -> list[int]:
+    def _ids_by_lookup(self, field, descending, start, stop, counts, *, check=False):
         if counts is None:
             # COUNT(*), not of the ids: an index that holds `field` but not the id answers it.
             counts = dict(
@@ -530,15 +538,20 @@ class OpportunityQuerySet(DealFigures, VersionedQuerySet):
             if position >= stop:
                 break
         pk_order = "-pk" if descending else "pk"
+        agrees = True
 
         def ids_of(value, window) -> list[int]:
+            nonlocal agrees
             match = {f"{field}__isnull": True} if value is None else {field: value}
-            return list(
-                self.filter(**match).order_by(pk_order).values_list("pk", flat=True)[window]
-            )
+            deals = self.filter(**match).order_by(pk_order).values_list("pk", flat=True)
+            if not check:
+                return list(deals[window])
+            ids = list(deals[window.start : window.stop + 1])
+            agrees &= page_agrees(len(ids), window.start, window.stop, counts[value])
+            return ids[: window.stop - window.start]
 
         if len(overlapped) <= 2:
-            return [pk for value, window in overlapped for pk in ids_of(value, window)]
+            return [pk for value, window in overlapped for pk in ids_of(value, window)], agrees
         # Many small values on one page (fifty owners of a deal each): the first and the last
         # are read from the index as above, the whole ones between in a single query, so a
         # page costs at most three queries. NULL sorts first or last, so it is never between.
@@ -547,12 +560,16 @@ class OpportunityQuerySet(DealFigures, VersionedQuerySet):
             *(models.When(**{field: value}, then=n) for n, (value, _window) in enumerate(middle)),
             output_field=models.IntegerField(),
         )
-        between = (
+        between = list(
             self.filter(**{f"{field}__in": [value for value, _window in middle]})
             .order_by(rank, pk_order)
-            .values_list("pk", flat=True)
+            .values_list("pk", field)
         )
-        return [*ids_of(first, first_window), *between, *ids_of(last, last_window)]
+        if check:
+            read = Counter(value for _pk, value in between)
+            agrees &= all(read[value] == counts[value] for value, _window in middle)
+        first_ids = ids_of(first, first_window)
+        return [*first_ids, *(pk for pk, _value in between), *ids_of(last, last_window)], agrees
 
 
 def page_agrees(read: int, start: int, stop: int, count: int) -> bool:

@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -46,6 +48,12 @@ from .forms import (
 from .models import Opportunity, OpportunityLine, Product, Stage
 from .tables import DealRows, OpportunityTable
 from .timeline import deal_timeline
+
+logger = logging.getLogger(__name__)
+
+# The session's mark that a page of the deal list disagreed with the kept counts it was laid
+# out by (`DealRows.totals`): the user's lists count the deals from then on.
+RECOUNT = "deal_list_recount"
 
 User = get_user_model()
 
@@ -98,9 +106,11 @@ def opportunity_list(request):
             request=request,
         ),
     )
-    table.totals = totals = table.data.totals()
+    table.totals = totals = table.data.totals(recount=request.session.get(RECOUNT, False))
     _paginate(request, table, totals["count"])
-    if not table.data.agrees:  # the kept count is not what the page read: count the deals
+    if not table.data.agrees:  # the kept counts are not what the page read: count the deals
+        logger.error("The kept deal counts disagree with the deals: %s", request.get_full_path())
+        request.session[RECOUNT] = True
         table.totals = totals = table.data.totals(recount=True)
         _paginate(request, table, totals["count"])
     context = {

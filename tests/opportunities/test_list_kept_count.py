@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from opportunities.models import DealTotals, Opportunity, page_agrees
+from opportunities.views import RECOUNT
 
 from ..factories import OpportunityFactory
 
@@ -65,16 +66,23 @@ def _every_page(client, query) -> tuple[list[int], int]:
 
 
 @pytest.mark.parametrize("wrong_by", [-1, 1, -20, 40])
-@pytest.mark.parametrize("query", [{}, {"mine": "", "status": ""}])
+@pytest.mark.parametrize(
+    "query", [{}, {"mine": "", "status": ""}, {"sort": "owner"}, {"mine": "", "sort": "-stage"}]
+)
 def test_a_wrong_kept_count_hides_no_deal(client_for, salesperson, manager, deals, query, wrong_by):
-    owner = salesperson if not query else manager
-    every = list(Opportunity.objects.order_by("expected_close_date", "pk").values_list("pk"))
+    everyone = "mine" in query
+    viewer = manager if everyone else salesperson
+    order = {
+        "owner": ("owner__first_name", "owner__username", "pk"),
+        "-stage": ("-stage__order", "-stage__name", "-pk"),
+    }.get(query.get("sort"), ("expected_close_date", "pk"))
     mine = {deal.pk for deal in deals}
-    expected = [pk for (pk,) in every if not query and pk in mine or query]
+    every = Opportunity.objects.order_by(*order).values_list("pk", flat=True)
+    expected = [pk for pk in every if everyone or pk in mine]
     row = DealTotals.objects.filter(owner=salesperson.pk).order_by("pk").first()
     DealTotals.objects.filter(pk=row.pk).update(count=F("count") + wrong_by)
 
-    seen, count = _every_page(client_for(owner), query)
+    seen, count = _every_page(client_for(viewer), query)
 
     assert seen == expected
     assert count == len(expected)
@@ -99,3 +107,14 @@ def test_the_default_list_counts_no_deal_when_the_kept_count_agrees(client_for, 
         if query["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "opportunities_opportunity"')
     ]
     assert counts == []
+
+
+def test_once_a_page_disagreed_the_users_lists_count_the_deals(client_for, salesperson, deals):
+    DealTotals.objects.update(count=0)
+    client = client_for(salesperson)
+    first = client.get(LIST).context
+    assert not first["table"].data.agrees and client.session[RECOUNT] is True
+    assert first["totals"]["count"] == len(deals)
+    again = client.get(LIST, {"sort": "-amount"}).context
+    assert again["table"].data.kept_count is None
+    assert again["totals"]["count"] == len(deals)
