@@ -539,6 +539,13 @@ class OpportunityQuerySet(DealFigures, VersionedQuerySet):
                 break
         pk_order = "-pk" if descending else "pk"
         agrees = True
+        if check:  # values counted as none whose place is on this page have none
+            uncounted = _uncounted_on_page(values, counts, start, stop)
+            if uncounted:
+                condition = Q(**{f"{field}__in": [value for value in uncounted if value]})
+                if None in uncounted:
+                    condition |= Q(**{f"{field}__isnull": True})
+                agrees = not self.filter(condition).exists()
 
         def ids_of(value, window) -> list[int]:
             nonlocal agrees
@@ -570,6 +577,22 @@ class OpportunityQuerySet(DealFigures, VersionedQuerySet):
             agrees &= all(read[value] == counts[value] for value, _window in middle)
         first_ids = ids_of(first, first_window)
         return [*first_ids, *(pk for pk, _value in between), *ids_of(last, last_window)], agrees
+
+
+def _uncounted_on_page(values: list, counts: dict, start: int, stop: int) -> list:
+    """The lookup values (in the sort's order) counted as having no deal whose place would be
+    on rows `start`…`stop`: before the first value counted, on the first page; after each
+    value that ends on the page, up to the next one counted. Every such value is some page's."""
+    found, position, here = [], 0, start == 0
+    for value in values:
+        count = counts.get(value, 0)
+        if not count:
+            if here:
+                found.append(value)
+            continue
+        position += count
+        here = start < position <= stop
+    return found
 
 
 def page_agrees(read: int, start: int, stop: int, count: int) -> bool:

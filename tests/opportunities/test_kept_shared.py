@@ -17,7 +17,7 @@ from opportunities import kept_shared, services
 from opportunities.checks import shared_deals_agree, shared_deals_triggers
 from opportunities.models import ForecastCategory, Opportunity, SharedDeal, Stage
 
-from ..factories import BusinessAreaFactory, OpportunityFactory
+from ..factories import BusinessAreaFactory, OpportunityFactory, UserFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -214,11 +214,11 @@ def test_a_wrong_copy_is_reported_and_rebuilt(salesperson, co_responsible):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_dump_then_load_into_an_empty_database_copies_each_link_once(
-    salesperson, co_responsible, tmp_path
-):
+def test_dump_then_load_into_an_empty_database_copies_each_link_once(tmp_path):
     """`dumpdata` leaves the copy out (Django does not manage its table); loading the dump
-    into an emptied database fills it again through the links' trigger."""
+    into an emptied database fills it again through the links' trigger. Users in no group:
+    a transactional test may follow one that emptied every table, the role groups too."""
+    salesperson, co_responsible = UserFactory(username="ann"), UserFactory(username="ben")
     for n in range(3):
         deal = OpportunityFactory(owner=salesperson, amount=Decimal(10 + n))
         deal.co_responsible.add(co_responsible, salesperson)

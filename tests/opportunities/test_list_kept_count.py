@@ -10,7 +10,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from opportunities.models import DealTotals, Opportunity, page_agrees
+from opportunities.models import DealTotals, Opportunity, Stage, page_agrees
 from opportunities.views import RECOUNT
 
 from ..factories import OpportunityFactory
@@ -118,3 +118,22 @@ def test_once_a_page_disagreed_the_users_lists_count_the_deals(client_for, sales
     again = client.get(LIST, {"sort": "-amount"}).context
     assert again["table"].data.kept_count is None
     assert again["totals"]["count"] == len(deals)
+
+
+@pytest.mark.parametrize("gone", [0, 1, 2])
+@pytest.mark.parametrize("sort", ["stage", "-stage"])
+def test_a_value_counted_as_none_hides_no_deal(client_for, salesperson, gone, sort):
+    """The kept rows of one stage lost: the page where that stage's deals belong (first,
+    between two others, last) finds them, and the list is recounted before it goes on."""
+    stages = list(Stage.objects.filter(is_active=True, is_won_stage=False).order_by("order")[:3])
+    for n in range(21):
+        OpportunityFactory(owner=salesperson, stage=stages[n % 3], amount=Decimal(n))
+    DealTotals.objects.filter(stage=stages[gone].pk).delete()
+    key = ("stage__order", "stage__name", "pk")
+    order = [f"-{k}" for k in key] if sort.startswith("-") else key
+    expected = list(Opportunity.objects.order_by(*order).values_list("pk", flat=True))
+
+    seen, count = _every_page(client_for(salesperson), {"sort": sort})
+
+    assert seen == expected
+    assert count == 21
