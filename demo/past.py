@@ -19,10 +19,14 @@ history's `valid_until` cost 7 s of COPY (the window over every row of the deals
 batch, growing with the table: minutes at 100,000 deals), and the foreign keys' deferred checks,
 one per row and key, 3 s of COMMIT (minutes at 100,000). So inside the seed's transaction the
 insert trigger is off and the foreign keys of the tables written are dropped; at the end the
-keys are added back (each checked by one join over its table) and `valid_until` of the deals
-written is recomputed once, by the triggers' own statement (migration 0019), then the trigger
-is on again. ALTER TABLE is transactional and holds its lock until COMMIT: no other session
-ever sees the trigger off or the keys missing, and a failed seed rolls all of it back.
+keys are added back (each checked by one join over its table) and the trigger is on again.
+`valid_until` is not recomputed: the seed writes each row's end itself (`_Batch.rows` in
+`seed_demo`), the date of the deal's next row, which is what the triggers' statement (migration
+0019) would set; recomputing it anyway was a window over every history row written that
+changed none (2.5 s at 100,000 deals, growing with the history; `tests/demo/test_seed_past.py`
+checks that it would change none). ALTER TABLE is transactional and holds its lock until
+COMMIT: no other session ever sees the trigger off or the keys missing, and a failed seed rolls
+all of it back.
 
 Inside `bulk_load` the tables are locked against other writers, so `BulkRows(locked=True)`
 counts ids itself (one `nextval` per table, `setval` at the end: the ids a `nextval` per row
@@ -36,11 +40,10 @@ Python CPU 640 s (the pasts 396 s, the rows 201 s) and index builds, keys and `v
 copies (`demo.batches`).
 """
 
-import importlib
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -303,21 +306,22 @@ class _Writer:
         self.thread.join()
 
 
-VALID_UNTIL = importlib.import_module("opportunities.migrations.0019_history_valid_until")
 VALID_UNTIL_INSERT = "opp_history_valid_until_insert"
 
 
 @contextmanager
 def bulk_load(
-    models_written: Sequence[type[models.Model]], *, rebuild_indexes: bool
-) -> Iterator[list[int]]:
-    """Write the rows of `models_written` fast (module docstring): yields a list to which the
-    caller adds the ids of the deals whose history it writes. With `rebuild_indexes` (when
-    the tables at least double) their indexes are dropped too and built again at the end.
+    models_written: Sequence[type[models.Model]],
+    *,
+    rebuild_indexes: bool,
+    timed: Callable[[str], AbstractContextManager] = lambda _name: nullcontext(),
+) -> Iterator[None]:
+    """Write the rows of `models_written` fast (module docstring); the caller writes each
+    history row's `valid_until` itself. With `rebuild_indexes` (when the tables at least
+    double) their indexes are dropped too and built again at the end, inside `timed(name)`.
     PostgreSQL only; elsewhere a no-op. Must run inside a transaction."""
-    deal_ids: list[int] = []
     if connection.vendor != "postgresql":
-        yield deal_ids
+        yield
         return
     quote = connection.ops.quote_name
     history = Opportunity.history.model._meta.db_table
@@ -351,16 +355,14 @@ def bulk_load(
         has_trigger = history in tables and _trigger_enabled(cursor, history)
         if has_trigger:
             cursor.execute(f"ALTER TABLE {history} DISABLE TRIGGER {VALID_UNTIL_INSERT}")
-    yield deal_ids
-    with connection.cursor() as cursor:
+    yield
+    with connection.cursor() as cursor, timed("indexes and keys"):
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _name, definition in indexes:
             cursor.execute(definition)
         for table, name, definition in keys:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
         if has_trigger:
-            changed = "SELECT unnest(%s::bigint[]) AS id"
-            cursor.execute(f"WITH changed AS ({changed}) {VALID_UNTIL.RECOMPUTE}", [deal_ids])
             cursor.execute(f"ALTER TABLE {history} ENABLE TRIGGER {VALID_UNTIL_INSERT}")
         cursor.execute("RESET maintenance_work_mem")
 
