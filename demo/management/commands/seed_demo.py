@@ -911,9 +911,10 @@ class Command(BaseCommand):
                     lead_source=rng.choice(sources) if sources else None,
                 )
             )
-        new_accounts = bulk_create_with_history(accounts, Account, batch_size=2000)
+        rows = BulkRows()
+        rows.write_created(Account, accounts)
         contacts = []
-        for account in new_accounts:
+        for account in accounts:
             for _ in range(rng.randint(1, 3)):
                 first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
                 contacts.append(
@@ -927,7 +928,7 @@ class Command(BaseCommand):
                         phone=f"+46 8 {rng.randint(100, 999)} {rng.randint(10, 99)} 00",
                     )
                 )
-        bulk_create_with_history(contacts, Contact, batch_size=2000)
+        rows.write_created(Contact, contacts)
         return len(accounts)
 
     def ensure_deals(self, seed: int, users, wanted: int, *, workers: int = 0) -> int:
