@@ -41,6 +41,7 @@ from demo.past import (
     DEAL_FIELDS,
     HISTORY_FIELDS,
     LINE_FIELDS,
+    BinaryRows,
     BulkRows,
     DealPast,
     bulk_load,
@@ -959,11 +960,15 @@ class Command(BaseCommand):
             # `CHUNK` deals writes what it always did.
             name = f"{seed}:deals:{existing}" + (f":{index}" if index else "")
             rng = random.Random(name)
-            return _Batch([maker.make(rng) for _ in range(sizes[index])])
+            return _Batch([maker.make(rng) for _ in range(sizes[index])], binary)
 
         sizes = [min(CHUNK, missing - start) for start in range(0, missing, CHUNK)]
         tables = _tables()
-        made = 0
+        # On PostgreSQL the rows leave the process that builds them as binary COPY data.
+        binary = None
+        if connection.vendor == "postgresql":
+            binary = [BinaryRows(model, columns) for model, columns in tables]
+        made = written = 0
         # Workers only where ids are counted here (`BulkRows(locked=True)`): elsewhere a batch's
         # ids are read from its table, which must hold the previous batch's rows by then.
         workers = workers if connection.vendor == "postgresql" else 0
@@ -987,10 +992,11 @@ class Command(BaseCommand):
                 ]
 
             def write(batch_rows):
-                nonlocal made
+                nonlocal made, written
                 for (model, columns), table_rows in zip(tables, batch_rows, strict=True):
                     rows.write(model, columns, table_rows)
-                before, made = made, made + len(batch_rows[0])
+                before, made = made, made + sizes[written]  # the batches come in order
+                written += 1
                 if made // (50 * CHUNK) > before // (50 * CHUNK):  # every 100,000 deals
                     self.stderr.write(f"  {made}/{missing} deals")
 
@@ -1004,10 +1010,12 @@ class Command(BaseCommand):
 
 
 class _Batch:
-    """A batch of deals built (`_DealMaker.make`), made into rows once its ids are known."""
+    """A batch of deals built (`_DealMaker.make`), made into rows once its ids are known: per
+    table of `_tables`, tuples, or with `binary` (one per table) binary COPY data."""
 
-    def __init__(self, items: list[_Deal]):
+    def __init__(self, items: list[_Deal], binary: list[BinaryRows] | None = None):
         self.items = items
+        self.binary = binary
 
     def counts(self) -> tuple[int, ...]:
         """The ids the batch needs, in the order of `_counted`."""
@@ -1020,9 +1028,15 @@ class _Batch:
             sum(len(item.co_responsible_ids) for item in items),
         )
 
-    def rows(self, ids) -> list[list[tuple]]:
+    def rows(self, ids) -> list[list[tuple] | bytes]:
         """The rows of the deals, their lines and many-to-many rows, and the history of each,
         per table of `_tables`, with the ids taken for them (`counts`)."""
+        tables = self._rows(ids)
+        if self.binary is None:
+            return tables
+        return [binary.encode(rows) for binary, rows in zip(self.binary, tables, strict=True)]
+
+    def _rows(self, ids) -> list[list[tuple]]:
         batch = self.items
         deal_ids, line_ids, history_ids, contact_link_ids, co_link_ids = ids
         for item, pk in zip(batch, deal_ids, strict=True):
