@@ -44,6 +44,7 @@ from demo.past import (
     BinaryRows,
     BulkRows,
     DealPast,
+    Unsaved,
     bulk_load,
     deal_values,
     event_times,
@@ -379,6 +380,10 @@ class _DealMaker:
         self.areas = list(BusinessArea.objects.active().values_list("pk", flat=True))
         self.sources = list(LeadSource.objects.active().values_list("pk", flat=True))
         self.deal_types = list(DealType.objects.active())
+        # Read once: a translated name looks the language up on each read.
+        self.renewals = {t.pk for t in self.deal_types if t.name == "Renewal"}
+        self.new_deal = Unsaved(Opportunity)
+        self.new_line = Unsaved(OpportunityLine)
         # New business first, then upsell, then renewals, as in most order books.
         self.deal_type_weights = [max(1, 5 - 2 * i) for i in range(len(self.deal_types))]
         stages = list(Stage.objects.active())
@@ -415,11 +420,11 @@ class _DealMaker:
             if self.deal_types
             else None
         )
-        if deal_type is not None and deal_type.name == "Renewal":
+        if deal_type is not None and deal_type.pk in self.renewals:
             group = RENEWAL_GROUP
         else:
             group = rng.choice(CATALOGUE)[0]
-        deal = Opportunity(
+        deal = self.new_deal(
             name=f"{account_name} – {rng.choice(self.topics[group])}"[:200],
             account_id=account_id,
             owner=owner,
@@ -657,7 +662,7 @@ class _DealMaker:
         for product in [first, *others][:count]:
             quantity = rng.choice(self.quantities.get(product.code, (1, 2, 5, 10)))
             lines.append(
-                OpportunityLine(
+                self.new_line(
                     product=product,
                     quantity=Decimal(quantity),
                     unit_price=product.list_price,
