@@ -48,7 +48,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from operator import attrgetter
+from operator import itemgetter
 
 import psycopg
 from django.db import connection, models
@@ -66,9 +66,20 @@ from pipeline_crm.money import weighted
 DEAL_FIELDS = tuple(f.attname for f in Opportunity._meta.concrete_fields)
 LINE_FIELDS = tuple(f.attname for f in OpportunityLine._meta.concrete_fields)
 # A deal's or a line's fields as a tuple in one C call (a fifth of the seed's Python went to
-# reading them one getattr at a time).
-deal_values = attrgetter(*DEAL_FIELDS)
-line_values = attrgetter(*LINE_FIELDS)
+# reading them one getattr at a time), from the instance's dict: every field of an instance
+# made here is in it, and read there the foreign keys' descriptors cost 4 % more.
+_deal_items = itemgetter(*DEAL_FIELDS)
+_line_items = itemgetter(*LINE_FIELDS)
+
+
+def deal_values(deal: Opportunity) -> tuple:
+    return _deal_items(deal.__dict__)
+
+
+def line_values(line: OpportunityLine) -> tuple:
+    return _line_items(line.__dict__)
+
+
 HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type")
 HISTORY_FIELDS += ("history_user_id",)
 WORKDAY = (7 * 3600 + 30 * 60, 18 * 3600)  # changes are made between 07:30 and 18:00
