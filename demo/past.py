@@ -289,7 +289,7 @@ class BulkRows:
         names = ", ".join(connection.ops.quote_name(column) for column in columns)
         if self.copy:
             if prepare:
-                rows = _prepared(model, columns, rows)
+                rows = _prepared(model, columns, rows, copy=True)
             statement = f"COPY {table} ({names}) FROM STDIN"
             if isinstance(rows, bytes):
                 statement += " (FORMAT BINARY)"
@@ -346,9 +346,25 @@ class BulkRows:
                     )
 
 
-def _prepared(model, columns: Sequence[str], rows: list) -> list[tuple]:
-    """`rows` with each value as its field sends it to the database (`get_db_prep_save`)."""
+# Values that a field's `get_db_prep_save` returns as they are on PostgreSQL (an aware
+# datetime, a Decimal: the database rounds it to the column's scale, as for an INSERT).
+SENT_AS_THEY_ARE = frozenset({str, int, bool, Decimal, datetime, date, type(None)})
+
+
+def _prepared(model, columns: Sequence[str], rows: list, *, copy: bool = False) -> list[tuple]:
+    """`rows` with each value as its field sends it to the database (`get_db_prep_save`). For
+    a COPY on PostgreSQL only the values not `SENT_AS_THEY_ARE` (such as a `Country`): the
+    fields' own preparing took 60 % of copying the seed's accounts and contacts."""
     fields = [model._meta.get_field(_field_name(model, column)) for column in columns]
+    if copy:
+        plain = SENT_AS_THEY_ARE
+        return [
+            tuple(
+                v if type(v) in plain else f.get_db_prep_save(v, connection)
+                for f, v in zip(fields, row, strict=True)
+            )
+            for row in rows
+        ]
     return [
         tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True))
         for row in rows

@@ -898,6 +898,7 @@ class Command(BaseCommand):
         roles = list(ContactRole.objects.all())
         owners = [u for u in users if not u.is_superuser]
         taken = set(Account.objects.values_list("name", flat=True))
+        new_account, new_contact = Unsaved(Account), Unsaved(Contact)
         accounts = []
         while len(accounts) < missing:
             name = f"{rng.choice(PREFIXES)}{rng.choice(SUFFIXES)} {rng.choice(FORMS)}"
@@ -906,7 +907,7 @@ class Command(BaseCommand):
             taken.add(name)
             city, region, country = rng.choice(PLACES)
             accounts.append(
-                Account(
+                new_account(
                     name=name,
                     org_number=f"55{rng.randrange(10**7, 10**8)}",
                     customer_type=rng.choice(types) if types else None,
@@ -932,7 +933,7 @@ class Command(BaseCommand):
             for _ in range(rng.randint(1, 3)):
                 first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
                 contacts.append(
-                    Contact(
+                    new_contact(
                         account=account,
                         first_name=first,
                         last_name=last,
