@@ -14,23 +14,28 @@ given those ids). Ids and writing stay in the seed's process, batch after batch:
 batch's ids (`take_ids(counts)`, from the tables' sequences) and writes its rows
 (`write(rows)`), so the ids are exactly those a one-process seed gives. With `workers` the
 batches are built by that many forked processes, batch `k` by worker `k % workers`: a worker
-sends the batch's counts, receives its ids, sends its rows (pickled), and goes on to its next
+sends the batch's counts, receives its ids, sends its rows, and goes on to its next
 batch while the seed's process copies them.
 
-What it costs: the rows cross a pipe (pickled in the worker, unpickled here: together a
-third of the building's CPU; 2 kB a deal), and the workers are forks of the seed's process,
+What it costs: the rows cross a pipe, and the workers are forks of the seed's process,
 so they are started before any thread (the copying thread of `demo.past.BulkRows`) and never
 use the database: the
 inherited connection stays open but refuses every query in them (`_no_queries`), and they end
 by `os._exit` without closing it. Without workers (`workers=0`: SQLite, a single batch, one
 CPU, no `fork`) the same batches are built in order in this process.
 
-Measured (CPU seconds; the machine at load 8-15, so wall figures mean little): 100,000 deals
-75 s of Python in one process → 17 s here + 2 × 20 s in the workers (the database's 23-27 s
-either way); 1,000,000 deals 676 s of Python in one process → 162 s here + 2 × 223 s in the
-workers, the database 225 s. On two quiet cores that is ~330 s for the deals (their CPU over
-two cores; neither worker longer), ~120 s of index builds and `valid_until` after, ~40 s of
-accounts and vacuum: about 500 s, where one process needed at least its 676 s.
+On PostgreSQL a batch's rows cross the pipe as the data of a binary COPY, made in the worker
+(`demo.past.BinaryRows`): pickled tuples cost a third of the building's CPU, and formatting
+them here kept this process busy (at 100,000 deals its CPU 12.7 s → 1.1 s, the workers' the
+same).
+
+Measured before that (CPU seconds; the machine at load 8-15, so wall figures mean little):
+100,000 deals 75 s of Python in one process → 17 s here + 2 × 20 s in the workers (the
+database's 23-27 s either way); 1,000,000 deals 676 s of Python in one process → 162 s here
++ 2 × 223 s in the workers, the database 225 s. On two quiet cores that is ~330 s for the
+deals (their CPU over two cores; neither worker longer), ~120 s of index builds and
+`valid_until` after, ~40 s of accounts and vacuum: about 500 s, where one process needed at
+least its 676 s.
 
 Checked by `tests/demo/test_seed_same.py`: a seed's rows hash to a pinned figure, and the same
 with and without workers.

@@ -19,10 +19,14 @@ history's `valid_until` cost 7 s of COPY (the window over every row of the deals
 batch, growing with the table: minutes at 100,000 deals), and the foreign keys' deferred checks,
 one per row and key, 3 s of COMMIT (minutes at 100,000). So inside the seed's transaction the
 insert trigger is off and the foreign keys of the tables written are dropped; at the end the
-keys are added back (each checked by one join over its table) and `valid_until` of the deals
-written is recomputed once, by the triggers' own statement (migration 0019), then the trigger
-is on again. ALTER TABLE is transactional and holds its lock until COMMIT: no other session
-ever sees the trigger off or the keys missing, and a failed seed rolls all of it back.
+keys are added back (each checked by one join over its table) and the trigger is on again.
+`valid_until` is not recomputed: the seed writes each row's end itself (`_Batch.rows` in
+`seed_demo`), the date of the deal's next row, which is what the triggers' statement (migration
+0019) would set; recomputing it anyway was a window over every history row written that
+changed none (2.5 s at 100,000 deals, growing with the history; `tests/demo/test_seed_past.py`
+checks that it would change none). ALTER TABLE is transactional and holds its lock until
+COMMIT: no other session ever sees the trigger off or the keys missing, and a failed seed rolls
+all of it back.
 
 Inside `bulk_load` the tables are locked against other writers, so `BulkRows(locked=True)`
 counts ids itself (one `nextval` per table, `setval` at the end: the ids a `nextval` per row
@@ -36,18 +40,24 @@ Python CPU 640 s (the pasts 396 s, the rows 201 s) and index builds, keys and `v
 copies (`demo.batches`).
 """
 
-import importlib
+import io
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from operator import attrgetter
+from operator import itemgetter
 
+import psycopg
 from django.db import connection, models
+from django.db.models import signals
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
+from psycopg.copy import FileWriter
 
 from opportunities import services
 from opportunities.models import Opportunity, OpportunityLine
@@ -56,9 +66,20 @@ from pipeline_crm.money import weighted
 DEAL_FIELDS = tuple(f.attname for f in Opportunity._meta.concrete_fields)
 LINE_FIELDS = tuple(f.attname for f in OpportunityLine._meta.concrete_fields)
 # A deal's or a line's fields as a tuple in one C call (a fifth of the seed's Python went to
-# reading them one getattr at a time).
-deal_values = attrgetter(*DEAL_FIELDS)
-line_values = attrgetter(*LINE_FIELDS)
+# reading them one getattr at a time), from the instance's dict: every field of an instance
+# made here is in it, and read there the foreign keys' descriptors cost 4 % more.
+_deal_items = itemgetter(*DEAL_FIELDS)
+_line_items = itemgetter(*LINE_FIELDS)
+
+
+def deal_values(deal: Opportunity) -> tuple:
+    return _deal_items(deal.__dict__)
+
+
+def line_values(line: OpportunityLine) -> tuple:
+    return _line_items(line.__dict__)
+
+
 HISTORY_FIELDS = ("history_id", "history_date", "history_change_reason", "history_type")
 HISTORY_FIELDS += ("history_user_id",)
 WORKDAY = (7 * 3600 + 30 * 60, 18 * 3600)  # changes are made between 07:30 and 18:00
@@ -124,6 +145,48 @@ class DealPast:
     def _line_row(self, line, when, kind, reason, user_id) -> None:
         values = line_values(line)
         self.line_records.append(LineRecord(when, kind, reason, user_id, line, values))
+
+
+class Unsaved:
+    """Makes unsaved instances of `model` as `model(**values)` does, at a third of the cost:
+    the fields' defaults are read once (a callable default is called for each instance, as
+    `Model.__init__` does), then `values` are set through the model's descriptors.
+
+    Why: `Model.__init__` looks each field up, default or keyword, one by one: 48 µs an
+    `Opportunity`, 13.5 µs a line, a sixth of building a demo deal's past. Only for a model
+    with no `__init__` of its own, no `pre_init` or `post_init` receivers and no descriptor
+    on a field's attname other than Django's own (checked here: else it calls the model);
+    `tests/demo/test_seed_past.py` compares the instances with the model's own."""
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        self.defaults: dict = {}
+        self.called: list = []
+        for f in model._meta.concrete_fields:
+            if f.has_default() and callable(f.default):
+                self.called.append(f)
+            else:
+                self.defaults[f.attname] = f.get_default()
+        plain = model.__init__ is models.Model.__init__ and not (
+            signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+        )
+        for f in model._meta.concrete_fields:
+            descriptor = type(model.__dict__.get(f.attname))
+            plain = plain and descriptor in (DeferredAttribute, ForeignKeyDeferredAttribute)
+        self.plain = plain
+
+    def __call__(self, **values) -> models.Model:
+        if not self.plain:
+            return self.model(**values)
+        obj = self.model.__new__(self.model)
+        obj._state = ModelState()
+        fields = obj.__dict__
+        fields.update(self.defaults)
+        for f in self.called:
+            fields[f.attname] = f.get_default()
+        for name, value in values.items():
+            setattr(obj, name, value)
+        return obj
 
 
 def event_times(days: Sequence[date], rng, *, latest: datetime) -> list[datetime]:
@@ -206,30 +269,67 @@ class BulkRows:
             first, increment = cursor.fetchone()
         return first if increment == 1 else None
 
-    def write(self, model: type[models.Model], columns: Sequence[str], rows: Iterable) -> None:
-        """Insert `rows` (tuples in the order of `columns`, the models' attnames) as they are:
-        no `pre_save`, so the dates the rows carry (`created_at`, `updated_at`) stay."""
-        rows = list(rows)
+    def write(
+        self,
+        model: type[models.Model],
+        columns: Sequence[str],
+        rows: Iterable,
+        *,
+        prepare: bool = False,
+    ) -> None:
+        """Insert `rows` (tuples in the order of `columns`, the models' attnames, or on
+        PostgreSQL bytes in COPY's binary format: `BinaryRows`) as they are: no `pre_save`,
+        so the dates the rows carry (`created_at`, `updated_at`) stay. With
+        `prepare` each value goes through its field's `get_db_prep_save` on PostgreSQL too
+        (a value psycopg cannot send as it is, such as a `Country`); on SQLite always."""
+        rows = rows if isinstance(rows, bytes) else list(rows)
         if not rows:
             return
         table = connection.ops.quote_name(model._meta.db_table)
         names = ", ".join(connection.ops.quote_name(column) for column in columns)
         if self.copy:
+            if prepare:
+                rows = _prepared(model, columns, rows, copy=True)
             statement = f"COPY {table} ({names}) FROM STDIN"
+            if isinstance(rows, bytes):
+                statement += " (FORMAT BINARY)"
             if self._writer is not None:
                 self._writer.put(statement, rows)
                 return
             with connection.cursor() as cursor:
                 _copy(cursor.cursor, statement, rows)  # psycopg's own cursor, for COPY
             return
-        fields = [model._meta.get_field(_field_name(model, column)) for column in columns]
-        prepared = [
-            tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True))
-            for row in rows
-        ]
         marks = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                _prepared(model, columns, rows),
+            )
+
+    def write_created(self, model: type[models.Model], objs: Sequence[models.Model]) -> None:
+        """New `objs` of `model` and the '+' history row of each, as `bulk_create_with_history`
+        wrote them: ids from the table's sequence in order (set on the objects), the fields'
+        `pre_save` (`auto_now` dates), each history row dated now, by no one, without a
+        reason. Its INSERTs, the ORM's compiling of them and a model instance per history row
+        were most of the seed's accounts' time (`seed_demo`; `tests/demo/test_seed_accounts.py`
+        checks the rows are those it wrote)."""
+        if not objs:
+            return
+        fields = model._meta.concrete_fields
+        for obj, pk in zip(objs, self.ids(model, len(objs)), strict=True):
+            obj.pk = pk
+        rows = [tuple(f.pre_save(obj, True) for f in fields) for obj in objs]
+        columns = [f.attname for f in fields]
+        self.write(model, columns, rows, prepare=True)
+        history = model.history.model
+        tracked = [columns.index(f.attname) for f in history.tracked_fields]
+        history_ids = self.ids(history, len(objs), column="history_id")
+        history_rows = [
+            (*(row[at] for at in tracked), history_id, timezone.now(), None, "+", None)
+            for row, history_id in zip(rows, history_ids, strict=True)
+        ]
+        tracked_columns = [columns[at] for at in tracked]
+        self.write(history, (*tracked_columns, *HISTORY_FIELDS), history_rows, prepare=True)
 
     def finish(self) -> None:
         """Wait for the rows in flight, then set each counted sequence past its last id."""
@@ -246,10 +346,78 @@ class BulkRows:
                     )
 
 
-def _copy(cursor, statement: str, rows: list) -> None:
+# Values that a field's `get_db_prep_save` returns as they are on PostgreSQL (an aware
+# datetime, a Decimal: the database rounds it to the column's scale, as for an INSERT).
+SENT_AS_THEY_ARE = frozenset({str, int, bool, Decimal, datetime, date, type(None)})
+
+
+def _prepared(model, columns: Sequence[str], rows: list, *, copy: bool = False) -> list[tuple]:
+    """`rows` with each value as its field sends it to the database (`get_db_prep_save`). For
+    a COPY on PostgreSQL only the values not `SENT_AS_THEY_ARE` (such as a `Country`): the
+    fields' own preparing took 60 % of copying the seed's accounts and contacts."""
+    fields = [model._meta.get_field(_field_name(model, column)) for column in columns]
+    if copy:
+        plain = SENT_AS_THEY_ARE
+        return [
+            tuple(
+                v if type(v) in plain else f.get_db_prep_save(v, connection)
+                for f, v in zip(fields, row, strict=True)
+            )
+            for row in rows
+        ]
+    return [
+        tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True))
+        for row in rows
+    ]
+
+
+def _copy(cursor, statement: str, rows: list | bytes) -> None:
     with cursor.copy(statement) as copy:
+        if isinstance(rows, bytes):
+            copy.write(rows)  # a whole binary COPY: signature, rows, trailer (`BinaryRows`)
+            return
         for row in rows:
             copy.write_row(row)
+
+
+class BinaryRows:
+    """Rows of a table's `columns` as the data of a binary COPY, made where the rows are
+    built: in a seed's worker process (`demo.batches`), so that the seed's process only
+    passes the bytes on.
+
+    Why: a batch's rows crossed the pipe as pickled tuples of Decimals and datetimes
+    (pickled there, unpickled here) and were formatted for COPY here: per deal 0.045 +
+    0.031 ms of pickling and 0.10 ms of formatting as text, against 0.072 ms of formatting
+    in binary, and PostgreSQL parses binary rows in 0.08 ms a deal instead of 0.09 (measured
+    at 20,000 deals, the same rows: count and sums of amounts and dates equal). The values
+    stored are the same: each goes through psycopg's dumper for its column's type, as in a
+    text COPY (`tests/demo/test_seed_same.py`). The column types are read when this is made,
+    in the seed's process (a worker may not query); a worker formats with psycopg's `Copy`
+    writing to memory (`FileWriter`), which sends nothing on the connection it inherited."""
+
+    def __init__(self, model: type[models.Model], columns: Sequence[str]):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attnum > 0 AND NOT attisdropped",
+                [connection.ops.quote_name(model._meta.db_table)],
+            )
+            types = dict(cursor.fetchall())
+        self.types = [types[column] for column in columns]
+
+    def encode(self, rows: Sequence[tuple]) -> bytes:
+        """`rows` as a binary COPY's data (b"" for none)."""
+        if not rows:
+            return b""
+        buffer = io.BytesIO()
+        with (
+            connection.connection.cursor() as cursor,
+            psycopg.Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy,
+        ):
+            copy.set_types(self.types)
+            for row in rows:
+                copy.write_row(row)
+        return buffer.getvalue()
 
 
 class _Writer:
@@ -303,21 +471,22 @@ class _Writer:
         self.thread.join()
 
 
-VALID_UNTIL = importlib.import_module("opportunities.migrations.0019_history_valid_until")
 VALID_UNTIL_INSERT = "opp_history_valid_until_insert"
 
 
 @contextmanager
 def bulk_load(
-    models_written: Sequence[type[models.Model]], *, rebuild_indexes: bool
-) -> Iterator[list[int]]:
-    """Write the rows of `models_written` fast (module docstring): yields a list to which the
-    caller adds the ids of the deals whose history it writes. With `rebuild_indexes` (when
-    the tables at least double) their indexes are dropped too and built again at the end.
+    models_written: Sequence[type[models.Model]],
+    *,
+    rebuild_indexes: bool,
+    timed: Callable[[str], AbstractContextManager] = lambda _name: nullcontext(),
+) -> Iterator[None]:
+    """Write the rows of `models_written` fast (module docstring); the caller writes each
+    history row's `valid_until` itself. With `rebuild_indexes` (when the tables at least
+    double) their indexes are dropped too and built again at the end, inside `timed(name)`.
     PostgreSQL only; elsewhere a no-op. Must run inside a transaction."""
-    deal_ids: list[int] = []
     if connection.vendor != "postgresql":
-        yield deal_ids
+        yield
         return
     quote = connection.ops.quote_name
     history = Opportunity.history.model._meta.db_table
@@ -351,16 +520,18 @@ def bulk_load(
         has_trigger = history in tables and _trigger_enabled(cursor, history)
         if has_trigger:
             cursor.execute(f"ALTER TABLE {history} DISABLE TRIGGER {VALID_UNTIL_INSERT}")
-    yield deal_ids
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    yield
+    with connection.cursor() as cursor, timed("indexes and keys"):
+        # An index's sort in memory rather than in runs on disk: the history's largest index
+        # at 100,000 deals (1,046,000 rows) with 24 MB 2.26 s, with 100 MB 1.50 s (best of
+        # three, load 7): the ratio of 256 MB to 1 GB at 1,000,000 deals. Taken only while
+        # an index is built, and shared by its parallel workers.
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         for _name, definition in indexes:
             cursor.execute(definition)
         for table, name, definition in keys:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
         if has_trigger:
-            changed = "SELECT unnest(%s::bigint[]) AS id"
-            cursor.execute(f"WITH changed AS ({changed}) {VALID_UNTIL.RECOMPUTE}", [deal_ids])
             cursor.execute(f"ALTER TABLE {history} ENABLE TRIGGER {VALID_UNTIL_INSERT}")
         cursor.execute("RESET maintenance_work_mem")
 

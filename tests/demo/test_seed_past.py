@@ -2,6 +2,7 @@
 through stages, change amounts and close dates and close, each change a history row dated
 when it happened, every value by the services' rules, the newest row equal to the live deal."""
 
+import importlib
 import io
 from collections import defaultdict
 from datetime import timedelta
@@ -196,3 +197,17 @@ def test_each_record_stands_until_the_next_and_the_database_keeps_it_so(seeded):
             "WHERE tablename = 'opportunities_historicalopportunity'"
         )
         assert cursor.fetchone()[0] >= 19
+
+
+def test_the_seed_writes_each_valid_until_the_trigger_would(seeded):
+    """`demo.past.bulk_load` does not recompute `valid_until` after the load: the statement the
+    triggers run (migration 0019), over every deal, finds no row of the seed's to change."""
+    if connection.vendor != "postgresql":
+        pytest.skip("valid_until is kept on PostgreSQL only")
+    recompute = importlib.import_module("opportunities.migrations.0019_history_valid_until")
+    assert HistoricalOpportunity.objects.count() > 1000
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH changed AS (SELECT id FROM opportunities_opportunity) " + recompute.RECOMPUTE
+        )
+        assert cursor.rowcount == 0

@@ -6,6 +6,7 @@ databases and runs), every foreign key as the name of the row it names."""
 import hashlib
 import io
 from datetime import datetime
+from decimal import Decimal
 from unittest import mock
 
 import psycopg
@@ -17,8 +18,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from demo.management.commands import seed_demo
-from demo.past import DEAL_FIELDS, LINE_FIELDS, BulkRows
+from demo.past import DEAL_FIELDS, LINE_FIELDS, BulkRows, Unsaved
 from opportunities.models import Opportunity, OpportunityLine
+from pipeline_crm.money import ZERO
+from tests.factories import ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +187,22 @@ def test_a_failed_copy_in_the_thread_is_raised_in_the_seed():
         rows = BulkRows(locked=True)
         rows.write(Opportunity, ("id", "name"), [(1, "no stage, no owner, no status")])
         rows.finish()
+
+
+def test_unsaved_instances_are_those_the_model_makes():
+    owner, product = UserFactory(), ProductFactory()
+    cases = (
+        (Opportunity, {"name": "Nordbygg AB – ERP", "account_id": 7, "owner": owner}),
+        (OpportunityLine, {"product": product, "quantity": Decimal(3), "unit_cost": ZERO}),
+    )
+    for model, values in cases:
+        unsaved = Unsaved(model)
+        assert unsaved.plain
+        fast, own = unsaved(**values), model(**values)
+        assert (fast._state.adding, fast._state.db) == (own._state.adding, own._state.db)
+        assert _fields(fast) == _fields(own)
+        assert fast.owner is owner if model is Opportunity else fast.product is product
+
+
+def _fields(obj) -> dict:
+    return {name: value for name, value in vars(obj).items() if name != "_state"}
