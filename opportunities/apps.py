@@ -16,6 +16,8 @@ class OpportunitiesConfig(AppConfig):
         checks.register(totals_checks.deal_totals_triggers)
         checks.register(totals_checks.deal_totals_agree, checks.Tags.database)
         checks.register(totals_checks.history_valid_until_triggers)
+        checks.register(totals_checks.name_tails_triggers)
+        checks.register(totals_checks.name_tails_agree, checks.Tags.database)
         pre_migrate.connect(
             kept_totals.off_for_sqlite_migrations, sender=self, dispatch_uid="kept_totals_off"
         )

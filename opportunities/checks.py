@@ -1,5 +1,6 @@
-"""System checks of what the database keeps: the deal totals (`kept_totals`) and the
-history's `valid_until` (migration 0015, read by `forecasting.asof`)."""
+"""System checks of what the database keeps: the deal totals (`kept_totals`), the
+history's `valid_until` (migration 0015, read by `forecasting.asof`) and the deals' name tails
+(`name_tails`, read by the search)."""
 
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -7,7 +8,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from pipeline_crm.kept_checks import first, machinery_errors, recount_errors
 
-from . import kept_totals
+from . import kept_totals, name_tails
 
 # In English, as Django's own checks: they speak to whoever runs manage.py.
 REBUILD = "Run `manage.py rebuild_deal_totals`: it reinstalls them and recounts the totals."
@@ -87,3 +88,45 @@ def history_valid_until_triggers(app_configs=None, databases=None, **kwargs) -> 
                 )
             )
     return errors
+
+
+REBUILD_TAILS = "Run `manage.py rebuild_name_tails`: it reinstalls them and refills the tails."
+
+
+def name_tails_triggers(app_configs=None, databases=None, **kwargs) -> list:
+    """E004: on PostgreSQL, a trigger keeping the deals' name tails (`name_tails`) is missing
+    or disabled: the search would miss deals matching by name alone."""
+    return machinery_errors(
+        databases,
+        missing=_missing_tail_triggers,
+        describe=lambda alias, missing: (
+            f"The deals' name tails are not kept on database '{alias}': "
+            f"{', '.join(missing)} missing or disabled, so the list's search can miss deals "
+            "that match by their name alone."
+        ),
+        hint=REBUILD_TAILS,
+        id="opportunities.E004",
+    )
+
+
+def _missing_tail_triggers(alias: str) -> list[str] | None:
+    try:
+        return name_tails.missing_triggers(alias)
+    except DatabaseError:
+        return None
+
+
+def name_tails_agree(app_configs=None, databases=None, **kwargs) -> list:
+    """E005: deals whose kept name tail is missing or not what their and their account's
+    names make it (`check --database default`: a join of every deal)."""
+    return recount_errors(
+        databases,
+        kept=lambda alias: _missing_tail_triggers(alias) is not None,
+        differences=name_tails.wrong_deals,
+        describe=lambda alias, wrong: (
+            f"The name tails on database '{alias}' disagree with the deals' names "
+            f"(deals {first(wrong)})."
+        ),
+        hint=REBUILD_TAILS,
+        id="opportunities.E005",
+    )

@@ -28,6 +28,7 @@ from .models import (
     Opportunity,
     Product,
     Stage,
+    matching_accounts,
     stale_parts,
 )
 
@@ -102,13 +103,14 @@ class OpportunityFilter(django_filters.FilterSet):
         fields = ()
 
     # The filters whose condition `deal_parts` splits into disjoint parts: name → their number.
-    SPLIT = {"stale": 2}
+    SPLIT = {"stale": 2, "q": 2}
 
     def __init__(self, *args, stale_days: int = 30, today=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.stale_days = stale_days
         self.today = today
         self._part = {}  # filter name → which of its parts `filter_queryset` applies
+        self._accounts = {}  # searched text → the ids of the accounts matching it
 
     def deal_parts(self) -> list:
         """The filtered deals (`qs`) as disjoint querysets that together are exactly them.
@@ -187,9 +189,15 @@ class OpportunityFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
+        part = self._part.get(name)
         if not value:
-            return queryset
-        return queryset.matching(value)
+            return queryset.none() if part else queryset
+        if value not in self._accounts:  # read once for `qs` and every part
+            self._accounts[value] = matching_accounts(value)
+        accounts = self._accounts[value]
+        if part is not None:
+            return queryset.matching_parts(value, accounts=accounts)[part]
+        return queryset.matching(value, accounts=accounts)
 
     def filter_mine(self, queryset, name, value):
         if value and self.request is not None:
