@@ -11,7 +11,7 @@ class OpportunitiesConfig(AppConfig):
         from django.db.models.signals import post_migrate, pre_migrate
 
         from . import checks as totals_checks
-        from . import kept_totals
+        from . import kept_totals, name_tails
 
         checks.register(totals_checks.deal_totals_triggers)
         checks.register(totals_checks.deal_totals_agree, checks.Tags.database)
@@ -24,3 +24,4 @@ class OpportunitiesConfig(AppConfig):
         post_migrate.connect(
             kept_totals.ensure_installed, sender=self, dispatch_uid="kept_totals_installed"
         )
+        post_migrate.connect(name_tails.forget_migrated, dispatch_uid="name_tails_migrated")

@@ -248,10 +248,30 @@ def matching_accounts(text: str) -> list[int]:
     return list(Account.objects.filter(name__icontains=text).values_list("pk", flat=True))
 
 
-def matching_condition(text: str, accounts: list[int]) -> Q:
+def matching_condition(text: str, accounts: list[int], vendor: str) -> Q:
     """The search (`?q=`): the deal's name contains `text`, or its account is among `accounts`
     (those whose name contains it), case-insensitive."""
-    return Q(name__icontains=text) | Q(account__in=accounts)
+    return Q(name__icontains=text) | of_accounts(accounts, vendor)
+
+
+class _AmongIds(models.Lookup):
+    """`column = ANY(%s)`: a list of ids as one array parameter (PostgreSQL)."""
+
+    lookup_name = "among_ids"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, list(self.rhs))
+
+
+def of_accounts(accounts: list[int], vendor: str) -> Q:
+    """The deals of `accounts` (a list of ids). On PostgreSQL one array parameter: as an IN
+    list Django prepares, and psycopg sends, each id apart, for every query that names it (the
+    search's 2,822 accounts at 1,000,000 deals cost 10-15 ms of CPU a query)."""
+    if vendor == "postgresql":
+        return Q(_AmongIds(models.F("account_id"), accounts))
+    return Q(account__in=accounts)
 
 
 def first_of_parts(parts, limit: int, *order: str) -> list:
@@ -372,7 +392,7 @@ class OpportunityQuerySet(VersionedQuerySet):
         caller has them."""
         if accounts is None:
             accounts = matching_accounts(text)
-        return self.filter(matching_condition(text, accounts))
+        return self.filter(matching_condition(text, accounts, connections[self.db].vendor))
 
     def matching_parts(self, text: str, *, accounts: list[int] | None = None) -> list:
         """`matching(text)` as two disjoint querysets, for sums: the deals of the matching
@@ -388,7 +408,7 @@ class OpportunityQuerySet(VersionedQuerySet):
             accounts = matching_accounts(text)
         connection = connections[self.db]
         if len(text) < 3 or not name_tails.enabled(connection):
-            return [self.filter(matching_condition(text, accounts)), self.none()]
+            return [self.filter(matching_condition(text, accounts, connection.vendor)), self.none()]
         # The last three characters of the text, escaped for LIKE, then in UPPER() as the
         # search compares (a cut escape only weakens the pattern, never narrows it).
         last = connection.ops.prep_for_like_query(text)[-3:]
@@ -397,8 +417,10 @@ class OpportunityQuerySet(VersionedQuerySet):
             [f"%{last}%"],
         )
         return [
-            self.filter(account__in=accounts),
-            self.filter(Q(name__icontains=text), Q(pk__in=tails)).exclude(account__in=accounts),
+            self.filter(of_accounts(accounts, connection.vendor)),
+            self.filter(Q(name__icontains=text), Q(pk__in=tails)).exclude(
+                of_accounts(accounts, connection.vendor)
+            ),
         ]
 
     def in_period(self, start: date, end: date):

@@ -167,9 +167,24 @@ def enabled(connection) -> bool:
     )
 
 
+# The databases seen migrated, by alias: asked once per process, not on every search (two
+# catalogue reads and the migrations table); forgotten by every `migrate` (`forget_migrated`).
+_migrated: set[str] = set()
+
+
 def is_migrated(connection) -> bool:
+    if connection.alias in _migrated:
+        return True
     recorder = MigrationRecorder(connection)
-    return recorder.has_table() and MIGRATION in recorder.applied_migrations()
+    if recorder.has_table() and MIGRATION in recorder.applied_migrations():
+        _migrated.add(connection.alias)
+        return True
+    return False
+
+
+def forget_migrated(**kwargs) -> None:
+    """post_migrate: a migration may have taken the tails away (or brought them)."""
+    _migrated.clear()
 
 
 def missing_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str] | None:
