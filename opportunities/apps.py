@@ -11,7 +11,7 @@ class OpportunitiesConfig(AppConfig):
         from django.db.models.signals import post_migrate, pre_migrate
 
         from . import checks as totals_checks
-        from . import kept_totals, name_tails
+        from . import kept_totals, name_tails, product_deals
 
         checks.register(totals_checks.deal_totals_triggers)
         checks.register(totals_checks.deal_totals_agree, checks.Tags.database)
@@ -25,3 +25,6 @@ class OpportunitiesConfig(AppConfig):
             kept_totals.ensure_installed, sender=self, dispatch_uid="kept_totals_installed"
         )
         post_migrate.connect(name_tails.forget_migrated, dispatch_uid="name_tails_migrated")
+        post_migrate.connect(product_deals.forget_migrated, dispatch_uid="product_deals_migrated")
+        checks.register(totals_checks.product_deals_triggers)
+        checks.register(totals_checks.product_deals_agree, checks.Tags.database)

@@ -8,7 +8,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from pipeline_crm.kept_checks import first, machinery_errors, recount_errors
 
-from . import kept_totals, name_tails
+from . import kept_totals, name_tails, product_deals
 
 # In English, as Django's own checks: they speak to whoever runs manage.py.
 REBUILD = "Run `manage.py rebuild_deal_totals`: it reinstalls them and recounts the totals."
@@ -129,4 +129,48 @@ def name_tails_agree(app_configs=None, databases=None, **kwargs) -> list:
         ),
         hint=REBUILD_TAILS,
         id="opportunities.E005",
+    )
+
+
+REBUILD_PRODUCT_DEALS = (
+    "Run `manage.py rebuild_product_deals`: it reinstalls them and refills the table."
+)
+
+
+def _missing_product_triggers(alias: str) -> list[str] | None:
+    try:
+        return product_deals.missing_triggers(alias)
+    except DatabaseError:
+        return None
+
+
+def product_deals_triggers(app_configs=None, databases=None, **kwargs) -> list:
+    """E006: on PostgreSQL, a trigger keeping each product's deals (`product_deals`) is
+    missing or disabled: the product filter's footer would drift from its deals."""
+    return machinery_errors(
+        databases,
+        missing=_missing_product_triggers,
+        describe=lambda alias, missing: (
+            f"The products' deals are not kept on database '{alias}': "
+            f"{', '.join(missing)} missing or disabled, so the footer of the list filtered "
+            "by a product drifts from its deals."
+        ),
+        hint=REBUILD_PRODUCT_DEALS,
+        id="opportunities.E006",
+    )
+
+
+def product_deals_agree(app_configs=None, databases=None, **kwargs) -> list:
+    """E007: kept (product, deal) rows missing, extra or wrong against the lines and deals
+    (`check --database default`: every line read)."""
+    return recount_errors(
+        databases,
+        kept=lambda alias: _missing_product_triggers(alias) is not None,
+        differences=product_deals.wrong_pairs,
+        describe=lambda alias, wrong: (
+            f"The products' deals on database '{alias}' disagree with the lines "
+            f"(product/deal {first(wrong, name=lambda pair: '/'.join(map(str, pair)))})."
+        ),
+        hint=REBUILD_PRODUCT_DEALS,
+        id="opportunities.E007",
     )

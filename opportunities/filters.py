@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
+from django.db import connections
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +18,7 @@ from pipeline_crm.lookups import lookup_label
 from pipeline_crm.roles import is_manager
 from pipeline_crm.users import UserFilter
 
-from . import kept_totals
+from . import kept_totals, product_deals
 from .forms import DateInput
 from .models import (
     NO_AREA,
@@ -168,6 +169,8 @@ class OpportunityFilter(django_filters.FilterSet):
             if value not in EMPTY_VALUES and value is not False
         }
         mine = used.pop("mine", False)
+        if not fixed and not mine and set(used) == {"product"}:
+            return self._product_totals(used["product"])
         if set(used) - set(TOTALS_KEYS) or (mine and "owner" in used):
             return None
         keys, deal_keys = dict(fixed), dict(fixed)
@@ -186,6 +189,13 @@ class OpportunityFilter(django_filters.FilterSet):
         return KeptTotals(
             DealTotals.objects.filter(**keys), shared, deals=deals, kept_deals=kept_deals
         )
+
+    def _product_totals(self, product) -> product_deals.ProductTotals | None:
+        """A product's deals alone: their sums kept per product (`product_deals`)."""
+        using = self.queryset.db
+        if not product_deals.enabled(connections[using]):
+            return None
+        return product_deals.ProductTotals(product.pk, using=using)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -20,7 +20,8 @@ in PostgreSQL's UPPER(), as the search compares.
 
 Kept by PostgreSQL in the transaction of every write, whatever the path (migration 0029):
 - a statement trigger on the deals' inserts (a COPY of 1,000,000 deals: one INSERT ... SELECT),
-  a row trigger on updates of a deal's name or account, one on deletes;
+  a row trigger on updates of a deal's name or account, one on deletes, one on TRUNCATE (a
+  test database's flush);
 - a row trigger on an account's rename, which rewrites its deals' tails;
 - `manage.py check` reports a missing trigger (opportunities.E004), and
   `check --database default` deals whose tail is missing or wrong (E005, a join of every deal);
@@ -55,7 +56,7 @@ CREATE_INDEX = (
     f"CREATE INDEX IF NOT EXISTS deal_name_tail_trgm ON {TABLE} USING gin (tail gin_trgm_ops)"
 )
 
-# Upserts: a flush of the test database truncates the deals, not this table, and restarts ids.
+# Upserts, should a row of a deal's id be left over.
 INSERTED = f"""CREATE OR REPLACE FUNCTION opportunities_name_tails_inserted() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
@@ -87,7 +88,13 @@ RENAMED = f"""CREATE OR REPLACE FUNCTION opportunities_name_tails_account_rename
           FROM {DEALS} o WHERE o.account_id = NEW.id AND t.deal_id = o.id;
         RETURN NULL;
     END $$"""
-FUNCTIONS = (TAIL, INSERTED, UPDATED, DELETED, RENAMED)
+TRUNCATED = f"""CREATE OR REPLACE FUNCTION opportunities_name_tails_truncated()
+    RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE {TABLE};
+        RETURN NULL;
+    END $$"""
+FUNCTIONS = (TAIL, INSERTED, UPDATED, DELETED, RENAMED, TRUNCATED)
 
 TRIGGERS = {
     "opp_name_tails_insert": (
@@ -107,6 +114,11 @@ TRIGGERS = {
         DEALS,
         f"""CREATE TRIGGER opp_name_tail_delete AFTER DELETE ON {DEALS}
         FOR EACH ROW EXECUTE FUNCTION opportunities_name_tail_deleted()""",
+    ),
+    "opp_name_tails_truncate": (
+        DEALS,
+        f"""CREATE TRIGGER opp_name_tails_truncate AFTER TRUNCATE ON {DEALS}
+        FOR EACH STATEMENT EXECUTE FUNCTION opportunities_name_tails_truncated()""",
     ),
     "account_name_tails_rename": (
         ACCOUNTS,
