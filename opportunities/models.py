@@ -401,8 +401,9 @@ class OpportunityQuerySet(VersionedQuerySet):
         The first is read from the account's covering index (`opp_account_sums`), no table
         row; the second only reads the rows whose name matches past their account's name
         (`name_tails`, PostgreSQL): at 1,000,000 deals the footer of `q=bygg` read 34,566
-        pages for the OR, here about 1,000. Where the tails are not kept (SQLite, switched
-        off) or `text` is shorter than a trigram, the OR itself and an empty part.
+        pages for the OR (115 ms), here 8,837 + 3 (18 + 0.1 ms). Where the tails are not
+        kept (SQLite, switched off) or `text` is shorter than a trigram, the OR itself and an
+        empty part.
         """
         if accounts is None:
             accounts = matching_accounts(text)

@@ -54,7 +54,9 @@ class DealRows(TableQuerysetData):
         sorted by a lookup shows: rows never depend on the kept totals
         (`opportunities.kept_totals`). Where the filters are not their keys, the indexes of
         migration 0022 hold the footer's columns: at 1,000,000 deals (load 11) a business
-        area's open deals of a close range 419 → 29 ms, stale 247 → 47 + 51 ms (`deal_parts`).
+        area's open deals of a close range 419 → 29 ms, stale 247 → 47 + 51 ms (`deal_parts`);
+        the search's 34,566 table and index pages → 8,840 (`matching_parts`), a product's
+        9,600 → 850 (`product_deals`).
         """
         sort = self.data.lookup_sort()
         if self.totals_source is None:

@@ -5,7 +5,7 @@
   accounts are counted and summed from it alone (the footer's columns ride along), where each
   cost a table row. At 1,000,000 deals `q=bygg` matches 2,822 accounts and their 56,582 deals:
   the OR's bitmap heap scan read 34,566 pages (115-236 ms on a loaded machine), this index
-  about 1,000. It is 56 MB where the plain one was 8 MB.
+  8,837 (18 ms), most of them the 2,822 descents. It is 56 MB where the plain one was 8 MB.
 - PostgreSQL only: each deal's name past its account's name (`name_tails`), its triggers and
   its trigram index, so the deals matching by name alone are found without reading the 56,582
   rows whose names match only through their account's.
