@@ -30,6 +30,7 @@ from .models import (
     Product,
     Stage,
     matching_accounts,
+    matching_part_conditions,
     stale_parts,
 )
 
@@ -112,6 +113,7 @@ class OpportunityFilter(django_filters.FilterSet):
         self.today = today
         self._part = {}  # filter name → which of its parts `filter_queryset` applies
         self._accounts = {}  # searched text → the ids of the accounts matching it
+        self._search_parts = {}  # searched text → its parts' conditions
 
     def deal_parts(self) -> list:
         """The filtered deals (`qs`) as disjoint querysets that together are exactly them.
@@ -155,7 +157,7 @@ class OpportunityFilter(django_filters.FilterSet):
             today=timezone.localdate(),
         )
 
-    def totals_source(self, **fixed) -> KeptTotals | None:
+    def totals_source(self, **fixed) -> KeptTotals | product_deals.ProductTotals | None:
         """Where the filtered deals' totals can be read without reading the deals.
 
         Returns `KeptTotals` when every filter in use is one of DealTotals' keys: "mine" is
@@ -208,9 +210,13 @@ class OpportunityFilter(django_filters.FilterSet):
         if value not in self._accounts:  # read once for `qs` and every part
             self._accounts[value] = matching_accounts(value)
         accounts = self._accounts[value]
-        if part is not None:
-            return queryset.matching_parts(value, accounts=accounts)[part]
-        return queryset.matching(value, accounts=accounts)
+        if part is None:
+            return queryset.matching(value, accounts=accounts)
+        if value not in self._search_parts:
+            self._search_parts[value] = matching_part_conditions(
+                value, accounts=accounts, using=queryset.db
+            )
+        return queryset.filter(self._search_parts[value][part])
 
     def filter_mine(self, queryset, name, value):
         if value and self.request is not None:

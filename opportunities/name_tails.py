@@ -174,6 +174,22 @@ def uninstall(connection) -> None:
             cursor.execute(f"DROP FUNCTION IF EXISTS {function.split()[4].split('(')[0]}")
 
 
+def candidates(connection, text: str, *, limit: int) -> list[int] | None:
+    """The ids of the deals whose tail contains the last three characters of `text` (every
+    deal matching it by name alone is among them, see above), or None when more than `limit`.
+
+    The characters are escaped for LIKE, then put in UPPER() as the search compares (an escape
+    cut in two only weakens the pattern, never narrows it)."""
+    last = connection.ops.prep_for_like_query(text)[-3:]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT deal_id FROM {TABLE} WHERE tail LIKE UPPER(%s) LIMIT %s",
+            [f"%{last}%", limit + 1],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    return ids if len(ids) <= limit else None
+
+
 def enabled(connection) -> bool:
     """Whether the search reads the kept tails on this database: PostgreSQL, migrated, and
     not switched off (`SEARCH_NAME_TAILS`)."""
