@@ -11,11 +11,13 @@ class OpportunitiesConfig(AppConfig):
         from django.db.models.signals import post_migrate, pre_migrate
 
         from . import checks as totals_checks
-        from . import kept_shared, kept_totals
+        from . import kept_shared, kept_totals, name_tails, product_deals
 
         checks.register(totals_checks.deal_totals_triggers)
         checks.register(totals_checks.deal_totals_agree, checks.Tags.database)
         checks.register(totals_checks.history_valid_until_triggers)
+        checks.register(totals_checks.name_tails_triggers)
+        checks.register(totals_checks.name_tails_agree, checks.Tags.database)
         checks.register(totals_checks.shared_deals_triggers)
         checks.register(totals_checks.shared_deals_agree, checks.Tags.database)
         pre_migrate.connect(
@@ -27,3 +29,7 @@ class OpportunitiesConfig(AppConfig):
         post_migrate.connect(
             kept_shared.ensure_installed, sender=self, dispatch_uid="kept_shared_installed"
         )
+        post_migrate.connect(name_tails.forget_migrated, dispatch_uid="name_tails_migrated")
+        post_migrate.connect(product_deals.forget_migrated, dispatch_uid="product_deals_migrated")
+        checks.register(totals_checks.product_deals_triggers)
+        checks.register(totals_checks.product_deals_agree, checks.Tags.database)

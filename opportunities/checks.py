@@ -1,6 +1,7 @@
-"""System checks of what the database keeps: the deal totals (`kept_totals`), the copy of the
-shared deals (`kept_shared`) and the history's `valid_until` (migration 0015, read by
-`forecasting.asof`)."""
+"""System checks of what the database keeps: the deal totals (`kept_totals`), the
+history's `valid_until` (migration 0015, read by `forecasting.asof`), the deals' name tails
+(`name_tails`, read by the search), each product's deals (`product_deals`) and the copy of the
+shared deals (`kept_shared`)."""
 
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -8,7 +9,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from pipeline_crm.kept_checks import first, machinery_errors, recount_errors
 
-from . import kept_shared, kept_totals
+from . import kept_shared, kept_totals, name_tails, product_deals
 
 # In English, as Django's own checks: they speak to whoever runs manage.py.
 REBUILD = "Run `manage.py rebuild_deal_totals`: it reinstalls them and recounts the totals."
@@ -90,13 +91,99 @@ def history_valid_until_triggers(app_configs=None, databases=None, **kwargs) -> 
     return errors
 
 
+REBUILD_TAILS = "Run `manage.py rebuild_name_tails`: it reinstalls them and refills the tails."
+
+
+def name_tails_triggers(app_configs=None, databases=None, **kwargs) -> list:
+    """E004: on PostgreSQL, a trigger keeping the deals' name tails (`name_tails`) is missing
+    or disabled: the search would miss deals matching by name alone."""
+    return machinery_errors(
+        databases,
+        missing=_missing_tail_triggers,
+        describe=lambda alias, missing: (
+            f"The deals' name tails are not kept on database '{alias}': "
+            f"{', '.join(missing)} missing or disabled, so the list's search can miss deals "
+            "that match by their name alone."
+        ),
+        hint=REBUILD_TAILS,
+        id="opportunities.E004",
+    )
+
+
+def _missing_tail_triggers(alias: str) -> list[str] | None:
+    try:
+        return name_tails.missing_triggers(alias)
+    except DatabaseError:
+        return None
+
+
+def name_tails_agree(app_configs=None, databases=None, **kwargs) -> list:
+    """E005: deals whose kept name tail is missing or not what their and their account's
+    names make it (`check --database default`: a join of every deal)."""
+    return recount_errors(
+        databases,
+        kept=lambda alias: _missing_tail_triggers(alias) is not None,
+        differences=name_tails.wrong_deals,
+        describe=lambda alias, wrong: (
+            f"The name tails on database '{alias}' disagree with the deals' names "
+            f"(deals {first(wrong)})."
+        ),
+        hint=REBUILD_TAILS,
+        id="opportunities.E005",
+    )
+
+
+REBUILD_PRODUCT_DEALS = (
+    "Run `manage.py rebuild_product_deals`: it reinstalls them and refills the table."
+)
+
+
+def _missing_product_triggers(alias: str) -> list[str] | None:
+    try:
+        return product_deals.missing_triggers(alias)
+    except DatabaseError:
+        return None
+
+
+def product_deals_triggers(app_configs=None, databases=None, **kwargs) -> list:
+    """E006: on PostgreSQL, a trigger keeping each product's deals (`product_deals`) is
+    missing or disabled: the product filter's footer would drift from its deals."""
+    return machinery_errors(
+        databases,
+        missing=_missing_product_triggers,
+        describe=lambda alias, missing: (
+            f"The products' deals are not kept on database '{alias}': "
+            f"{', '.join(missing)} missing or disabled, so the footer of the list filtered "
+            "by a product drifts from its deals."
+        ),
+        hint=REBUILD_PRODUCT_DEALS,
+        id="opportunities.E006",
+    )
+
+
+def product_deals_agree(app_configs=None, databases=None, **kwargs) -> list:
+    """E007: kept (product, deal) rows missing, extra or wrong against the lines and deals
+    (`check --database default`: every line read)."""
+    return recount_errors(
+        databases,
+        kept=lambda alias: _missing_product_triggers(alias) is not None,
+        differences=product_deals.wrong_pairs,
+        describe=lambda alias, wrong: (
+            f"The products' deals on database '{alias}' disagree with the lines "
+            f"(product/deal {first(wrong, name=lambda pair: '/'.join(map(str, pair)))})."
+        ),
+        hint=REBUILD_PRODUCT_DEALS,
+        id="opportunities.E007",
+    )
+
+
 REBUILD_SHARED = (
     "Run `manage.py rebuild_deal_totals`: it reinstalls them and copies the shared deals again."
 )
 
 
 def shared_deals_triggers(app_configs=None, databases=None, **kwargs) -> list:
-    """E004: on PostgreSQL, the table, a function or a trigger keeping the copy of the shared
+    """E008: on PostgreSQL, the table, a function or a trigger keeping the copy of the shared
     deals (`kept_shared`) is missing or disabled on a migrated database."""
     return machinery_errors(
         databases,
@@ -106,12 +193,12 @@ def shared_deals_triggers(app_configs=None, databases=None, **kwargs) -> list:
             "missing or disabled, so the figures of each salesperson's deals drift from them."
         ),
         hint=REBUILD_SHARED,
-        id="opportunities.E004",
+        id="opportunities.E008",
     )
 
 
 def shared_deals_agree(app_configs=None, databases=None, **kwargs) -> list:
-    """E005: the copy of the shared deals differs from the links and their deals
+    """E009: the copy of the shared deals differs from the links and their deals
     (`check --database default`: a scan of both)."""
     return recount_errors(
         databases,
@@ -122,5 +209,5 @@ def shared_deals_agree(app_configs=None, databases=None, **kwargs) -> list:
             f"(deal/user: {first(wrong, name=lambda d: f'{d.opportunity_id}/{d.user_id}')})."
         ),
         hint=REBUILD_SHARED,
-        id="opportunities.E005",
+        id="opportunities.E009",
     )

@@ -20,9 +20,9 @@ How it is kept right, whatever the path (ORM, `queryset.update()`, bulk writes, 
   deal's columns to its links and remove a deleted deal's (`DEAL_FUNCTION`); a TRUNCATE of
   either (Django's `flush`) empties it. Every link is copied, the owner's own too if a user is
   both: the readers leave out the rows whose owner is the user, as `owned_by_parts` does.
-- `manage.py check` reports a missing table, function or trigger (opportunities.E004);
+- `manage.py check` reports a missing table, function or trigger (opportunities.E008);
   `check --database default` compares the copy with the links and their deals
-  (opportunities.E005, a scan). `manage.py rebuild_deal_totals` reinstalls and refills it
+  (opportunities.E009, a scan). `manage.py rebuild_deal_totals` reinstalls and refills it
   too; `--check` verifies. `migrate` puts back whatever is missing (`ensure_installed`).
 - The table is not a Django-managed one (`SharedDeal` is unmanaged): `dumpdata` leaves it out,
   a load's links fill it through the triggers.
@@ -42,7 +42,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from . import kept_totals
 
-MIGRATION = ("opportunities", "0029_shared_deals")
+MIGRATION = ("opportunities", "0031_shared_deals")
 DEALS = "opportunities_opportunity"
 LINKS = "opportunities_opportunity_co_responsible"
 SHARED = "opportunities_shareddeal"

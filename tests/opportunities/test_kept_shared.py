@@ -175,13 +175,13 @@ def test_a_missing_trigger_is_reported_and_rebuilt(salesperson, co_responsible):
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER shared_deals_update ON opportunities_opportunity")
     errors = shared_deals_triggers(databases=["default"])
-    assert [error.id for error in errors] == ["opportunities.E004"]
+    assert [error.id for error in errors] == ["opportunities.E008"]
     assert "shared_deals_update" in errors[0].msg
     deal = OpportunityFactory(owner=salesperson)
     deal.co_responsible.add(co_responsible)
     Opportunity.objects.filter(pk=deal.pk).update(amount=Decimal("99.00"))  # unseen by the copy
     assert [error.id for error in shared_deals_agree(databases=["default"])] == [
-        "opportunities.E005"
+        "opportunities.E009"
     ]
     with pytest.raises(CommandError, match="shared_deals_update"):
         management.call_command("rebuild_deal_totals", check=True, stdout=None)

@@ -23,7 +23,7 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("opportunities", "0028_rep_history_open_since")]
+    dependencies = [("opportunities", "0030_product_deals")]
 
     operations = [
         migrations.CreateModel(
