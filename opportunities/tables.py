@@ -59,11 +59,12 @@ class DealRows(TableQuerysetData):
         a product's count, from its lines), and the page checks them (`__getitem__`,
         `OpportunityQuerySet.page_ids_checked`: it reads one id past its end, and past each
         value's part of it); the view counts the deals (`recount`) when they disagree, and
-        from then on for the user's session (`views.RECOUNT`): a count that drifted (only where the triggers were bypassed, which
-        `manage.py check` reports) is seen on the page where its value or the list ends, so
-        paging through the list shows every deal once. Counting the deals instead cost
-        17-52 ms of every page at 1,000,000 deals (a salesperson's 150,000 open deals; every
-        deal: 41 ms; per stage 31 ms, plus the shared deals probed one by one).
+        from then on for the user's session (`views.RECOUNT`). A count that drifted (only
+        where the triggers were bypassed, which `manage.py check` reports) is seen on the
+        page where its value or the list ends, so paging through the list shows every deal
+        once. Counting the deals instead cost 17-52 ms of every page at 1,000,000 deals (a
+        salesperson's 150,000 open deals; every deal: 41 ms; per stage 31 ms, plus the
+        shared deals probed one by one).
         Where the filters are not their keys, the indexes of migration 0022 hold the footer's
         columns: at 1,000,000 deals (load 11) a business area's open deals of a close range
         419 → 29 ms, stale 247 → 47 + 51 ms (`deal_parts`); the search's 34,566 table and
