@@ -58,8 +58,9 @@ class DealRows(TableQuerysetData):
         which deals each page shows. They come from the kept rows too where the sums do (but
         a product's count, from its lines), and the page checks them (`__getitem__`,
         `OpportunityQuerySet.page_ids_checked`: it reads one id past its end, and past each
-        value's part of it); the view counts the deals (`recount`) when they disagree, and
-        from then on for the user's session (`views.RECOUNT`). A count that drifted (only
+        value's part of it); the view counts the deals (`recount`) when they disagree, and,
+        if the kept counts still differ (`kept_agree`), from then on for the user's session
+        (`views.RECOUNT`). A count that drifted (only
         where the triggers were bypassed, which `manage.py check` reports) is seen on the
         page where its value or the list ends, so paging through the list shows every deal
         once. Counting the deals instead cost 17-52 ms of every page at 1,000,000 deals (a
@@ -86,6 +87,18 @@ class DealRows(TableQuerysetData):
             totals = self._summed(self.parts or [self.data], sort)
         self.kept_count = totals["count"]
         return totals
+
+    def kept_agree(self, counted: dict) -> bool:
+        """Whether the kept counts, read again, are the ones just `counted` from the deals
+        (`totals(recount=True)`, and its `counts`). A page can disagree with the kept counts
+        read a moment before it only because a deal was written between the two reads (each
+        statement sees what was committed when it began); then they agree again, and only
+        the page needed counting."""
+        counts = self.counts
+        kept = self.totals()
+        agree = kept["count"] == counted["count"] and (counts is None or self.counts == counts)
+        self.counts, self.kept_count = counts, None
+        return agree
 
     def _counted(self, sort) -> dict:
         """The totals with the count, and the counts per value of a lookup sort, from the

@@ -137,3 +137,29 @@ def test_a_value_counted_as_none_hides_no_deal(client_for, salesperson, gone, so
 
     assert seen == expected
     assert count == 21
+
+
+def test_a_deal_written_between_the_count_and_the_page_only_recounts_the_page(
+    client_for, salesperson, deals, monkeypatch, caplog
+):
+    """The count and the page are two statements: a deal committed between them makes the
+    page disagree though nothing drifted. The page is counted again; the kept counts, read
+    again, agree with that count, so nothing is logged and the session keeps them."""
+    from opportunities.models import OpportunityQuerySet
+
+    checked = OpportunityQuerySet.page_ids_checked
+
+    def written_meanwhile(self, start, stop, *, count, counts=None):
+        OpportunityFactory(owner=salesperson, amount=Decimal("1.00"))  # after the count
+        monkeypatch.setattr(OpportunityQuerySet, "page_ids_checked", checked)
+        return checked(self, start, stop, count=count, counts=counts)
+
+    monkeypatch.setattr(OpportunityQuerySet, "page_ids_checked", written_meanwhile)
+    client = client_for(salesperson)
+    with caplog.at_level("ERROR", logger="opportunities.views"):
+        context = client.get(LIST, {"per_page": 100}).context
+
+    assert not context["table"].data.agrees  # the page saw the new deal
+    assert context["totals"]["count"] == len(deals) + 1
+    assert RECOUNT not in client.session
+    assert not caplog.records
