@@ -231,15 +231,8 @@ def missing_objects(connection) -> list[str]:
             [list(FUNCTIONS)],
         )
         found.update(name for (name,) in cursor.fetchall())
-        cursor.execute(
-            "SELECT tgname FROM pg_trigger"
-            " WHERE tgrelid IN (to_regclass(%s), to_regclass(%s))"
-            " AND NOT tgisinternal AND tgenabled <> 'D'",
-            [LINKS, DEALS],
-        )
-        found.update(name for (name,) in cursor.fetchall())
-    expected = (SHARED, "shared_deal_user", *FUNCTIONS, *(name for _table, name in TRIGGERS))
-    return [name for name in expected if name not in found]
+    missing = [name for name in (SHARED, "shared_deal_user", *FUNCTIONS) if name not in found]
+    return missing + kept_totals.missing_pg_triggers(connection, [n for _t, n in TRIGGERS])
 
 
 def problems(using: str = DEFAULT_DB_ALIAS) -> list[str] | None:

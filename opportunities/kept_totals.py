@@ -272,6 +272,39 @@ def problems(using: str = DEFAULT_DB_ALIAS) -> list[DbObject] | None:
     return when_migrated(using, LAST_MIGRATION, lambda connection: out_of_place(using))
 
 
+class MigratedOnce:
+    """Whether a kept table's `migration` has run on a database, asked once per process and
+    alias (the migrations table), not on every request that reads the table; `forget` (on
+    post_migrate) asks again after every `migrate`, which may have brought or taken it."""
+
+    def __init__(self, migration: tuple[str, str]):
+        self.migration = migration
+        self.seen: set[str] = set()
+
+    def __call__(self, connection) -> bool:
+        if connection.alias in self.seen:
+            return True
+        recorder = MigrationRecorder(connection)
+        if recorder.has_table() and self.migration in recorder.applied_migrations():
+            self.seen.add(connection.alias)
+            return True
+        return False
+
+    def forget(self, **kwargs) -> None:
+        self.seen.clear()
+
+
+def missing_pg_triggers(connection, names) -> list[str]:
+    """Of the PostgreSQL triggers `names`, those missing or disabled (a catalogue read)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgname = ANY(%s) AND tgenabled <> 'D'",
+            [list(names)],
+        )
+        found = {name for (name,) in cursor.fetchall()}
+    return [name for name in names if name not in found]
+
+
 def when_migrated(using: str, migration: tuple[str, str], read):
     """`read(connection)` on a PostgreSQL or SQLite database where `migration` has run; None
     where there is nothing to check yet (a fresh database, one the migrations have not

@@ -37,7 +37,8 @@ OR (the triggers keep running, so switching back needs no rebuild).
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.migrations.recorder import MigrationRecorder
+
+from . import kept_totals
 
 MIGRATION = ("opportunities", "0029_search_by_account_and_name_tail")
 TABLE = "opportunities_deal_name_tail"
@@ -200,24 +201,9 @@ def enabled(connection) -> bool:
     )
 
 
-# The databases seen migrated, by alias: asked once per process, not on every search (two
-# catalogue reads and the migrations table); forgotten by every `migrate` (`forget_migrated`).
-_migrated: set[str] = set()
-
-
-def is_migrated(connection) -> bool:
-    if connection.alias in _migrated:
-        return True
-    recorder = MigrationRecorder(connection)
-    if recorder.has_table() and MIGRATION in recorder.applied_migrations():
-        _migrated.add(connection.alias)
-        return True
-    return False
-
-
-def forget_migrated(**kwargs) -> None:
-    """post_migrate: a migration may have taken the tails away (or brought them)."""
-    _migrated.clear()
+# Asked once per process, not on every search or footer; forgotten by every `migrate`.
+is_migrated = kept_totals.MigratedOnce(MIGRATION)
+forget_migrated = is_migrated.forget
 
 
 def missing_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str] | None:
@@ -226,13 +212,7 @@ def missing_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str] | None:
     connection = connections[using]
     if connection.vendor != "postgresql" or not is_migrated(connection):
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgname = ANY(%s) AND tgenabled <> 'D'",
-            [list(TRIGGERS)],
-        )
-        found = {name for (name,) in cursor.fetchall()}
-    return [name for name in TRIGGERS if name not in found]
+    return kept_totals.missing_pg_triggers(connection, list(TRIGGERS))
 
 
 def wrong_deals(using: str = DEFAULT_DB_ALIAS) -> list[int]:

@@ -31,9 +31,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.migrations.recorder import MigrationRecorder
 
 from pipeline_crm.money import ZERO, round_money
+
+from . import kept_totals
 
 MIGRATION = ("opportunities", "0030_product_deals")
 TABLE = "opportunities_product_deal"
@@ -196,22 +197,9 @@ def uninstall(connection) -> None:
             cursor.execute(f"DROP FUNCTION IF EXISTS {function.split()[4].split('(')[0]}")
 
 
-# The databases seen migrated, by alias (as `name_tails`): forgotten by every `migrate`.
-_migrated: set[str] = set()
-
-
-def is_migrated(connection) -> bool:
-    if connection.alias in _migrated:
-        return True
-    recorder = MigrationRecorder(connection)
-    if recorder.has_table() and MIGRATION in recorder.applied_migrations():
-        _migrated.add(connection.alias)
-        return True
-    return False
-
-
-def forget_migrated(**kwargs) -> None:
-    _migrated.clear()
+# Asked once per process, not on every search or footer; forgotten by every `migrate`.
+is_migrated = kept_totals.MigratedOnce(MIGRATION)
+forget_migrated = is_migrated.forget
 
 
 def enabled(connection) -> bool:
@@ -229,13 +217,7 @@ def missing_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str] | None:
     connection = connections[using]
     if connection.vendor != "postgresql" or not is_migrated(connection):
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgname = ANY(%s) AND tgenabled <> 'D'",
-            [list(TRIGGERS)],
-        )
-        found = {name for (name,) in cursor.fetchall()}
-    return [name for name in TRIGGERS if name not in found]
+    return kept_totals.missing_pg_triggers(connection, list(TRIGGERS))
 
 
 def wrong_pairs(using: str = DEFAULT_DB_ALIAS) -> list[tuple[int, int]]:
