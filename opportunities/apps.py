@@ -11,7 +11,7 @@ class OpportunitiesConfig(AppConfig):
         from django.db.models.signals import post_migrate, pre_migrate
 
         from . import checks as totals_checks
-        from . import kept_shared, kept_totals, name_tails, product_deals
+        from . import kept_shared, kept_sums, kept_totals, name_tails, product_deals
 
         checks.register(totals_checks.deal_totals_triggers)
         checks.register(totals_checks.deal_totals_agree, checks.Tags.database)
@@ -33,3 +33,8 @@ class OpportunitiesConfig(AppConfig):
         post_migrate.connect(product_deals.forget_migrated, dispatch_uid="product_deals_migrated")
         checks.register(totals_checks.product_deals_triggers)
         checks.register(totals_checks.product_deals_agree, checks.Tags.database)
+        checks.register(totals_checks.kept_sums_triggers)
+        checks.register(totals_checks.kept_sums_agree, checks.Tags.database)
+        post_migrate.connect(
+            kept_sums.ensure_installed, sender=self, dispatch_uid="kept_sums_installed"
+        )

@@ -1,7 +1,7 @@
 """System checks of what the database keeps: the deal totals (`kept_totals`), the
 history's `valid_until` (migration 0015, read by `forecasting.asof`), the deals' name tails
-(`name_tails`, read by the search), each product's deals (`product_deals`) and the copy of the
-shared deals (`kept_shared`)."""
+(`name_tails`, read by the search), each product's deals (`product_deals`), the copy of the
+shared deals (`kept_shared`) and the sums per account and per stage-entry day (`kept_sums`)."""
 
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -9,7 +9,7 @@ from django.db.migrations.recorder import MigrationRecorder
 
 from pipeline_crm.kept_checks import first, machinery_errors, recount_errors
 
-from . import kept_shared, kept_totals, name_tails, product_deals
+from . import kept_shared, kept_sums, kept_totals, name_tails, product_deals
 
 # In English, as Django's own checks: they speak to whoever runs manage.py.
 REBUILD = "Run `manage.py rebuild_deal_totals`: it reinstalls them and recounts the totals."
@@ -210,4 +210,40 @@ def shared_deals_agree(app_configs=None, databases=None, **kwargs) -> list:
         ),
         hint=REBUILD_SHARED,
         id="opportunities.E009",
+    )
+
+
+REBUILD_SUMS = "Run `manage.py rebuild_deal_totals`: it reinstalls them and refills the sums."
+
+
+def kept_sums_triggers(app_configs=None, databases=None, **kwargs) -> list:
+    """E010: on PostgreSQL, a table, index, function or trigger keeping the sums per account
+    and per stage-entry day (`kept_sums`) is missing or disabled on a migrated database."""
+    return machinery_errors(
+        databases,
+        missing=kept_sums.problems,
+        describe=lambda alias, missing: (
+            f"The deals' sums per account and per stage-entry day are not kept on database "
+            f"'{alias}': {', '.join(missing)} missing or disabled, so the footers of the "
+            "search and of stale deals drift from the deals."
+        ),
+        hint=REBUILD_SUMS,
+        id="opportunities.E010",
+    )
+
+
+def kept_sums_agree(app_configs=None, databases=None, **kwargs) -> list:
+    """E011: the sums per account or per stage-entry day differ from a recount of the deals
+    (`check --database default`: a scan of the deals per table)."""
+    return recount_errors(
+        databases,
+        kept=lambda alias: kept_sums.problems(alias) is not None,
+        differences=kept_sums.differences,
+        describe=lambda alias, wrong: (
+            f"The kept sums on database '{alias}' disagree with a recount of the deals "
+            f"(table: key, count and amount off by: "
+            f"{first(wrong, name=lambda d: f'{d[0]}: {d[1]}')})."
+        ),
+        hint=REBUILD_SUMS,
+        id="opportunities.E011",
     )

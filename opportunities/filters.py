@@ -1,4 +1,5 @@
 import itertools
+from functools import partial
 from urllib.parse import urlencode
 
 import django_filters
@@ -18,7 +19,7 @@ from pipeline_crm.lookups import lookup_label
 from pipeline_crm.roles import is_manager
 from pipeline_crm.users import UserFilter
 
-from . import kept_shared, kept_totals, product_deals
+from . import kept_shared, kept_sums, kept_totals, product_deals
 from .forms import DateInput
 from .models import (
     NO_AREA,
@@ -32,6 +33,7 @@ from .models import (
     Stage,
     matching_accounts,
     matching_part_conditions,
+    search_is_split,
     stale_parts,
 )
 
@@ -146,6 +148,31 @@ class OpportunityFilter(django_filters.FilterSet):
                 self._part = {}
         return parts
 
+    def footer_parts(self) -> list:
+        """`deal_parts`, each part whose figures are kept (`kept_sums`) read from them: the
+        search's deals of the matching accounts, when the search (and a status) is the only
+        filter, and both parts of "stale", when it (and the open status) is. Anything else,
+        and on SQLite or switched off, the parts themselves."""
+        parts = self.deal_parts()
+        if len(parts) != 2 or not kept_sums.enabled(self.queryset.db):
+            return parts
+        used = self._in_use()
+        status = used.pop("status", None)
+        using = self.queryset.db
+        if set(used) == {"q"} and search_is_split(text := used["q"].strip(), using):
+            figures = partial(
+                kept_sums.account_sums, self._accounts[text], status=status, using=using
+            )
+            return [kept_sums.KeptPart(parts[0], figures), parts[1]]
+        if set(used) == {"stale"} and status in (None, Opportunity.Status.OPEN):
+            return [
+                kept_sums.KeptPart(
+                    part, partial(kept_sums.stale_sums, self.today, self.stale_days, i, using=using)
+                )
+                for i, part in enumerate(parts)
+            ]
+        return parts
+
     @classmethod
     def for_company(cls, data, *, queryset, request, company):
         """The filters bound to `data` over `queryset`, "stale" by the company's setting as of
@@ -170,11 +197,7 @@ class OpportunityFilter(django_filters.FilterSet):
         """
         if not kept_totals.enabled() or not self.is_valid():
             return None
-        used = {
-            name: value
-            for name, value in self.form.cleaned_data.items()
-            if value not in EMPTY_VALUES and value is not False
-        }
+        used = self._in_use()
         mine = used.pop("mine", False)
         if not fixed and not mine and set(used) == {"product"}:
             return self._product_totals(used["product"])
@@ -198,6 +221,14 @@ class OpportunityFilter(django_filters.FilterSet):
         return KeptTotals(
             DealTotals.objects.filter(**keys), shared, deals=deals, kept_deals=kept_deals
         )
+
+    def _in_use(self) -> dict:
+        """The filters given a value, by name (the form is valid)."""
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in EMPTY_VALUES and value is not False
+        }
 
     def _product_totals(self, product) -> product_deals.ProductTotals | None:
         """A product's deals alone: their sums kept per product (`product_deals`)."""

@@ -142,11 +142,16 @@ BOARD_FIELDS = (
 )
 
 
+def stale_cutoff(today: date, stale_days: int) -> date:
+    """The day before which a deal entered its stage longer than `stale_days` ago."""
+    return today - timedelta(days=stale_days)
+
+
 def stale_condition(today: date, stale_days: int) -> Q:
     """The stale rule (seed 003): an open deal past its expected close date, or longer than
     `stale_days` in its stage."""
     return Q(status="open") & (
-        Q(expected_close_date__lt=today) | Q(stage_date__lt=today - timedelta(days=stale_days))
+        Q(expected_close_date__lt=today) | Q(stage_date__lt=stale_cutoff(today, stale_days))
     )
 
 
@@ -156,7 +161,7 @@ def stale_parts(today: date, stale_days: int) -> tuple[Q, Q]:
     is a range of one index that holds the footer's columns (`opp_open_stage_sums`, then
     `opp_status_close_sums` by status and close date), where the OR reads every open deal
     (`OpportunityFilter.deal_parts`)."""
-    cutoff = today - timedelta(days=stale_days)
+    cutoff = stale_cutoff(today, stale_days)
     return (
         Q(status="open", stage_date__lt=cutoff),
         Q(status="open", stage_date__gte=cutoff, expected_close_date__lt=today),
@@ -280,7 +285,7 @@ def matching_part_conditions(
     if accounts is None:
         accounts = matching_accounts(text)
     connection = connections[using]
-    if len(text) < 3 or not name_tails.enabled(connection):
+    if not search_is_split(text, using):
         return [matching_condition(text, accounts, connection.vendor), Q(pk__in=[])]
     by_account = of_accounts(accounts, connection.vendor)
     ids = name_tails.candidates(connection, text, limit=NAME_ONLY_BY_ID)
@@ -288,6 +293,13 @@ def matching_part_conditions(
     if ids is not None:
         by_name &= Q(_AmongIds(models.F("id"), ids))
     return [by_account, by_name]
+
+
+def search_is_split(text: str, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether the search for `text` is read as its two parts (`matching_part_conditions`),
+    the first being the deals of the matching accounts: where the name tails are kept and
+    `text` is a trigram long."""
+    return len(text) >= 3 and name_tails.enabled(connections[using])
 
 
 class _AmongIds(models.Lookup):

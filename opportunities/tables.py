@@ -45,7 +45,8 @@ class DealRows(TableQuerysetData):
         super().__init__(deals)
         self.rows = rows
         self.totals_source = totals_source
-        # `deals` as disjoint querysets, summed one by one (`OpportunityFilter.deal_parts`).
+        # `deals` as disjoint parts, summed one by one: querysets, or their kept sums
+        # (`OpportunityFilter.footer_parts`, `kept_sums.KeptPart`).
         self.parts = parts
         self.request = request
 
@@ -69,7 +70,9 @@ class DealRows(TableQuerysetData):
         Where the filters are not their keys, the indexes of migration 0022 hold the footer's
         columns: at 1,000,000 deals (load 11) a business area's open deals of a close range
         419 → 29 ms, stale 247 → 47 + 51 ms (`deal_parts`); the search's 34,566 table and
-        index pages → 8,840 (`matching_parts`), a product's 9,600 → 850 (`product_deals`).
+        index pages → 8,840 (`matching_parts`), a product's 9,600 → 850 (`product_deals`);
+        the search's accounts and stale from sums kept per key, 21-25 → 9-11 ms and
+        16 + 17 → 1 + 4 ms (`kept_sums`).
         """
         sort = self.data.lookup_sort()
         self.kept_count = None
@@ -83,7 +86,7 @@ class DealRows(TableQuerysetData):
                 self.counts = {value: row["count"] for value, row in per_value.items()}
         elif source is not None:  # a product's kept sums, its count from the lines
             return self._counted(sort)
-        else:  # part by part, the search's from the kept name tails (`deal_parts`)
+        else:  # part by part (`footer_parts`): the search's, stale's from `kept_sums`
             totals = self._summed(self.parts or [self.data], sort)
         self.kept_count = totals["count"]
         return totals

@@ -102,7 +102,7 @@ def opportunity_list(request):
             filterset.qs,
             rows=rows,
             totals_source=filterset.totals_source(),
-            parts=filterset.deal_parts(),
+            parts=filterset.footer_parts(),
             request=request,
         ),
     )

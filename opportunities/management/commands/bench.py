@@ -146,8 +146,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--without-kept-totals",
             action="store_true",
-            help="sum the deals instead of reading what is kept of them (KEPT_DEAL_TOTALS and "
-            "KEPT_SHARED_DEALS = False)",
+            help="sum the deals instead of reading what is kept of them (KEPT_DEAL_TOTALS, "
+            "KEPT_SHARED_DEALS and KEPT_SUMS = False)",
         )
         cost_curve.add_arguments(parser)
 
@@ -172,6 +172,7 @@ class Command(BaseCommand):
         overrides = self._settings()
         if options["without_kept_totals"]:
             overrides["KEPT_DEAL_TOTALS"] = overrides["KEPT_SHARED_DEALS"] = False
+            overrides["KEPT_SUMS"] = False
         with override_settings(**overrides), warnings.catch_warnings():
             # WhiteNoise warns once that STATIC_ROOT is missing; irrelevant to these pages.
             warnings.filterwarnings("ignore", message="No directory at")

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from opportunities import kept_shared, kept_totals
+from opportunities import kept_shared, kept_sums, kept_totals
 from opportunities.models import DealTotals, SharedDeal
 
 
@@ -9,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "Reinstall the triggers that keep the deal totals where they are missing or changed, "
         "recount the totals from the deals and verify them against a second recount; on "
-        "PostgreSQL the same for the copy of the shared deals. With --check, only verify."
+        "PostgreSQL the same for the copy of the shared deals and the sums per account and "
+        "per stage-entry day. With --check, only verify."
     )
     # The system check that reports missing triggers must not stop the command that repairs them.
     requires_system_checks = []
@@ -26,10 +27,31 @@ class Command(BaseCommand):
         if not check:
             reinstalled = [o.name for o in kept_totals.rebuild(database)]
             reinstalled += kept_shared.rebuild(database)
+            reinstalled += kept_sums.rebuild(database)
             if reinstalled:
                 self.stdout.write(f"Reinstalled {', '.join(reinstalled)}.")
         self._verify(database, kept_totals.out_of_place(database))
         self._verify_shared(database)
+        self._verify_sums(database)
+
+    def _verify_sums(self, database: str) -> None:
+        missing = kept_sums.problems(database)
+        if missing is None:
+            return  # SQLite, or not migrated yet: nothing kept
+        if missing:
+            raise CommandError(
+                f"Missing or disabled: {', '.join(missing)}. Run without --check to reinstall."
+            )
+        wrong = kept_sums.differences(database)
+        if wrong:
+            table, key = wrong[0]
+            raise CommandError(
+                f"{len(wrong)} kept sums disagree with a recount of the deals, e.g. {table} "
+                f"{'/'.join(map(str, key[:-2]))}: {key[-2]:+d} deals, {key[-1]:+} in amount."
+            )
+        self.stdout.write(
+            "Sums per account and per stage-entry day verified against a recount of the deals."
+        )
 
     def _verify_shared(self, database: str) -> None:
         if kept_shared.problems(database) is None:

@@ -1,0 +1,408 @@
+"""Count, amount and weighted value of the deals kept per key, for the footers whose filters
+no other kept table answers: the search's deals of the matching accounts, and "stale".
+
+Why (PostgreSQL, 1,000,000 deals, 450,000 open, 2 cores, `bench --here --deals 1000000`,
+EXPLAIN (ANALYZE, BUFFERS); issue 20):
+- **The search** (`q=bygg`): its footer sums the 56,582 deals of the 2,822 matching accounts
+  from the accounts' covering index (`opp_account_sums`): 21-25 ms of a page whose budget is
+  60. Kept per account, status and forecast category (`BY_ACCOUNT`), the same sums are
+  about 8,000 rows of one index.
+- **Stale** ("long in its stage or past its close date", `models.stale_parts`): its footer
+  sums 67,000 open deals that entered their stage before the cut-off and 56,500 that entered
+  it since but are past their close date, two index ranges of 16 + 17 ms. Both sides move
+  with today's date, so they are kept per day: per stage-entry day (`BY_STAGE_DATE`: the first
+  part is its days before the cut-off, about 200 rows), and per stage-entry day and close date
+  (`BY_STAGE_AND_CLOSE`: the second is the stale days' entries, at most `stale_days` × the
+  close dates already past).
+Each is one `KeptSums`: a table of the deals' sums per key, with the deals' forecast category
+in the key, so the list's weighted value (`models.listed_weighted`: open deals whose category
+counts in the forecast) is exact whatever the categories are set to.
+
+How they are kept right, whatever the path (ORM, `queryset.update()`, bulk writes, COPY, raw
+SQL), as the deal totals are (`kept_totals`):
+- PostgreSQL keeps them in the transaction of every write: statement triggers on the deals'
+  inserts, updates and deletes add the statement's changes as rows of their own (the deals
+  added counted +1, those removed -1, per key), and a TRUNCATE (Django's `flush`) empties them.
+- No writer waits for another: each statement only inserts rows. A statement that can take
+  the fold's lock (a try-lock: it never waits, one folder at a time) folds the keys it
+  changed back into one row each, so a key has one row but under concurrent writes. Readers
+  sum the rows of their keys, which is right before, during and after a fold (MVCC).
+- `manage.py check` reports a missing or disabled trigger (opportunities.E010);
+  `check --database default` compares each table with a recount of the deals (E011, a scan
+  per table). `manage.py rebuild_deal_totals` reinstalls and refills them too; `--check`
+  verifies. `migrate` puts back whatever is missing (`ensure_installed`).
+- The tables are not Django models: `dumpdata` leaves them out, and a load's deals fill them
+  through the triggers.
+
+What depends on them: figures only (`OpportunityFilter.footer_parts`), never rows. The list's
+count comes from them where the sums do, and each page checks it (`tables.DealRows`), so a
+drifted count is seen where the list ends and recounted from the deals.
+
+What they cost: three statement triggers on every write to the deals (an aggregate of the
+statement's changed rows: ~0.1 ms each for a deal's save) and, at 1,000,000 deals, tables of
+about 130,000, 700 and 60,000 rows.
+
+SQLite (the zero-set-up database, no volume) keeps none: its footers sum the deals.
+Switching them off: `KEPT_SUMS = False` in the settings makes the footers sum the deals (the
+triggers keep running, so switching back needs no rebuild).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from pipeline_crm.money import ZERO, round_money
+
+from . import kept_totals
+
+MIGRATION = ("opportunities", "0032_kept_sums")
+DEALS = "opportunities_opportunity"
+FOLD_LOCK = 7243002  # pg_advisory_xact_lock key: one folder at a time (the deal totals' is 7243001)
+SUMS = ("n", "amount", "weighted")
+
+
+@dataclass(frozen=True)
+class KeptSums:
+    """The deals' count, amount and weighted value per key, kept in `table`.
+
+    `keys`: (column, type, the deal's expression); `where`: which deals are kept (SQL on the
+    deal's columns; empty for every deal)."""
+
+    table: str
+    keys: tuple[tuple[str, str, str], ...]
+    where: str = ""
+
+    @property
+    def function(self) -> str:
+        return f"{self.table}_kept"
+
+    @property
+    def index(self) -> str:
+        return f"{self.table}_key"
+
+    @property
+    def triggers(self) -> dict[str, str]:
+        """name → CREATE, one per event: PostgreSQL allows transition tables on single-event
+        triggers only."""
+        transitions = {
+            "INSERT": "REFERENCING NEW TABLE AS new_rows",
+            "UPDATE": "REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows",
+            "DELETE": "REFERENCING OLD TABLE AS old_rows",
+            "TRUNCATE": "",
+        }
+        return {
+            f"{self.table}_{event.lower()}": (
+                f"CREATE TRIGGER {self.table}_{event.lower()} AFTER {event} ON {DEALS}"
+                f" {transition} FOR EACH STATEMENT EXECUTE FUNCTION {self.function}()"
+            )
+            for event, transition in transitions.items()
+        }
+
+    # --- the SQL -------------------------------------------------------------------------------
+
+    @property
+    def _key_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _type, _expression in self.keys)
+
+    @property
+    def _names(self) -> str:
+        return ", ".join(self._key_names)
+
+    def _deals(self, source: str, sign: str = "") -> str:
+        """The key and the signed figures of each kept deal of `source`."""
+        where = f" WHERE {self.where}" if self.where else ""
+        keys = ", ".join(f"{expression} AS {name}" for name, _type, expression in self.keys)
+        return (
+            f"SELECT {keys}, {sign}1 AS n, {sign}amount AS amount,"
+            f" {sign}weighted_amount AS weighted FROM {source}{where}"
+        )
+
+    def _grouped(self, rows: str) -> str:
+        """`rows` summed per key, keys whose sums are all zero left out."""
+        return (
+            f"SELECT {self._names}, sum(n) AS n, sum(amount) AS amount,"
+            f" sum(weighted) AS weighted FROM ({rows}) AS d GROUP BY {self._names}"
+            " HAVING sum(n) <> 0 OR sum(amount) <> 0 OR sum(weighted) <> 0"
+        )
+
+    def create_table(self) -> str:
+        columns = ", ".join(f"{name} {type_} NOT NULL" for name, type_, _e in self.keys)
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.table} ({columns}, n bigint NOT NULL,"
+            " amount numeric(20, 2) NOT NULL, weighted numeric(20, 2) NOT NULL)"
+        )
+
+    def create_index(self) -> str:
+        return (
+            f"CREATE INDEX IF NOT EXISTS {self.index} ON {self.table} ({self._names})"
+            f" INCLUDE ({', '.join(SUMS)})"
+        )
+
+    def _changed(self, deltas: str) -> str:
+        """The statement's changes (`deltas`, rows of the deals) added as rows, or, with the
+        fold's lock, folded with the rows of the keys they change into one per key."""
+        grouped = self._grouped(deltas)
+        keys = " AND ".join(f"t.{name} = d.{name}" for name, _t, _e in self.keys)
+        return f"""
+        IF pg_try_advisory_xact_lock({FOLD_LOCK}) THEN
+            WITH delta AS ({grouped}),
+            moved AS (
+                DELETE FROM {self.table} t USING delta d WHERE {keys}
+                RETURNING {", ".join(f"t.{name}" for name in (*self._key_names, *SUMS))}
+            )
+            INSERT INTO {self.table} ({self._names}, {", ".join(SUMS)})
+            {self._grouped("SELECT * FROM moved UNION ALL SELECT * FROM delta")};
+        ELSE
+            INSERT INTO {self.table} ({self._names}, {", ".join(SUMS)}) {grouped};
+        END IF;"""
+
+    def create_function(self) -> str:
+        added, removed = self._deals("new_rows"), self._deals("old_rows", "-")
+        return f"""CREATE OR REPLACE FUNCTION {self.function}() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM {self.table};
+    ELSIF TG_OP = 'INSERT' THEN {self._changed(added)}
+    ELSIF TG_OP = 'DELETE' THEN {self._changed(removed)}
+    ELSE {self._changed(f"{added} UNION ALL {removed}")}
+    END IF;
+    RETURN NULL;
+END $$"""
+
+    def fill(self) -> str:
+        return (
+            f"INSERT INTO {self.table} ({self._names}, {', '.join(SUMS)})"
+            f" {self._grouped(self._deals(DEALS))}"
+        )
+
+    def differences_sql(self) -> str:
+        """The keys whose kept sums differ from a recount of the deals (one statement: one
+        snapshot of both), the first 100."""
+        on = " AND ".join(f"k.{name} = e.{name}" for name, _t, _e in self.keys)
+        first = ", ".join(f"COALESCE(e.{name}, k.{name})" for name, _t, _e in self.keys)
+        return f"""SELECT {first},
+               (COALESCE(k.n, 0) - COALESCE(e.n, 0))::bigint,
+               COALESCE(k.amount, 0) - COALESCE(e.amount, 0)
+          FROM ({self._grouped(self._deals(DEALS))}) e
+          FULL JOIN ({self._grouped(f"SELECT * FROM {self.table}")}) k ON {on}
+         WHERE (e.n, e.amount, e.weighted) IS DISTINCT FROM (k.n, k.amount, k.weighted)
+         ORDER BY {", ".join(str(i + 1) for i in range(len(self.keys)))}
+         LIMIT 100"""
+
+    # --- install, check, rebuild ---------------------------------------------------------------
+
+    def install(self, connection) -> None:
+        """Create (or replace) the table, its index, function and triggers (PostgreSQL)."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.create_table())
+            cursor.execute(self.create_index())
+            cursor.execute(self.create_function())
+            for name, create in self.triggers.items():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {DEALS}")
+                cursor.execute(create)
+
+    def refill(self, connection) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {self.table}")
+            cursor.execute(self.fill())
+
+    def uninstall(self, connection) -> None:
+        with connection.cursor() as cursor:
+            for name in self.triggers:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {DEALS}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {self.function}()")
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+    def missing_objects(self, connection) -> list[str]:
+        """The table, index, function and enabled triggers that are not there (PostgreSQL)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL,"
+                " EXISTS (SELECT 1 FROM pg_proc WHERE proname = %s"
+                " AND pronamespace = current_schema()::regnamespace)",
+                [self.table, self.index, self.function],
+            )
+            there = cursor.fetchone()
+        missing = [
+            name
+            for name, found in zip((self.table, self.index, self.function), there, strict=True)
+            if not found
+        ]
+        return missing + kept_totals.missing_pg_triggers(connection, list(self.triggers))
+
+    def differences(self, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+        """(key..., count off by, amount off by) of the first 100 keys that disagree."""
+        with connections[using].cursor() as cursor:
+            cursor.execute(self.differences_sql())
+            return [tuple(row) for row in cursor.fetchall()]
+
+    def sums(self, where: str, params: list, *, listed: bool, using: str) -> dict:
+        """Count, amount and weighted value of the kept rows matching `where` (SQL on the
+        table's keys); with `listed`, the weighted value of the open deals whose category
+        counts in the forecast only (`models.listed_weighted`)."""
+        weighted = "sum(weighted)"
+        if listed:
+            open_only = "status = 'open' AND " if "status" in self._key_names else ""
+            weighted += (
+                f" FILTER (WHERE {open_only}category NOT IN (SELECT id FROM"
+                " opportunities_forecastcategory WHERE NOT counts_in_forecast))"
+            )
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                f"SELECT sum(n), sum(amount), {weighted} FROM {self.table} WHERE {where}", params
+            )
+            count, amount, weighted = cursor.fetchone()
+        return {
+            "count": int(count or 0),
+            "amount": round_money(Decimal(amount or ZERO)),
+            "weighted": round_money(Decimal(weighted or ZERO)),
+        }
+
+
+_CATEGORY = ("category", "bigint", "COALESCE(forecast_category_id, 0)")
+# Every deal per account, status and forecast category: the search's deals of the matching
+# accounts (`account_sums`).
+BY_ACCOUNT = KeptSums(
+    "opportunities_sums_by_account",
+    (("account_id", "bigint", "account_id"), ("status", "varchar(10)", "status"), _CATEGORY),
+)
+# The open deals per stage-entry day, and per stage-entry day and close date: "stale"
+# (`stale_sums`).
+BY_STAGE_DATE = KeptSums(
+    "opportunities_open_sums_by_stage_date",
+    (("stage_date", "date", "stage_date"), _CATEGORY),
+    "status = 'open'",
+)
+BY_STAGE_AND_CLOSE = KeptSums(
+    "opportunities_open_sums_by_stage_and_close",
+    (
+        ("stage_date", "date", "stage_date"),
+        ("close_date", "date", "expected_close_date"),
+        _CATEGORY,
+    ),
+    "status = 'open'",
+)
+ALL = (BY_ACCOUNT, BY_STAGE_DATE, BY_STAGE_AND_CLOSE)
+
+
+def install(connection, *, fill: bool = True) -> None:
+    """Install every kept table's machinery and fill the tables (PostgreSQL; nothing
+    elsewhere)."""
+    if connection.vendor != "postgresql":
+        return
+    for kept in ALL:
+        kept.install(connection)
+        if fill:
+            kept.refill(connection)
+
+
+def uninstall(connection) -> None:
+    if connection.vendor != "postgresql":
+        return
+    for kept in ALL:
+        kept.uninstall(connection)
+
+
+# Asked once per process, not on every footer; forgotten by every `migrate`.
+is_migrated = kept_totals.MigratedOnce(MIGRATION)
+
+
+def enabled(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether the footers read the kept sums on this database: PostgreSQL, migrated, and not
+    switched off (`settings.KEPT_SUMS`)."""
+    connection = connections[using]
+    return (
+        getattr(settings, "KEPT_SUMS", True)
+        and connection.vendor == "postgresql"
+        and is_migrated(connection)
+    )
+
+
+def problems(using: str = DEFAULT_DB_ALIAS) -> list[str] | None:
+    """What is missing of the machinery on a migrated PostgreSQL database; None where
+    nothing is kept (SQLite, not migrated yet, not reachable)."""
+    if connections[using].vendor != "postgresql":
+        return None
+    return kept_totals.when_migrated(
+        using, MIGRATION, lambda connection: sum((k.missing_objects(connection) for k in ALL), [])
+    )
+
+
+def differences(using: str = DEFAULT_DB_ALIAS) -> list[tuple[str, tuple]]:
+    """(table, difference) for the first keys of each table that disagree with the deals."""
+    return [(kept.table, row) for kept in ALL for row in kept.differences(using)]
+
+
+def rebuild(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Reinstall the machinery and refill every table from the deals; returns what was
+    missing. Writers to the deals wait until it is done."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return []
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {DEALS} IN SHARE MODE")
+        missing = sum((kept.missing_objects(connection) for kept in ALL), [])
+        install(connection)
+    return missing
+
+
+def ensure_installed(using: str = DEFAULT_DB_ALIAS, verbosity: int = 1, stdout=None, **kwargs):
+    """post_migrate: put back what is missing and refill (writes without the triggers were
+    not kept). Also forgets whether the migration had run: `migrate` may have brought it."""
+    is_migrated.forget()
+    if not problems(using):
+        return
+    missing = rebuild(using)
+    if verbosity >= 1 and stdout is not None:
+        stdout.write(f"  Reinstalled the kept sums' {', '.join(missing)} and refilled them.\n")
+
+
+# --- the readers -------------------------------------------------------------------------------
+
+
+def account_sums(
+    accounts: list[int], *, status: str | None, listed: bool, using: str = DEFAULT_DB_ALIAS
+) -> dict:
+    """The figures of every deal of `accounts` (of `status` if given)."""
+    ids = "{" + ",".join(str(int(pk)) for pk in accounts) + "}"  # as `models._AmongIds`
+    where, params = "account_id = ANY(%s::bigint[])", [ids]
+    if status:
+        where, params = f"{where} AND status = %s", [*params, status]
+    return BY_ACCOUNT.sums(where, params, listed=listed, using=using)
+
+
+def stale_sums(
+    today: date, stale_days: int, part: int, *, listed: bool, using: str = DEFAULT_DB_ALIAS
+) -> dict:
+    """The figures of one of the two parts of "stale" (`models.stale_parts`): 0, the open
+    deals that entered their stage before the cut-off; 1, those that entered it since but are
+    past their close date."""
+    from .models import stale_cutoff  # models imports nothing of this module's
+
+    cutoff = stale_cutoff(today, stale_days)
+    if part == 0:
+        return BY_STAGE_DATE.sums("stage_date < %s", [cutoff], listed=listed, using=using)
+    return BY_STAGE_AND_CLOSE.sums(
+        "stage_date >= %s AND close_date < %s", [cutoff, today], listed=listed, using=using
+    )
+
+
+class KeptPart:
+    """One disjoint part of the filtered deals (`OpportunityFilter.deal_parts`) whose figures
+    are kept: `totals` reads them (`figures(listed=...)`), `totals_by` (a page sorted by a
+    lookup, whose counts per value no key here holds) sums the part's `deals`."""
+
+    def __init__(self, deals, figures):
+        self.deals = deals
+        self.figures = figures
+
+    def totals(self, *, listed: bool = False) -> dict:
+        return self.figures(listed=listed)
+
+    def totals_by(self, field: str, *, listed: bool = False):
+        return self.deals.totals_by(field, listed=listed)
