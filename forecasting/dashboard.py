@@ -29,9 +29,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from opportunities import kept_shared, kept_totals
+from opportunities import kept_shared, kept_sums, kept_totals
 from opportunities.models import (
     DealTotals,
+    OpenDealSums,
     Opportunity,
     SharedDeal,
     Stage,
@@ -143,7 +144,10 @@ def _kept_groups(today: date, stale_days: int) -> list[dict]:
     - count and open pipeline per (stage, owner) from the kept deal totals (a few hundred
       rows): they are exactly the count and Σ amount of the open deals of each key;
     - weighted open, overdue and the overdue count from the open deals expected to close by
-      the quarter's end: a range of `opp_open_close_sums`, which holds every column they read;
+      the quarter's end: on PostgreSQL their sums kept per close date, owner, stage and
+      category (`OpenDealSums`, `kept_sums`: at 1,000,000 deals 4,805 rows for 81,031 deals,
+      31 → 3 ms), elsewhere a range of `opp_open_close_sums`, which holds every column they
+      read;
     - the stale count is the overdue count plus the open deals long in their stage that are
       not overdue (`stale_parts`), counted per owner from `dash_open_owner_stage_date`.
     """
@@ -155,9 +159,12 @@ def _kept_groups(today: date, stale_days: int) -> list[dict]:
         .values("stage", "owner")
         .annotate(count=Sum("count"), pipeline=Sum("amount"))
     )
+    if kept_sums.enabled():  # the same figures of the deals, kept per close date (PostgreSQL)
+        near, counted = OpenDealSums.objects.all(), Sum("n", filter=overdue)
+    else:
+        near, counted = Opportunity.objects.open(), Count("expected_close_date", filter=overdue)
     near = (
-        Opportunity.objects.open()
-        .filter(expected_close_date__lte=quarter.end)
+        near.filter(expected_close_date__lte=quarter.end)
         .order_by()
         .values("stage", "owner")
         .annotate(
@@ -166,7 +173,7 @@ def _kept_groups(today: date, stale_days: int) -> list[dict]:
                 filter=weighted_open_condition(quarter.start, quarter.end, today=today),
             ),
             overdue=Sum("amount", filter=overdue),
-            overdue_count=Count("expected_close_date", filter=overdue),
+            overdue_count=counted,
         )
     )
     merged: dict = {}
@@ -181,6 +188,7 @@ def _kept_groups(today: date, stale_days: int) -> list[dict]:
             }
     for row in near:
         empty = {"count": 0, "pipeline": None, "stale_count": 0}  # only if the kept are wrong
+        row["overdue_count"] = int(row["overdue_count"] or 0)  # a kept sum is a Decimal
         merged.setdefault((row["stage"], row["owner"]), empty).update(row)
     owners = {owner: {"stage": None, "owner": owner} for _stage, owner in merged}
     # Not overdue as a filter of the count, not of the rows: as a condition on the rows the

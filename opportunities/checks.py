@@ -1,7 +1,8 @@
 """System checks of what the database keeps: the deal totals (`kept_totals`), the
 history's `valid_until` (migration 0015, read by `forecasting.asof`), the deals' name tails
 (`name_tails`, read by the search), each product's deals (`product_deals`), the copy of the
-shared deals (`kept_shared`) and the sums per account and per stage-entry day (`kept_sums`)."""
+shared deals (`kept_shared`) and the sums per account, stage-entry day and close date
+(`kept_sums`)."""
 
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -217,15 +218,16 @@ REBUILD_SUMS = "Run `manage.py rebuild_deal_totals`: it reinstalls them and refi
 
 
 def kept_sums_triggers(app_configs=None, databases=None, **kwargs) -> list:
-    """E010: on PostgreSQL, a table, index, function or trigger keeping the sums per account
-    and per stage-entry day (`kept_sums`) is missing or disabled on a migrated database."""
+    """E010: on PostgreSQL, a table, index, function or trigger keeping the sums per account,
+    stage-entry day and close date (`kept_sums`) is missing or disabled on a migrated
+    database."""
     return machinery_errors(
         databases,
         missing=kept_sums.problems,
         describe=lambda alias, missing: (
-            f"The deals' sums per account and per stage-entry day are not kept on database "
-            f"'{alias}': {', '.join(missing)} missing or disabled, so the footers of the "
-            "search and of stale deals drift from the deals."
+            f"The deals' sums per account, stage-entry day and close date are not kept on "
+            f"database '{alias}': {', '.join(missing)} missing or disabled, so the footers of "
+            "the search and of stale deals, and the manager's dashboard, drift from the deals."
         ),
         hint=REBUILD_SUMS,
         id="opportunities.E010",
@@ -233,8 +235,8 @@ def kept_sums_triggers(app_configs=None, databases=None, **kwargs) -> list:
 
 
 def kept_sums_agree(app_configs=None, databases=None, **kwargs) -> list:
-    """E011: the sums per account or per stage-entry day differ from a recount of the deals
-    (`check --database default`: a scan of the deals per table)."""
+    """E011: the kept sums (`kept_sums`) differ from a recount of the deals (`check --database
+    default`: a scan of the deals per table)."""
     return recount_errors(
         databases,
         kept=lambda alias: kept_sums.problems(alias) is not None,

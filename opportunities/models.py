@@ -1348,3 +1348,33 @@ class SharedDeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.opportunity_id}/{self.user_id}"
+
+
+class OpenDealSums(models.Model):
+    """The open deals' count (`n`), amount and weighted value per close date, owner, stage
+    and forecast category (0: none), under the deal's own names, so the figures' conditions
+    (`weighted_open_condition`, `overdue_condition`) read it as they read the deals.
+
+    Kept by the database (PostgreSQL only) in the transaction of every write to the deals
+    (`kept_sums.BY_CLOSE_OWNER_STAGE`, which says why, measured); a key may have several
+    rows: always read them summed. Not managed by Django: the table is the triggers'.
+    """
+
+    pk = models.CompositePrimaryKey("expected_close_date", "owner", "stage", "forecast_category")
+    expected_close_date = models.DateField()
+    owner = _copied(settings.AUTH_USER_MODEL)
+    stage = _copied(Stage)
+    forecast_category = _copied(ForecastCategory)
+    status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
+    n = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    weighted_amount = models.DecimalField(max_digits=20, decimal_places=2, db_column="weighted")
+
+    class Meta:
+        managed = False
+        db_table = "opportunities_open_deal_sums"
+        verbose_name = _("open deal sums")
+        verbose_name_plural = _("open deal sums")
+
+    def __str__(self) -> str:
+        return f"{self.expected_close_date}/{self.owner_id}/{self.stage_id}: {self.n}"

@@ -319,3 +319,18 @@ def test_a_wrong_count_hides_no_deal_of_a_page(client_for, manager, deals, tampe
         page += 1
     assert sorted(seen) == sorted(stale.values_list("pk", flat=True))
     assert table.paginator.count == stale.count()
+
+
+def test_the_managers_dashboard_from_the_kept_sums_equals_the_deals_sums(settings, deals):
+    """Weighted open, overdue and the overdue count per stage and owner (`OpenDealSums`, the
+    deals' conditions on their kept sums) equal those of the deals near today."""
+    from forecasting.dashboard import open_groups
+
+    today = timezone.localdate()
+    kept = open_groups(today, 30)
+    settings.KEPT_SUMS = False
+    summed = open_groups(today, 30)
+    assert kept.per_stage == summed.per_stage
+    assert kept.per_owner == summed.per_owner
+    assert sum(row["overdue_count"] for row in kept.per_owner.values()) > 0
+    assert sum(row["weighted_open"] for row in kept.per_stage.values()) > 0

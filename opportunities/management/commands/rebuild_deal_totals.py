@@ -9,8 +9,8 @@ class Command(BaseCommand):
     help = (
         "Reinstall the triggers that keep the deal totals where they are missing or changed, "
         "recount the totals from the deals and verify them against a second recount; on "
-        "PostgreSQL the same for the copy of the shared deals and the sums per account and "
-        "per stage-entry day. With --check, only verify."
+        "PostgreSQL the same for the copy of the shared deals and the sums kept per account, "
+        "stage-entry day and close date. With --check, only verify."
     )
     # The system check that reports missing triggers must not stop the command that repairs them.
     requires_system_checks = []
@@ -50,7 +50,8 @@ class Command(BaseCommand):
                 f"{'/'.join(map(str, key[:-2]))}: {key[-2]:+d} deals, {key[-1]:+} in amount."
             )
         self.stdout.write(
-            "Sums per account and per stage-entry day verified against a recount of the deals."
+            "Sums per account, stage-entry day and close date verified against a recount of "
+            "the deals."
         )
 
     def _verify_shared(self, database: str) -> None:
