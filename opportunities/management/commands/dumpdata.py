@@ -1,17 +1,17 @@
 from django.core.management.commands import dumpdata
 
-from opportunities.models import DealTotals, SharedDeal
+from opportunities.models import DealTotals, OpenDealSums, SharedDeal
 
-KEPT = (DealTotals._meta.label, SharedDeal._meta.label)
+KEPT = (DealTotals._meta.label, SharedDeal._meta.label, OpenDealSums._meta.label)
 
 
 class Command(dumpdata.Command):
-    """Django's dumpdata, leaving out what the database keeps of the deals: the deal totals
-    and the copy of the shared deals.
+    """Django's dumpdata, leaving out what the database keeps of the deals: the deal totals,
+    the copy of the shared deals and the open deals' kept sums.
 
     They are derived from the deals and their links: the database's triggers count and copy
     them again as a dump is loaded, so kept rows in the dump would count every deal twice
-    (`opportunities.kept_totals`, `opportunities.kept_shared`).
+    (`opportunities.kept_totals`, `opportunities.kept_shared`, `opportunities.kept_sums`).
     """
 
     help = f"{dumpdata.Command.help} What is kept of the deals ({', '.join(KEPT)}) is left out."

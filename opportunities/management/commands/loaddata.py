@@ -1,14 +1,15 @@
 from django.core.management.commands import loaddata
 
-from opportunities.models import DealTotals, SharedDeal
+from opportunities.models import DealTotals, OpenDealSums, SharedDeal
 
-KEPT = (DealTotals._meta.label, SharedDeal._meta.label)
+KEPT = (DealTotals._meta.label, SharedDeal._meta.label, OpenDealSums._meta.label)
 
 
 class Command(loaddata.Command):
     """Django's loaddata, ignoring what the database keeps of the deals in a dump made
     without our `dumpdata`: its triggers count and copy the loaded deals and links
-    (`opportunities.kept_totals`, `opportunities.kept_shared`)."""
+    (`opportunities.kept_totals`, `opportunities.kept_shared`,
+    `opportunities.kept_sums`)."""
 
     help = f"{loaddata.Command.help} Kept rows of the deals ({', '.join(KEPT)}) are ignored."
 
