@@ -146,7 +146,7 @@ def _kept_groups(today: date, stale_days: int) -> list[dict]:
     - weighted open, overdue and the overdue count from the open deals expected to close by
       the quarter's end: on PostgreSQL their sums kept per close date, owner, stage and
       category (`OpenDealSums`, `kept_sums`: at 1,000,000 deals 4,805 rows for 81,031 deals,
-      31 → 3 ms), elsewhere a range of `opp_open_close_sums`, which holds every column they
+      31 → 2 ms), elsewhere a range of `opp_open_close_sums`, which holds every column they
       read;
     - the stale count is the overdue count plus the open deals long in their stage that are
       not overdue (`stale_parts`), counted per owner from `dash_open_owner_stage_date`.

@@ -391,8 +391,9 @@ def account_sums(
     accounts: list[int], *, status: str | None, listed: bool, using: str = DEFAULT_DB_ALIAS
 ) -> dict:
     """The figures of every deal of `accounts` (of `status` if given)."""
-    ids = "{" + ",".join(str(int(pk)) for pk in accounts) + "}"  # as `models._AmongIds`
-    where, params = "account_id = ANY(%s::bigint[])", [ids]
+    from .models import id_array  # models imports nothing of this module's
+
+    where, params = "account_id = ANY(%s::bigint[])", [id_array(accounts)]
     if status:
         where, params = f"{where} AND status = %s", [*params, status]
     return BY_ACCOUNT.sums(where, params, listed=listed, using=using)

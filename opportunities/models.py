@@ -302,19 +302,23 @@ def search_is_split(text: str, using: str = DEFAULT_DB_ALIAS) -> bool:
     return len(text) >= 3 and name_tails.enabled(connections[using])
 
 
+def id_array(ids) -> str:
+    """`ids` as the text of a PostgreSQL array, for a `%s::bigint[]` parameter: psycopg dumps
+    a list element by element, 1.9 ms for the search's 2,822 accounts at 1,000,000 deals
+    against 0.4 ms for the text, and the search sends them in four queries. Each id passes
+    through `int()`, so nothing else can reach the text."""
+    return "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+
+
 class _AmongIds(models.Lookup):
-    """`column = ANY(%s)`: a list of ids as one array parameter (PostgreSQL), sent as the
-    array's text: psycopg dumps a list element by element, 1.9 ms for the search's 2,822
-    accounts at 1,000,000 deals against 0.4 ms for the text, and the search sends them in
-    four queries."""
+    """`column = ANY(%s)`: a list of ids as one array parameter (PostgreSQL, `id_array`)."""
 
     lookup_name = "among_ids"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        ids = "{" + ",".join(str(int(pk)) for pk in self.rhs) + "}"
-        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, ids)
+        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, id_array(self.rhs))
 
 
 def of_accounts(accounts: list[int], vendor: str) -> Q:
