@@ -61,7 +61,7 @@ class DealRows(TableQuerysetData):
         `OpportunityQuerySet.page_ids_checked`: it reads one id past its end, and past each
         value's part of it); the view counts the deals (`recount`) when they disagree, and,
         if the kept counts still differ (`kept_agree`), from then on for the user's session
-        (`views.RECOUNT`). A count that drifted (only
+        (`views.RECOUNT`), until a list's kept counts agree again. A count that drifted (only
         where the triggers were bypassed, which `manage.py check` reports) is seen on the
         page where its value or the list ends, so paging through the list shows every deal
         once. Counting the deals instead cost 17-52 ms of every page at 1,000,000 deals (a

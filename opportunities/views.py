@@ -52,7 +52,8 @@ from .timeline import deal_timeline
 logger = logging.getLogger(__name__)
 
 # The session's mark that a page of the deal list disagreed with the kept counts it was laid
-# out by (`DealRows.totals`): the user's lists count the deals from then on.
+# out by (`DealRows.totals`): the user's lists count the deals from then on, until a list's
+# kept counts agree with its count again (after `rebuild_deal_totals`).
 RECOUNT = "deal_list_recount"
 
 User = get_user_model()
@@ -106,8 +107,11 @@ def opportunity_list(request):
             request=request,
         ),
     )
-    table.totals = totals = table.data.totals(recount=request.session.get(RECOUNT, False))
+    recount = request.session.get(RECOUNT, False)
+    table.totals = totals = table.data.totals(recount=recount)
     _paginate(request, table, totals["count"])
+    if recount and table.data.kept_agree(totals):  # repaired: the kept counts serve again
+        del request.session[RECOUNT]
     if not table.data.agrees:  # the kept counts are not what the page read: count the deals
         table.totals = totals = table.data.totals(recount=True)
         _paginate(request, table, totals["count"])

@@ -5,6 +5,7 @@ count never hides or repeats a deal for whoever pages through the list."""
 from decimal import Decimal
 
 import pytest
+from django.core import management
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
@@ -118,6 +119,22 @@ def test_once_a_page_disagreed_the_users_lists_count_the_deals(client_for, sales
     again = client.get(LIST, {"sort": "-amount"}).context
     assert again["table"].data.kept_count is None
     assert again["totals"]["count"] == len(deals)
+    assert client.session[RECOUNT] is True  # the kept counts still disagree
+
+
+def test_once_the_kept_counts_are_rebuilt_the_lists_read_them_again(client_for, salesperson, deals):
+    """The session's mark clears on the first list whose kept counts agree with its count
+    again: after `rebuild_deal_totals` the pages are laid out by the kept counts once more."""
+    DealTotals.objects.update(count=0)
+    client = client_for(salesperson)
+    client.get(LIST)
+    assert client.session[RECOUNT] is True
+    management.call_command("rebuild_deal_totals", stdout=None)
+    repaired = client.get(LIST, {"sort": "-amount"}).context
+    assert repaired["totals"]["count"] == len(deals)
+    assert RECOUNT not in client.session
+    after = client.get(LIST).context
+    assert after["table"].data.kept_count == len(deals)
 
 
 @pytest.mark.parametrize("gone", [0, 1, 2])
