@@ -211,6 +211,12 @@ def weighted_pipeline_condition(start: date, end: date) -> Q:
     )
 
 
+def won_condition(start: date, end: date) -> Q:
+    """The deals of *won* for the period `start`–`end`: won, with a closed date in it (both
+    inclusive)."""
+    return Q(status="won", closed_date__gte=start, closed_date__lte=end)
+
+
 def overdue_condition(today: date) -> Q:
     """The deals of *overdue*: open deals whose expected close date is before `today`, every
     category."""
@@ -479,9 +485,9 @@ class OpportunityQuerySet(DealFigures, VersionedQuerySet):
         return self.filter(overdue_condition(today))
 
     def won_in(self, start: date, end: date):
-        """The deals of *won* for the period: won, with a closed date in it (both inclusive);
-        Σ their amounts is the figure."""
-        return self.won().closed_in(start, end)
+        """The deals of *won* for the period (`won_condition`); Σ their amounts is the
+        figure."""
+        return self.filter(won_condition(start, end))
 
     def lost(self):
         return self.filter(status=Opportunity.Status.LOST)
@@ -1382,3 +1388,59 @@ class OpenDealSums(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expected_close_date}/{self.owner_id}/{self.stage_id}: {self.n}"
+
+
+class OpenAreaSums(models.Model):
+    """The open deals' count (`n`), amount and weighted value per close date, business area
+    (0: none) and forecast category (0: none), under the deal's own names, so the figures'
+    conditions (`weighted_open_condition`, `overdue_condition`) read it as they read the
+    deals: the budget comparison of every deal (`forecasting.reports.budget`).
+
+    Kept by the database (PostgreSQL only) in the transaction of every write to the deals
+    (`kept_sums.BY_CLOSE_AREA`); a key may have several rows: always read them summed. Not
+    managed by Django: the table is the triggers'.
+    """
+
+    pk = models.CompositePrimaryKey("expected_close_date", "business_area", "forecast_category")
+    expected_close_date = models.DateField()
+    business_area = _copied(BusinessArea)
+    forecast_category = _copied(ForecastCategory)
+    status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
+    n = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    weighted_amount = models.DecimalField(max_digits=20, decimal_places=2, db_column="weighted")
+
+    class Meta:
+        managed = False
+        db_table = "opportunities_open_area_sums"
+        verbose_name = _("open deal sums per business area")
+        verbose_name_plural = _("open deal sums per business area")
+
+    def __str__(self) -> str:
+        return f"{self.expected_close_date}/{self.business_area_id}: {self.n}"
+
+
+class ClosedAreaSums(models.Model):
+    """The won and lost deals' count (`n`), amount and weighted value per closed date,
+    business area (0: none) and status, under the deal's own names (`won_condition` reads it
+    as it reads the deals): the won deals of the budget comparison of every deal.
+
+    Kept as `OpenAreaSums` is (`kept_sums.BY_CLOSED_AREA`); a key may have several rows.
+    """
+
+    pk = models.CompositePrimaryKey("closed_date", "business_area", "status")
+    closed_date = models.DateField()
+    business_area = _copied(BusinessArea)
+    status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
+    n = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    weighted_amount = models.DecimalField(max_digits=20, decimal_places=2, db_column="weighted")
+
+    class Meta:
+        managed = False
+        db_table = "opportunities_closed_area_sums"
+        verbose_name = _("closed deal sums per business area")
+        verbose_name_plural = _("closed deal sums per business area")
+
+    def __str__(self) -> str:
+        return f"{self.closed_date}/{self.business_area_id}/{self.status}: {self.n}"

@@ -11,12 +11,15 @@ from django.db import migrations, models
 from opportunities import kept_sums
 
 
+TABLES = kept_sums.OF_MIGRATION["0032_kept_sums"]
+
+
 def install(apps, schema_editor):
-    kept_sums.install(schema_editor.connection)
+    kept_sums.install(schema_editor.connection, tables=TABLES)
 
 
 def uninstall(apps, schema_editor):
-    kept_sums.uninstall(schema_editor.connection)
+    kept_sums.uninstall(schema_editor.connection, tables=TABLES)
 
 
 class Migration(migrations.Migration):

@@ -1,8 +1,11 @@
 from django.core.management.commands import dumpdata
 
-from opportunities.models import DealTotals, OpenDealSums, SharedDeal
+from opportunities.models import ClosedAreaSums, DealTotals, OpenAreaSums, OpenDealSums, SharedDeal
 
-KEPT = (DealTotals._meta.label, SharedDeal._meta.label, OpenDealSums._meta.label)
+KEPT = tuple(
+    model._meta.label
+    for model in (DealTotals, SharedDeal, OpenDealSums, OpenAreaSums, ClosedAreaSums)
+)
 
 
 class Command(dumpdata.Command):

@@ -1,8 +1,6 @@
 from django.core.management.commands import loaddata
 
-from opportunities.models import DealTotals, OpenDealSums, SharedDeal
-
-KEPT = (DealTotals._meta.label, SharedDeal._meta.label, OpenDealSums._meta.label)
+from .dumpdata import KEPT
 
 
 class Command(loaddata.Command):
