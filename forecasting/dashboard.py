@@ -259,21 +259,28 @@ def _owned_figures(user, today: date, stale_days: int) -> dict:
     at 1,000,000): count, amount and weighted per stage from the kept deal totals
     (`funnel.kept_per_stage`, the weighted of the few Omitted ones taken off); the stale and
     due counts, which the page shows as totals only, are put on one of the stages. They are
-    counted in one query of three index ranges: the overdue (`opp_open_owner_close`), those
-    long in their stage and not overdue (`dash_open_owner_stage_date`), those whose next
-    action is due (`opp_open_owner_next`)."""
+    counted in one query of three ranges: the overdue (on PostgreSQL from their sums kept per
+    close date and owner, `OpenDealSums`: at 1,000,000 deals 1,386 rows for 22,183 deals, 6
+    -> 1.3 ms; elsewhere `opp_open_owner_close`), those long in their stage and not overdue
+    (`dash_open_owner_stage_date`), those whose next action is due (`opp_open_owner_next`)."""
     kept = kept_per_stage({"owner": user}) or {}
     owned = Opportunity.objects.open().filter(owner=user).order_by()
 
-    def counted(deals, only=None) -> Coalesce:
-        counts = Count("expected_close_date", filter=only) if only else Count("*")
+    def counted(deals, only=None, n=None) -> Coalesce:
+        counts = n or (Count("expected_close_date", filter=only) if only else Count("*"))
         return Coalesce(Subquery(deals.values("owner").annotate(n=counts).values("n")), 0)
 
+    if kept_sums.enabled():  # the overdue from their sums kept per close date and owner
+        overdue = counted(
+            OpenDealSums.objects.filter(overdue_condition(today), owner=user), n=Sum("n")
+        )
+    else:
+        overdue = counted(owned.filter(overdue_condition(today)))
     counts = (
         get_user_model()
         .objects.filter(pk=user.pk)
         .values_list(
-            counted(owned.filter(overdue_condition(today))),
+            overdue,
             counted(  # not overdue: as in `_kept_groups`, a filter of the count
                 owned.filter(stale_parts(today, stale_days)[0]),
                 Q(expected_close_date__gte=today),
@@ -282,7 +289,7 @@ def _owned_figures(user, today: date, stale_days: int) -> dict:
         )
         .first()
     )
-    overdue, long_in_stage, due = counts or (0, 0, 0)
+    overdue, long_in_stage, due = (int(count) for count in counts) if counts else (0, 0, 0)
     result = {
         stage: {
             "count": row["count"],

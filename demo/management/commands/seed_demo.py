@@ -64,10 +64,11 @@ from demo.past import (
     money_near,
 )
 from forecasting.models import Budget
-from opportunities import services
+from opportunities import kept_sums, services
 from opportunities.models import (
     STILL_CURRENT,
     Competitor,
+    DealTotals,
     DealType,
     ForecastCategory,
     LossReason,
@@ -839,6 +840,13 @@ class Command(BaseCommand):
         """
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and not connection.in_atomic_block:
+                # The sums the database keeps of the deals were folded once per batch: their
+                # files hold many times their rows (at 1,000,000 deals the deal totals' 793
+                # rows took 6 MB, the open deals' sums per close date and owner 33 MB for 2.4,
+                # and reading them cost 15 ms where it costs 1.3). Rewritten, they are their
+                # size; a plain VACUUM only frees the space for reuse.
+                kept = [DealTotals._meta.db_table, *(table.table for table in kept_sums.ALL)]
+                cursor.execute(f"VACUUM (FULL, ANALYZE) {', '.join(kept)}")
                 cursor.execute("VACUUM (ANALYZE)")
             else:
                 cursor.execute("ANALYZE")
