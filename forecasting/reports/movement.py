@@ -33,7 +33,12 @@ request 202–401 → 23–52 ms. At 1,000,000 deals and 10,444,000 history rows
 quarter 27,984 → 8,153 ms, last quarter 16,025 → 4,682, year 21,775 → 5,673, a bar's deals
 32,064 → 7,925; CPU 2.0–4.1 s → 27–53 ms. What is left is the reading itself: a quarter at
 1,000,000 deals has 101,000 deals at its start, 69,000 at its end and 93,000 that left (a
-probe each), about 1.6 million index pages. `tests/forecasting/test_movement_recount.py`
+probe each), about 1.6 million index pages. Since (issue 20, 1,000,000 deals, a slower
+machine, `bench_reports --only movement`, p50): a deal that left is probed once for both its
+amount and status (PostgreSQL's LATERAL; SQLite keeps two probes), and a bar's deals page
+reads only the moves its part is made of (`ONLY_LEFT`, `ONLY_ARRIVED`): quarter 1,708 ->
+1,479 ms, last quarter 1,038 -> 890, year 1,608 -> 1,379, the won deals 2,240 -> 1,036
+(p95 2,782 -> 1,131). `tests/forecasting/test_movement_recount.py`
 recounts every part and its deals the straightforward way (each deal's rows read into Python)
 on random histories, PostgreSQL and SQLite.
 """
@@ -92,7 +97,8 @@ class DealMove:
 @dataclass
 class Part:
     """One part of the movement: its number of deals and their sum; `deals` holds them (the
-    largest first) only for the part a page lists (`movement_report(deals_of=…)`)."""
+    largest first) only for the part a page lists (`movement_report(deals_of=…)`, which
+    reads that part alone)."""
 
     name: str
     label: str
@@ -154,21 +160,7 @@ def _sql(queryset) -> tuple[str, tuple]:
 PARTS_SQL = """
 WITH s (id, amount) AS NOT MATERIALIZED ({start}),
 e (id, amount) AS NOT MATERIALIZED ({end}),
-moves (id, kind, before, after, status) AS (
-    SELECT e.id,
-        CASE WHEN s.id IS NOT NULL THEN 'both'
-            WHEN (SELECT MIN(h.history_date) FROM {history} h WHERE h.id = e.id) < %s
-                THEN 'pulled_in'
-            ELSE 'new' END,
-        s.amount, e.amount, 'open'
-    FROM e LEFT JOIN s ON s.id = e.id
-    UNION ALL
-    SELECT gone.id, 'left', gone.amount,
-        COALESCE((SELECT later.amount FROM ({later}) later WHERE later.id = gone.id), gone.amount),
-        COALESCE((SELECT later.status FROM ({later}) later WHERE later.id = gone.id), '')
-    FROM s AS gone LEFT JOIN e ON e.id = gone.id
-    WHERE e.id IS NULL
-),
+moves (id, kind, before, after, status) AS ({moves}),
 parts (part, id, before, after, status, amount) AS (
     SELECT 'start', id, before, after, status, before FROM moves WHERE kind IN ('both', 'left')
     UNION ALL
@@ -185,8 +177,36 @@ parts (part, id, before, after, status, amount) AS (
     SELECT CASE status WHEN 'won' THEN 'won' WHEN 'lost' THEN 'lost' ELSE 'pushed_out' END,
         id, before, after, status, after FROM moves WHERE kind = 'left'
 )
-SELECT part, COUNT(*), SUM(amount), NULL, NULL, NULL, NULL FROM parts GROUP BY part
+SELECT part, COUNT(*), SUM(amount), NULL, NULL, NULL, NULL FROM parts {only} GROUP BY part
 """
+# The deals at the end (in both ends, new or pulled in), and those that left.
+ARRIVED_SQL = """
+    SELECT e.id,
+        CASE WHEN s.id IS NOT NULL THEN 'both'
+            WHEN (SELECT MIN(h.history_date) FROM {history} h WHERE h.id = e.id) < %s
+                THEN 'pulled_in'
+            ELSE 'new' END,
+        s.amount, e.amount, 'open'
+    FROM e LEFT JOIN s ON s.id = e.id"""
+LEFT_SQL = """
+    SELECT gone.id, 'left', gone.amount,
+        COALESCE((SELECT later.amount FROM ({later}) later WHERE later.id = gone.id), gone.amount),
+        COALESCE((SELECT later.status FROM ({later}) later WHERE later.id = gone.id), '')
+    FROM s AS gone LEFT JOIN e ON e.id = gone.id
+    WHERE e.id IS NULL"""
+# The same on PostgreSQL: one probe per deal that left for both its amount and its status.
+LEFT_SQL_LATERAL = """
+    SELECT gone.id, 'left', gone.amount,
+        COALESCE(later.amount, gone.amount), COALESCE(later.status, '')
+    FROM s AS gone LEFT JOIN e ON e.id = gone.id
+    LEFT JOIN LATERAL (
+        SELECT later.amount, later.status FROM ({later}) later WHERE later.id = gone.id
+    ) later ON true
+    WHERE e.id IS NULL"""
+# The parts whose deals are all of one kind of move: their deals page reads those moves only
+# (at 1,000,000 deals the SQL of a quarter's won deals 1,869 -> 932 ms).
+ONLY_LEFT = frozenset({PUSHED_OUT, WON, LOST})
+ONLY_ARRIVED = frozenset({NEW, PULLED_IN, END})
 # The deals of one part, the largest first, after its figures (same columns, `id` not null).
 DEALS_SQL = """
 UNION ALL
@@ -218,8 +238,9 @@ def movement_report(
     deals_of: str | None = None,
     most: int | None = None,
 ) -> MovementReport:
-    """The pipeline of `period` at its start and its end and the parts between (module doc),
-    with the deals of the part `deals_of` (the `most` largest; None: all of them).
+    """The pipeline of `period` at its start and its end and the parts between (module doc);
+    with `deals_of`, that part alone (the others are left empty) and its deals (the `most`
+    largest; None: all of them).
 
     The amounts are those of the history rows (Decimal, 2 places); every part is the sum of
     its deals, and start + the signed parts == end exactly.
@@ -230,15 +251,26 @@ def movement_report(
     later_sql, later_params = _sql(
         deals_as_of(end_day).order_by().values_list("id", "amount", "status")
     )
-    sql = PARTS_SQL.format(
-        start=start_sql,
-        end=end_sql,
-        later=later_sql,
-        history=connection.ops.quote_name(HistoricalOpportunity._meta.db_table),
-    )
     since = connection.ops.adapt_datetimefield_value(cutoff(start_day))  # as the ORM sends it
-    params = (*start_params, *end_params, since, *later_params, *later_params)
+    moves, moves_params = [], []
+    if deals_of not in ONLY_LEFT:
+        history = connection.ops.quote_name(HistoricalOpportunity._meta.db_table)
+        moves.append(ARRIVED_SQL.format(history=history))
+        moves_params.append(since)
+    if deals_of not in ONLY_ARRIVED:
+        if connection.vendor == "postgresql":
+            moves.append(LEFT_SQL_LATERAL.format(later=later_sql))
+            moves_params += later_params
+        else:
+            moves.append(LEFT_SQL.format(later=later_sql))
+            moves_params += [*later_params, *later_params]
+    only = "" if deals_of is None else "WHERE part = %s"
+    sql = PARTS_SQL.format(
+        start=start_sql, end=end_sql, moves="\n    UNION ALL".join(moves), only=only
+    )
+    params = (*start_params, *end_params, *moves_params)
     if deals_of is not None:
+        params += (deals_of,)
         sql += DEALS_SQL.format(limit="" if most is None else f"LIMIT {int(most)}")
         params += (deals_of,)
     parts = {name: Part(name=name, label=label, sign=sign) for name, label, sign in PARTS}
