@@ -23,10 +23,11 @@ EXPLAIN (ANALYZE, BUFFERS); issue 20):
 - **The budget comparison** of every deal or one business area's (`forecasting.reports.budget`,
   the report and the manager's dashboard's budget status of the month and the quarter): the
   quarter's won deals (38,000) and its open deals per area took 17 + 21 ms, twice on the
-  dashboard; kept per business area and day (`BY_CLOSE_AREA`: the open deals per close date
-  and category, `BY_CLOSED_AREA`: the won and lost ones per closed date; `OpenAreaSums`,
-  `ClosedAreaSums`), they are a few hundred rows: the dashboard's SQL 100 → 25 ms, a budget
-  comparison of three years 398 → 22 ms.
+  dashboard; kept per day (`BY_CLOSE_AREA`: the open deals per close date, business area and
+  category, `BY_CLOSED`: the won and lost ones per closed date, owner and business area;
+  `OpenAreaSums`, `ClosedDealSums`), they are a few hundred rows: the dashboard's SQL 100 →
+  25 ms, a budget comparison of three years 398 → 22 ms. The salespeople and trend reports
+  read them too (`forecasting.reports.figures`).
 Each is one `KeptSums`: a table of the deals' sums per key, with the deals' forecast category
 in the key, so the list's weighted value (`models.listed_weighted`: open deals whose category
 counts in the forecast) is exact whatever the categories are set to.
@@ -54,8 +55,8 @@ drifted count is seen where the list ends and recounted from the deals.
 
 What they cost: six statement triggers on every write to the deals (an aggregate of the
 statement's changed rows: 0.4-1.4 ms together for a deal's update at 1,000,000 deals for the
-first four) and tables of 222,528, 964, 98,139, 15,185, 8,344 and 5,602 rows (35 MB, 0.2 MB,
-13 MB, 2.8 MB, 1.5 MB, 1 MB), filled by their migrations (at 1,000,000 deals 0032 in 10 s,
+first four) and tables of 222,528, 964, 98,139, 15,185, 8,344 and 16,802 rows (31 MB, 0.1 MB,
+12 MB, 2.4 MB, 1.3 MB, 2 MB), filled by their migrations (at 1,000,000 deals 0032 in 10 s,
 0033 in under 13 s).
 
 SQLite (the zero-set-up database, no volume) keeps none: its footers sum the deals.
@@ -316,10 +317,10 @@ BY_CLOSE_OWNER_STAGE = KeptSums(
     ),
     "status = 'open'",
 )
-# The deals per business area (0: none) and day, under the deal's own column names
-# (`models.OpenAreaSums`, `models.ClosedAreaSums`): the budget comparison of every deal (the
-# report and the manager's dashboard's budget status, `forecasting.reports.budget`), the open
-# ones per close date and forecast category, the won and lost ones per closed date.
+# The deals per day, under the deal's own column names: the open ones per close date,
+# business area (0: none) and forecast category (`models.OpenAreaSums`), the won and lost ones
+# per closed date, owner and business area (`models.ClosedDealSums`). The reports' won and
+# open deals of a period (`forecasting.reports.figures.won_in_period`, `open_in_period`).
 BY_CLOSE_AREA = KeptSums(
     "opportunities_open_area_sums",
     (
@@ -330,10 +331,11 @@ BY_CLOSE_AREA = KeptSums(
     ),
     "status = 'open'",
 )
-BY_CLOSED_AREA = KeptSums(
-    "opportunities_closed_area_sums",
+BY_CLOSED = KeptSums(
+    "opportunities_closed_deal_sums",
     (
         ("closed_date", "date", "closed_date"),
+        ("owner_id", "integer", "owner_id"),
         ("business_area_id", "bigint", "COALESCE(business_area_id, 0)"),
         ("status", "varchar(10)", "status"),
     ),
@@ -342,7 +344,7 @@ BY_CLOSED_AREA = KeptSums(
 # Those each migration installed (the SQL is this module's as it is now).
 OF_MIGRATION = {
     "0032_kept_sums": (BY_ACCOUNT, BY_STAGE_DATE, BY_STAGE_AND_CLOSE, BY_CLOSE_OWNER_STAGE),
-    "0033_kept_area_sums": (BY_CLOSE_AREA, BY_CLOSED_AREA),
+    "0033_kept_area_sums": (BY_CLOSE_AREA, BY_CLOSED),
 }
 ALL = sum(OF_MIGRATION.values(), ())
 

@@ -1394,7 +1394,7 @@ class OpenAreaSums(models.Model):
     """The open deals' count (`n`), amount and weighted value per close date, business area
     (0: none) and forecast category (0: none), under the deal's own names, so the figures'
     conditions (`weighted_open_condition`, `overdue_condition`) read it as they read the
-    deals: the budget comparison of every deal (`forecasting.reports.budget`).
+    deals: the reports' open deals of a period (`forecasting.reports.figures`).
 
     Kept by the database (PostgreSQL only) in the transaction of every write to the deals
     (`kept_sums.BY_CLOSE_AREA`); a key may have several rows: always read them summed. Not
@@ -1420,16 +1420,17 @@ class OpenAreaSums(models.Model):
         return f"{self.expected_close_date}/{self.business_area_id}: {self.n}"
 
 
-class ClosedAreaSums(models.Model):
-    """The won and lost deals' count (`n`), amount and weighted value per closed date,
+class ClosedDealSums(models.Model):
+    """The won and lost deals' count (`n`), amount and weighted value per closed date, owner,
     business area (0: none) and status, under the deal's own names (`won_condition` reads it
-    as it reads the deals): the won deals of the budget comparison of every deal.
+    as it reads the deals): the won deals of a period in the reports.
 
-    Kept as `OpenAreaSums` is (`kept_sums.BY_CLOSED_AREA`); a key may have several rows.
+    Kept as `OpenAreaSums` is (`kept_sums.BY_CLOSED`); a key may have several rows.
     """
 
-    pk = models.CompositePrimaryKey("closed_date", "business_area", "status")
+    pk = models.CompositePrimaryKey("closed_date", "owner", "business_area", "status")
     closed_date = models.DateField()
+    owner = _copied(settings.AUTH_USER_MODEL)
     business_area = _copied(BusinessArea)
     status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
     n = models.BigIntegerField()
@@ -1438,9 +1439,9 @@ class ClosedAreaSums(models.Model):
 
     class Meta:
         managed = False
-        db_table = "opportunities_closed_area_sums"
-        verbose_name = _("closed deal sums per business area")
-        verbose_name_plural = _("closed deal sums per business area")
+        db_table = "opportunities_closed_deal_sums"
+        verbose_name = _("closed deal sums")
+        verbose_name_plural = _("closed deal sums")
 
     def __str__(self) -> str:
-        return f"{self.closed_date}/{self.business_area_id}/{self.status}: {self.n}"
+        return f"{self.closed_date}/{self.owner_id}/{self.business_area_id}/{self.status}: {self.n}"

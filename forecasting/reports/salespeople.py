@@ -16,12 +16,11 @@ from django.utils.translation import gettext_lazy
 from pipeline_crm.money import ZERO, round_money
 from pipeline_crm.users import display_name, display_name_key
 
-from ..asof import deals_for
 from ..forms import BucketAsOfForm
 from ..models import SavedReport
 from ..periods import BY_MONTH, TRUNC_BY, Bucket, Period, buckets
 from .base import ReportView
-from .figures import as_of_link, deal_list_url, narrow_deals, open_sums
+from .figures import as_of_link, deal_list_url, open_in_period, won_in_period
 
 
 @dataclass
@@ -85,18 +84,18 @@ def salespeople_report(
     """
     link = {**(link_params or {}), **as_of_link(as_of)}
     trunc = TRUNC_BY[by]
-    deals = deals_for(as_of)
+    # From the deals, or (now, filters among their keys) their kept sums per day (`figures`).
     won = (
-        narrow_deals(deals.won_in(period.start, period.end), filters)
-        .order_by()
+        won_in_period(period, filters, as_of=as_of, per="owner")
+        .deals.order_by()
         .values("owner", bucket=trunc("closed_date"))
         .annotate(won=Sum("amount"))
     )
+    opened = open_in_period(period, filters, as_of=as_of, per="owner")
     open_rows = (
-        narrow_deals(deals.open().in_period(period.start, period.end), filters)
-        .order_by()
+        opened.deals.order_by()
         .values("owner", bucket=trunc("expected_close_date"))
-        .annotate(**open_sums())
+        .annotate(**opened.open_sums())
     )
     figures: dict[tuple[int, date], dict] = {}
     for row in won:

@@ -11,20 +11,11 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..asof import deals_for
 from ..forms import TrendAsOfForm
 from ..models import SavedReport
 from ..periods import BY_MONTH, TRUNC_BY, Bucket, Period, buckets
 from .base import ReportView
-from .figures import (
-    Figures,
-    as_of_link,
-    deal_list_url,
-    figures_of,
-    figures_rows,
-    narrow_deals,
-    open_sums,
-)
+from .figures import Figures, as_of_link, deal_list_url, figures_of, figures_rows, open_in_period
 
 
 @dataclass
@@ -54,14 +45,13 @@ def trend_report(
     With `as_of`, the deals as they stood at the end of that day.
     """
     link = {"status": "open", **(link_params or {}), **as_of_link(as_of)}
+    # From the deals, or (now, filters among their keys) their kept sums per day (`figures`).
+    opened = open_in_period(period, filters, as_of=as_of)
     grouped = {
         row["bucket"]: row
-        for row in narrow_deals(
-            deals_for(as_of).open().in_period(period.start, period.end), filters
-        )
-        .order_by()
+        for row in opened.deals.order_by()
         .values(bucket=TRUNC_BY[by]("expected_close_date"))
-        .annotate(**open_sums())
+        .annotate(**opened.open_sums())
     }
     total = Figures(
         url=deal_list_url(

@@ -1,10 +1,10 @@
 from django.core.management.commands import dumpdata
 
-from opportunities.models import ClosedAreaSums, DealTotals, OpenAreaSums, OpenDealSums, SharedDeal
+from opportunities.models import ClosedDealSums, DealTotals, OpenAreaSums, OpenDealSums, SharedDeal
 
 KEPT = tuple(
     model._meta.label
-    for model in (DealTotals, SharedDeal, OpenDealSums, OpenAreaSums, ClosedAreaSums)
+    for model in (DealTotals, SharedDeal, OpenDealSums, OpenAreaSums, ClosedDealSums)
 )
 
 

@@ -1,7 +1,8 @@
-"""The budget comparison of every deal read from the sums kept per business area and day
-(`OpenAreaSums`, `ClosedAreaSums`, PostgreSQL): the same report as summed from the deals, and
-a recount of them; the deals are read where the kept sums cannot answer (other filters, as of
-a day)."""
+"""The reports' won and open deals of a period read from their sums kept per day
+(`forecasting.reports.figures.won_in_period`, `open_in_period`: `OpenAreaSums`,
+`OpenDealSums`, `ClosedDealSums`, PostgreSQL): the budget comparison, the salespeople and the
+trend reports are the same as summed from the deals, and the budget comparison a recount of
+them; the deals are read where the kept sums cannot answer (other filters, as of a day)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,10 +15,17 @@ from forecasting.dashboard import budget_status
 from forecasting.models import Budget
 from forecasting.periods import Period
 from forecasting.reports.budget import budget_export_rows, budget_report
+from forecasting.reports.salespeople import salespeople_report
+from forecasting.reports.trend import trend_report
 from opportunities import services
 from opportunities.models import ForecastCategory, Opportunity
 
-from ..factories import BusinessAreaFactory, LossReasonFactory, OpportunityFactory
+from ..factories import (
+    BusinessAreaFactory,
+    LossReasonFactory,
+    OpportunityFactory,
+    ProductFactory,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -34,7 +42,7 @@ PERIODS = [
     Period(date(2026, 1, 1), date(2026, 12, 31)),
     Period(date(2026, 11, 16), date(2026, 11, 16)),
 ]
-KEPT_TABLES = ("opportunities_open_area_sums", "opportunities_closed_area_sums")
+KEPT_TABLES = ("opportunities_open_area_sums", "opportunities_closed_deal_sums")
 
 
 @pytest.fixture
@@ -100,13 +108,16 @@ def _report(period, filters=None, **options):
     return list(budget_export_rows(report)), report
 
 
-@pytest.mark.parametrize("period", PERIODS, ids=str)
-@pytest.mark.parametrize("overdue", [True, False])
-@pytest.mark.parametrize("by_area", [False, True])
-def test_the_kept_report_is_the_deals_report_and_a_recount(
-    settings, areas, deals, period, overdue, by_area
-):
-    filters = {"business_area": areas[1]} if by_area else {}
+def test_the_kept_report_is_the_deals_report_and_a_recount(settings, areas, deals):
+    """Every period, with and without overdue, for every deal and for one area."""
+    for period in PERIODS:
+        for overdue in (True, False):
+            for filters in ({}, {"business_area": areas[1]}):
+                settings.KEPT_SUMS = True
+                _check_budget(settings, period, filters, overdue)
+
+
+def _check_budget(settings, period, filters, overdue):
     with CaptureQueriesContext(connection) as queries:
         kept, report = _report(period, filters, overdue=overdue)
     read = " ".join(query["sql"] for query in queries.captured_queries)
@@ -139,12 +150,71 @@ def test_commit_and_best_case_count_the_deals_without_a_category_in_neither(sett
     assert kept.total.best_case > kept.total.commit > kept.total.won
 
 
+def _read(**options) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        budget_report(QUARTER, options.pop("filters", {}), today=TODAY, **options)
+    return " ".join(query["sql"] for query in queries.captured_queries)
+
+
 def test_other_filters_and_a_past_day_read_the_deals(areas, deals, salesperson):
-    for filters, as_of in (({"owner": salesperson}, None), ({}, TODAY - timedelta(days=1))):
-        with CaptureQueriesContext(connection) as queries:
-            budget_report(QUARTER, filters, today=TODAY, as_of=as_of)
-        read = " ".join(query["sql"] for query in queries.captured_queries)
+    # The won deals are kept per owner too; the open ones per area have no owner.
+    read = _read(filters={"owner": salesperson})
+    assert "opportunities_closed_deal_sums" in read
+    assert "opportunities_open_area_sums" not in read
+    # A product is no key of any kept sums.
+    for options in (
+        {"filters": {"product": ProductFactory()}},
+        {"as_of": TODAY - timedelta(days=1)},
+    ):
+        read = _read(**options)
         assert not any(table in read for table in KEPT_TABLES)
+
+
+def test_the_salespeople_and_trend_reports_are_the_same_on_and_off(
+    settings, areas, deals, salesperson
+):
+    values = {
+        "owner": salesperson,
+        "business_area": areas[0],
+        "area": areas[1],
+        "forecast_category": ForecastCategory.objects.get(kind="commit"),
+    }
+    for period in PERIODS:
+        for narrowed in (
+            (),
+            ("owner",),
+            ("business_area",),
+            ("forecast_category",),
+            ("owner", "area"),
+        ):
+            filters = {
+                ("business_area" if name == "area" else name): values[name] for name in narrowed
+            }
+            settings.KEPT_SUMS = True
+            with CaptureQueriesContext(connection) as queries:
+                kept = _people_and_trend(period, filters)
+            assert "_sums" in " ".join(query["sql"] for query in queries.captured_queries)
+            settings.KEPT_SUMS = False
+            assert kept == _people_and_trend(period, filters), (period, narrowed)
+            if not narrowed:  # the unfiltered reports have figures to compare
+                assert kept[0] and any(count for *_key, count in kept[2])
+
+
+def _people_and_trend(period, filters):
+    people = salespeople_report(period, filters, by="quarter")
+    trend = trend_report(period, filters)
+    return (
+        [(row.owner.pk, [_cell(cell) for cell in row.cells]) for row in people.rows],
+        [_cell(cell) for cell in people.totals],
+        [
+            (row.bucket.key, row.figures.total, row.figures.weighted, row.figures.count)
+            for row in trend.rows
+        ],
+    )
+
+
+def _cell(cell):
+    return (cell.won, cell.open, cell.weighted, cell.count)
 
 
 def test_the_dashboards_budget_status_is_the_same_on_and_off(settings, deals):
