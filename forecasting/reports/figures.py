@@ -93,16 +93,22 @@ def _kept(tables, filters: dict, as_of: date | None, per: str | None):
     None otherwise."""
     if as_of is not None or not kept_sums.enabled():
         return None
-    used = {name for name, value in filters.items() if value} | ({per} if per else set())
+    used = _narrowing(filters) | ({per} if per else set())
     for model, keys in tables:
         if used <= keys:
             return model
     return None
 
 
+def _narrowing(filters: dict) -> set[str]:
+    """The filters in use that narrow the deals (`narrow_deals`'); a report's form also holds
+    its period and the like."""
+    return {name for name in NARROWING if filters.get(name)}
+
+
 def _narrowed_kept(rows: QuerySet, filters: dict) -> QuerySet:
     """Kept sums narrowed by a report's filters (each among the table's keys, `_kept`)."""
-    return rows.filter(**{name: value for name, value in filters.items() if value})
+    return rows.filter(**{name: filters[name] for name in _narrowing(filters)})
 
 
 def open_in_period(
@@ -138,6 +144,10 @@ def won_in_period(
         return Source(narrow_deals(deals_for(as_of).won_in(period.start, period.end), filters))
     rows = model.objects.filter(won_condition(period.start, period.end))
     return Source(_narrowed_kept(rows, filters), kept=True)
+
+
+# The filters `narrow_deals` narrows by.
+NARROWING = ("owner", "business_area", "product", "deal_type", "source", "forecast_category")
 
 
 def narrow_deals(deals, filters: dict):

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from forecasting.dashboard import budget_status
 from forecasting.models import Budget
@@ -222,3 +223,30 @@ def test_the_dashboards_budget_status_is_the_same_on_and_off(settings, deals):
     settings.KEPT_SUMS = False
     assert kept == [(status.rows, status.total) for status in budget_status(TODAY)]
     assert kept[1][1].budget == Decimal("300000.00")
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("forecasting:budget", {"pick": "2026-Q4"}),
+        ("forecasting:salespeople", {"start": "2026-01-01", "end": "2027-12-31", "by": "quarter"}),
+        ("forecasting:trend", {"start": "2026-01-01", "end": "2027-12-31"}),
+    ],
+)
+def test_the_report_pages_read_the_kept_sums_and_export_the_same(
+    settings, client_for, manager, deals, name, params
+):
+    """As a manager opens them: the form's period and options are no filters of the deals."""
+    client = client_for(manager)
+    url = reverse(name)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    assert "_sums" in " ".join(query["sql"] for query in queries.captured_queries)
+    kept = _csv(client.get(url, {**params, "export": "csv"}))
+    settings.KEPT_SUMS = False
+    assert _csv(client.get(url, {**params, "export": "csv"})) == kept
+    assert len(kept.splitlines()) > 2
+
+
+def _csv(response) -> bytes:
+    return b"".join(response.streaming_content)
