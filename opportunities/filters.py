@@ -30,6 +30,7 @@ from .models import (
     Opportunity,
     Product,
     SharedDeal,
+    SharedSums,
     Stage,
     matching_accounts,
     matching_part_conditions,
@@ -189,10 +190,10 @@ class OpportunityFilter(django_filters.FilterSet):
         """Where the filtered deals' totals can be read without reading the deals.
 
         Returns `KeptTotals` when every filter in use is one of DealTotals' keys: "mine" is
-        the user's own rows plus the deals shared with them, from their kept copy
-        (`kept_shared`) where there is one; `ProductTotals` when a product is the only filter
-        (`product_deals`, PostgreSQL). None when another
-        filter is in use, or the filters are invalid.
+        the user's own rows plus the deals shared with them, from their sums kept per user
+        (`SharedSums`, PostgreSQL) or their kept copy (`kept_shared`) where there is one;
+        `ProductTotals` when a product is the only filter (`product_deals`, PostgreSQL). None
+        when another filter is in use, or the filters are invalid.
         `fixed` are keys the queryset itself holds to (the board's status=open).
         """
         if not kept_totals.enabled() or not self.is_valid():
@@ -213,13 +214,15 @@ class OpportunityFilter(django_filters.FilterSet):
         kept_deals = Opportunity.objects.filter(**deal_keys)
         if mine:
             user = self.request.user
-            keys["owner"] = user.pk
             deals = kept_deals.owned_by_parts(user)
             kept_deals, shared = deals
-            if kept_shared.enabled():  # their figures from the copy, one index range
+            if kept_shared.enabled() and kept_sums.enabled():  # their sums kept per user
+                shared = SharedSums.objects.filter(user=user, **keys).exclude(owner=user)
+            elif kept_shared.enabled():  # their figures from the copy, one index range
                 shared = SharedDeal.objects.shared_with(user).filter(**deal_keys)
+        owner = {"owner": self.request.user.pk} if mine else {}
         return KeptTotals(
-            DealTotals.objects.filter(**keys), shared, deals=deals, kept_deals=kept_deals
+            DealTotals.objects.filter(**keys, **owner), shared, deals=deals, kept_deals=kept_deals
         )
 
     def _in_use(self) -> dict:

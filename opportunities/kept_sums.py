@@ -1,6 +1,7 @@
 """Count, amount and weighted value of the deals kept per key, for the figures no other kept
 table answers: the search's deals of the matching accounts, "stale", the manager's
-dashboard's weighted open and overdue, and the budget comparison's won and open deals.
+dashboard's weighted open and overdue, the reports' won and open deals of a period, and the
+deals shared with a user.
 
 Why (PostgreSQL, 1,000,000 deals, 450,000 open, 2 cores, `bench --here --deals 1000000`,
 EXPLAIN (ANALYZE, BUFFERS); issue 20):
@@ -28,6 +29,12 @@ EXPLAIN (ANALYZE, BUFFERS); issue 20):
   `OpenAreaSums`, `ClosedDealSums`), they are a few hundred rows: the dashboard's SQL 100 →
   25 ms, a budget comparison of three years 398 → 22 ms. The salespeople and trend reports
   read them too (`forecasting.reports.figures`).
+- **"Mine"** (a salesperson's default list and board): the deals shared with the user that
+  they do not own were summed from their copy (`kept_shared`) on every page: at 1,000,000
+  deals the seed's salesperson shares 26,613 (8-10 ms of a list page's 30-40 ms of SQL). Kept
+  per user, owner, status, stage, area and category (`SHARED_BY_USER`, `models.SharedSums`,
+  429 rows in all; kept by triggers on the copy itself), they are a few rows: the default
+  list's SQL 32-49 -> 14-29 ms.
 Each is one `KeptSums`: a table of the deals' sums per key, with the deals' forecast category
 in the key, so the list's weighted value (`models.listed_weighted`: open deals whose category
 counts in the forecast) is exact whatever the categories are set to.
@@ -35,8 +42,9 @@ counts in the forecast) is exact whatever the categories are set to.
 How they are kept right, whatever the path (ORM, `queryset.update()`, bulk writes, COPY, raw
 SQL), as the deal totals are (`kept_totals`):
 - PostgreSQL keeps them in the transaction of every write: statement triggers on the deals'
-  inserts, updates and deletes add the statement's changes as rows of their own (the deals
-  added counted +1, those removed -1, per key), and a TRUNCATE (Django's `flush`) empties them.
+  inserts, updates and deletes (of the shared copy's, for `SHARED_BY_USER`) add the
+  statement's changes as rows of their own (the deals added counted +1, those removed -1, per
+  key), and a TRUNCATE (Django's `flush`) empties them.
 - No writer waits for another: each statement only inserts rows. A statement that can take
   the fold's lock (a try-lock: it never waits, one folder at a time) folds the keys it
   changed back into one row each, so a key has one row but under concurrent writes. Readers
@@ -53,11 +61,11 @@ dashboard, the budget comparison), never rows. The list's
 count comes from them where the sums do, and each page checks it (`tables.DealRows`), so a
 drifted count is seen where the list ends and recounted from the deals.
 
-What they cost: six statement triggers on every write to the deals (an aggregate of the
-statement's changed rows: 0.4-1.4 ms together for a deal's update at 1,000,000 deals for the
-first four) and tables of 222,528, 964, 98,139, 15,185, 8,344 and 16,802 rows (31 MB, 0.1 MB,
-12 MB, 2.4 MB, 1.3 MB, 2 MB), filled by their migrations (at 1,000,000 deals 0032 in 10 s,
-0033 in under 13 s).
+What they cost: six statement triggers on every write to the deals and one on their shared
+copy (an aggregate of the statement's changed rows: 0.4-1.4 ms together for a deal's update
+at 1,000,000 deals for the first four) and tables of 222,528, 964, 98,139, 15,185, 8,344,
+16,802 and 429 rows (31 MB, 0.1 MB, 12 MB, 2.4 MB, 1.3 MB, 2 MB, 64 kB), filled by their
+migrations (at 1,000,000 deals 0032 in 10 s, 0033 in under 13 s).
 
 SQLite (the zero-set-up database, no volume) keeps none: its footers sum the deals.
 Switching them off: `KEPT_SUMS = False` in the settings makes the footers sum the deals (the
@@ -73,7 +81,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from pipeline_crm.money import ZERO, round_money
 
-from . import kept_totals
+from . import kept_shared, kept_totals
 
 MIGRATION = ("opportunities", "0033_kept_area_sums")
 DEALS = "opportunities_opportunity"
@@ -86,11 +94,13 @@ class KeptSums:
     """The deals' count, amount and weighted value per key, kept in `table`.
 
     `keys`: (column, type, the deal's expression); `where`: which deals are kept (SQL on the
-    deal's columns; empty for every deal)."""
+    deal's columns; empty for every deal); `source`: the table of the deals (the deals, or
+    their copy per user they are shared with, `kept_shared`)."""
 
     table: str
     keys: tuple[tuple[str, str, str], ...]
     where: str = ""
+    source: str = DEALS
 
     @property
     def function(self) -> str:
@@ -112,7 +122,7 @@ class KeptSums:
         }
         return {
             f"{self.table}_{event.lower()}": (
-                f"CREATE TRIGGER {self.table}_{event.lower()} AFTER {event} ON {DEALS}"
+                f"CREATE TRIGGER {self.table}_{event.lower()} AFTER {event} ON {self.source}"
                 f" {transition} FOR EACH STATEMENT EXECUTE FUNCTION {self.function}()"
             )
             for event, transition in transitions.items()
@@ -193,7 +203,7 @@ END $$"""
     def fill(self) -> str:
         return (
             f"INSERT INTO {self.table} ({self._names}, {', '.join(SUMS)})"
-            f" {self._grouped(self._deals(DEALS))}"
+            f" {self._grouped(self._deals(self.source))}"
         )
 
     def differences_sql(self) -> str:
@@ -204,7 +214,7 @@ END $$"""
         return f"""SELECT {first},
                (COALESCE(k.n, 0) - COALESCE(e.n, 0))::bigint,
                COALESCE(k.amount, 0) - COALESCE(e.amount, 0)
-          FROM ({self._grouped(self._deals(DEALS))}) e
+          FROM ({self._grouped(self._deals(self.source))}) e
           FULL JOIN ({self._grouped(f"SELECT * FROM {self.table}")}) k ON {on}
          WHERE (e.n, e.amount, e.weighted) IS DISTINCT FROM (k.n, k.amount, k.weighted)
          ORDER BY {", ".join(str(i + 1) for i in range(len(self.keys)))}
@@ -219,7 +229,7 @@ END $$"""
             cursor.execute(self.create_index())
             cursor.execute(self.create_function())
             for name, create in self.triggers.items():
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {DEALS}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {self.source}")
                 cursor.execute(create)
 
     def refill(self, connection) -> None:
@@ -230,7 +240,7 @@ END $$"""
     def uninstall(self, connection) -> None:
         with connection.cursor() as cursor:
             for name in self.triggers:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {DEALS}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {self.source}")
             cursor.execute(f"DROP FUNCTION IF EXISTS {self.function}()")
             cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
 
@@ -341,10 +351,25 @@ BY_CLOSED = KeptSums(
     ),
     "status <> 'open' AND closed_date IS NOT NULL",
 )
+# The deals shared with a user (their copy, `kept_shared`) per user, owner, status, stage,
+# business area and forecast category (`models.SharedSums`): the shared part of "mine"'s
+# footer, its counts per lookup and the board's columns (`OpportunityFilter.totals_source`).
+SHARED_BY_USER = KeptSums(
+    "opportunities_shared_sums",
+    (
+        ("user_id", "integer", "user_id"),
+        ("owner_id", "integer", "owner_id"),
+        ("status", "varchar(10)", "status"),
+        ("stage_id", "bigint", "stage_id"),
+        ("business_area_id", "bigint", "COALESCE(business_area_id, 0)"),
+        ("forecast_category_id", "bigint", "COALESCE(forecast_category_id, 0)"),
+    ),
+    source=kept_shared.SHARED,
+)
 # Those each migration installed (the SQL is this module's as it is now).
 OF_MIGRATION = {
     "0032_kept_sums": (BY_ACCOUNT, BY_STAGE_DATE, BY_STAGE_AND_CLOSE, BY_CLOSE_OWNER_STAGE),
-    "0033_kept_area_sums": (BY_CLOSE_AREA, BY_CLOSED),
+    "0033_kept_area_sums": (BY_CLOSE_AREA, BY_CLOSED, SHARED_BY_USER),
 }
 ALL = sum(OF_MIGRATION.values(), ())
 
@@ -405,7 +430,8 @@ def rebuild(using: str = DEFAULT_DB_ALIAS) -> list[str]:
         return []
     with transaction.atomic(using=using):
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {DEALS} IN SHARE MODE")
+            # The copy of the shared deals is written by the triggers of the deals and links.
+            cursor.execute(f"LOCK TABLE {DEALS}, {kept_shared.SHARED} IN SHARE MODE")
         missing = sum((kept.missing_objects(connection) for kept in ALL), [])
         install(connection)
     return missing

@@ -1420,6 +1420,67 @@ class OpenAreaSums(models.Model):
         return f"{self.expected_close_date}/{self.business_area_id}: {self.n}"
 
 
+_KEPT_TOTALS = {**_TOTALS, "count": models.Sum("n")}
+
+
+class SharedSumsQuerySet(models.QuerySet):
+    """`DealFigures`' sums of the deals shared with a user, read from their kept sums: each
+    row counts `n` deals."""
+
+    def totals(self, *, listed: bool = False) -> dict:
+        summed = {**_KEPT_TOTALS, "weighted": listed_weighted()} if listed else _KEPT_TOTALS
+        result = self.order_by().aggregate(**summed)
+        return {
+            "count": int(result["count"] or 0),
+            "amount": round_money(result["amount"] or ZERO),
+            "weighted": round_money(result["weighted"] or ZERO),
+        }
+
+    def totals_per(self, field: str) -> dict:
+        rows = self.order_by().values(field).annotate(**_KEPT_TOTALS).order_by()
+        none = NO_AREA if field == "business_area" else None
+        return {
+            None if row[field] == none else row[field]: {**row, "count": int(row["count"])}
+            for row in rows
+            if row["count"]
+        }
+
+
+class SharedSums(models.Model):
+    """The deals shared with each user (their copy, `SharedDeal`) counted (`n`) and summed per
+    user, owner, status, stage, business area (0: none) and forecast category (0: none), under
+    the deal's own names (`listed_weighted` reads it as it reads the deals): the shared part of
+    "mine"'s footer, counts per lookup and board (`OpportunityFilter.totals_source`).
+
+    Kept by the database (PostgreSQL only) in the transaction of every write to the copy
+    (`kept_sums.SHARED_BY_USER`, which says why, measured); a key may have several rows.
+    """
+
+    pk = models.CompositePrimaryKey(
+        "user", "owner", "status", "stage", "business_area", "forecast_category"
+    )
+    user = _copied(settings.AUTH_USER_MODEL)
+    owner = _copied(settings.AUTH_USER_MODEL)
+    status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
+    stage = _copied(Stage)
+    business_area = _copied(BusinessArea)
+    forecast_category = _copied(ForecastCategory)
+    n = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    weighted_amount = models.DecimalField(max_digits=20, decimal_places=2, db_column="weighted")
+
+    objects = SharedSumsQuerySet.as_manager()
+
+    class Meta:
+        managed = False
+        db_table = "opportunities_shared_sums"
+        verbose_name = _("shared deal sums")
+        verbose_name_plural = _("shared deal sums")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}/{self.status}/{self.stage_id}: {self.n}"
+
+
 class ClosedDealSums(models.Model):
     """The won and lost deals' count (`n`), amount and weighted value per closed date, owner,
     business area (0: none) and status, under the deal's own names (`won_condition` reads it

@@ -2,11 +2,12 @@
 
 """The deals' count, amount and weighted value kept per day (`kept_sums`): the open ones per
 close date, business area and forecast category, the won and lost ones per closed date, owner
-and business area. Tables kept by statement triggers on the deals, read by the reports' won
-and open deals of a period at volume (the budget comparison, the manager's dashboard, the
-salespeople and trend reports). PostgreSQL only (SQLite sums the deals). Read through
-unmanaged models (`OpenAreaSums`, `ClosedDealSums`): `dumpdata` leaves them out, a TRUNCATE of
-the deals empties them."""
+and business area; and the deals shared with each user, per user, status, stage, area and
+category. Tables kept by statement triggers on the deals (and on their shared copy), read by
+the reports' won and open deals of a period at volume (the budget comparison, the manager's
+dashboard, the salespeople and trend reports) and by "mine"'s footer. PostgreSQL only (SQLite
+sums the deals). Read through unmanaged models (`OpenAreaSums`, `ClosedDealSums`,
+`SharedSums`): `dumpdata` leaves them out, a TRUNCATE of the deals empties them."""
 
 from django.db import migrations, models
 
@@ -100,6 +101,44 @@ class Migration(migrations.Migration):
                 "verbose_name": "open deal sums per business area",
                 "verbose_name_plural": "open deal sums per business area",
                 "db_table": "opportunities_open_area_sums",
+                "managed": False,
+            },
+        ),
+        migrations.CreateModel(
+            name="SharedSums",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "user",
+                        "owner",
+                        "status",
+                        "stage",
+                        "business_area",
+                        "forecast_category",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("won", "Won"), ("lost", "Lost")], max_length=10
+                    ),
+                ),
+                ("n", models.BigIntegerField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=20)),
+                (
+                    "weighted_amount",
+                    models.DecimalField(db_column="weighted", decimal_places=2, max_digits=20),
+                ),
+            ],
+            options={
+                "verbose_name": "shared deal sums",
+                "verbose_name_plural": "shared deal sums",
+                "db_table": "opportunities_shared_sums",
                 "managed": False,
             },
         ),

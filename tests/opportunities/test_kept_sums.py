@@ -118,7 +118,7 @@ def test_the_sums_follow_every_write(salesperson, other_salesperson, manager):
 
 def test_a_truncate_empties_them(salesperson):
     """Django's `flush` TRUNCATEs the deals: the sums go with them."""
-    OpportunityFactory(owner=salesperson)
+    OpportunityFactory(owner=salesperson).co_responsible.add(UserFactory())
     won = OpportunityFactory(owner=salesperson)
     services.close_won(
         won, user=salesperson, closed_date=timezone.localdate(), seen_version=won.version
@@ -339,3 +339,54 @@ def test_the_managers_dashboard_from_the_kept_sums_equals_the_deals_sums(setting
     assert kept.per_owner == summed.per_owner
     assert sum(row["overdue_count"] for row in kept.per_owner.values()) > 0
     assert sum(row["weighted_open"] for row in kept.per_stage.values()) > 0
+
+
+def test_the_shared_sums_follow_the_links_and_mines_footers_equal_the_deals(
+    client_for, settings, salesperson, other_salesperson, manager, deals
+):
+    """The deals shared with a user, kept per user (`SharedSums`): after links are added and
+    removed and a shared deal changes owner, they are a recount of the shared deals' copy, and
+    "mine"'s footers and board read from them equal those summed from the copy and the deals."""
+    theirs = list(Opportunity.objects.filter(owner=other_salesperson).order_by("pk"))
+    for deal in theirs[:8]:
+        deal.co_responsible.add(salesperson)
+    theirs[0].co_responsible.add(manager)
+    own = Opportunity.objects.filter(owner=salesperson).order_by("pk").first()
+    own.co_responsible.add(salesperson)  # co-responsible for a deal they own: counted once
+    _kept_are_the_deals()
+    theirs[1].co_responsible.remove(salesperson)
+    theirs[2].refresh_from_db()
+    services.change_owner(
+        theirs[2], salesperson, user=manager, origin="bulk", seen_version=theirs[2].version
+    )
+    _kept_are_the_deals()
+    assert _rows(kept_sums.SHARED_BY_USER) == _keys(kept_sums.SHARED_BY_USER)
+    client = client_for(salesperson)
+    stage = theirs[3].stage_id
+    queries = [
+        {"mine": "true"},
+        {"mine": "true", "status": "open"},
+        {"mine": "true", "status": "open", "stage": stage},
+        {"mine": "true", "business_area": "none"},
+        {"mine": "true", "sort": "stage", "per_page": "5"},
+        {"mine": "true", "sort": "-owner", "per_page": "5", "page": "2"},
+        {"mine": "true", "status": "open", "sort": "business_area"},
+    ]
+    kept = [client.get(LIST, query).context["totals"] for query in queries]
+    board = _board_totals(client)
+    settings.KEPT_SUMS = False
+    assert kept == [client.get(LIST, query).context["totals"] for query in queries]
+    assert _board_totals(client) == board
+    assert board[-1]["count"] > 0
+    mine = Opportunity.objects.owned_by(salesperson)
+    assert kept[0]["count"] == mine.count() > 20
+    assert kept[0]["amount"] == sum(deal.amount for deal in mine)
+
+
+def _board_totals(client) -> list:
+    context = client.get(reverse("opportunities:board"), {"mine": "true"}).context
+    columns = [
+        {name: column[name] for name in ("count", "amount", "weighted")}
+        for column in context["columns"]
+    ]
+    return [*columns, context["grand"]]

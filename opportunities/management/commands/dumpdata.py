@@ -1,10 +1,17 @@
 from django.core.management.commands import dumpdata
 
-from opportunities.models import ClosedDealSums, DealTotals, OpenAreaSums, OpenDealSums, SharedDeal
+from opportunities.models import (
+    ClosedDealSums,
+    DealTotals,
+    OpenAreaSums,
+    OpenDealSums,
+    SharedDeal,
+    SharedSums,
+)
 
 KEPT = tuple(
     model._meta.label
-    for model in (DealTotals, SharedDeal, OpenDealSums, OpenAreaSums, ClosedDealSums)
+    for model in (DealTotals, SharedDeal, OpenDealSums, OpenAreaSums, ClosedDealSums, SharedSums)
 )
 
 
