@@ -4,7 +4,7 @@ Per business area: budget, won, weighted open, forecast (won + weighted open), c
 case and overdue, with the verdict under / on / over budget by the company's thresholds. Areas
 without a budget in the period are listed apart (`budget_lines`)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -153,22 +153,21 @@ def budget_report(
     company = CompanySettings.load()
     link = {**(link_params or {}), **as_of_link(as_of)}
     # Both grouped per area, from the deals or (every deal, now) their kept sums per day.
-    won = won_in_period(period, filters, as_of=as_of, per="business_area").deals
-    won = won.order_by().values("business_area").annotate(amount=Sum("amount"))
-    opened = open_in_period(period, filters, as_of=as_of, per="business_area").deals
+    won = won_in_period(period, filters, as_of=as_of, per="business_area")
+    won = won.per("business_area", aggregates={"amount": Sum("amount")})
+    opened = open_in_period(period, filters, as_of=as_of, per="business_area")
     kinds = ForecastCategory.Kind
     weighted_open = weighted_open_condition(period.start, period.end, today=today)
     if not overdue:
-        opened = opened.filter(expected_close_date__gte=today)
-    open_rows = (
-        opened.order_by()
-        .values("business_area")
-        .annotate(
-            weighted=Sum("weighted_amount", filter=weighted_open),
-            overdue=Sum("amount", filter=overdue_condition(today)),
-            commit=Sum("amount", filter=weighted_open & _of_kinds(kinds.COMMIT)),
-            best=Sum("amount", filter=weighted_open & _of_kinds(kinds.COMMIT, kinds.BEST_CASE)),
-        )
+        opened = replace(opened, deals=opened.deals.filter(expected_close_date__gte=today))
+    open_rows = opened.per(
+        "business_area",
+        aggregates={
+            "weighted": Sum("weighted_amount", filter=weighted_open),
+            "overdue": Sum("amount", filter=overdue_condition(today)),
+            "commit": Sum("amount", filter=weighted_open & _of_kinds(kinds.COMMIT)),
+            "best": Sum("amount", filter=weighted_open & _of_kinds(kinds.COMMIT, kinds.BEST_CASE)),
+        },
     )
     budgets = budget_for_period(
         period, owner=filters.get("owner"), business_area=filters.get("business_area")

@@ -77,6 +77,17 @@ class Source:
         """`open_sums()` of these deals."""
         return {**open_sums(), "count": self.count()}
 
+    def per(self, *fields: str, aggregates: dict, **expressions):
+        """`aggregates` of these deals per value of `fields` and `expressions`, groups of at
+        least one deal only: kept sums may hold a key whose rows add up to no deal until they
+        are folded, which the deals would not show as a group."""
+        return (
+            self.deals.order_by()
+            .values(*fields, **expressions)
+            .annotate(**aggregates, deals=self.count())
+            .filter(deals__gt=0)
+        )
+
 
 # The kept sums a report's open or won deals of a period can be read from, and the keys each
 # holds (besides the day and the status), smallest first.

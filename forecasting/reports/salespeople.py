@@ -85,17 +85,12 @@ def salespeople_report(
     link = {**(link_params or {}), **as_of_link(as_of)}
     trunc = TRUNC_BY[by]
     # From the deals, or (now, filters among their keys) their kept sums per day (`figures`).
-    won = (
-        won_in_period(period, filters, as_of=as_of, per="owner")
-        .deals.order_by()
-        .values("owner", bucket=trunc("closed_date"))
-        .annotate(won=Sum("amount"))
+    won = won_in_period(period, filters, as_of=as_of, per="owner").per(
+        "owner", bucket=trunc("closed_date"), aggregates={"won": Sum("amount")}
     )
     opened = open_in_period(period, filters, as_of=as_of, per="owner")
-    open_rows = (
-        opened.deals.order_by()
-        .values("owner", bucket=trunc("expected_close_date"))
-        .annotate(**opened.open_sums())
+    open_rows = opened.per(
+        "owner", bucket=trunc("expected_close_date"), aggregates=opened.open_sums()
     )
     figures: dict[tuple[int, date], dict] = {}
     for row in won:
