@@ -1360,7 +1360,20 @@ class SharedDeal(models.Model):
         return f"{self.opportunity_id}/{self.user_id}"
 
 
-class OpenDealSums(models.Model):
+class KeptSumsRow(models.Model):
+    """A row of a table of sums the database keeps of the deals (`kept_sums`): how many deals
+    (`n`), their amount and weighted value, under the deal's own names. Each is unmanaged:
+    the tables are the triggers'."""
+
+    n = models.BigIntegerField()
+    amount = models.DecimalField(max_digits=20, decimal_places=2)
+    weighted_amount = models.DecimalField(max_digits=20, decimal_places=2, db_column="weighted")
+
+    class Meta:
+        abstract = True
+
+
+class OpenDealSums(KeptSumsRow):
     """The open deals' count (`n`), amount and weighted value per close date, owner, stage
     and forecast category (0: none), under the deal's own names, so the figures' conditions
     (`weighted_open_condition`, `overdue_condition`) read it as they read the deals.
@@ -1376,9 +1389,6 @@ class OpenDealSums(models.Model):
     stage = _copied(Stage)
     forecast_category = _copied(ForecastCategory)
     status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
-    n = models.BigIntegerField()
-    amount = models.DecimalField(max_digits=20, decimal_places=2)
-    weighted_amount = models.DecimalField(max_digits=20, decimal_places=2, db_column="weighted")
 
     class Meta:
         managed = False
@@ -1390,7 +1400,7 @@ class OpenDealSums(models.Model):
         return f"{self.expected_close_date}/{self.owner_id}/{self.stage_id}: {self.n}"
 
 
-class OpenAreaSums(models.Model):
+class OpenAreaSums(KeptSumsRow):
     """The open deals' count (`n`), amount and weighted value per close date, business area
     (0: none) and forecast category (0: none), under the deal's own names, so the figures'
     conditions (`weighted_open_condition`, `overdue_condition`) read it as they read the
@@ -1406,9 +1416,6 @@ class OpenAreaSums(models.Model):
     business_area = _copied(BusinessArea)
     forecast_category = _copied(ForecastCategory)
     status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
-    n = models.BigIntegerField()
-    amount = models.DecimalField(max_digits=20, decimal_places=2)
-    weighted_amount = models.DecimalField(max_digits=20, decimal_places=2, db_column="weighted")
 
     class Meta:
         managed = False
@@ -1446,7 +1453,7 @@ class SharedSumsQuerySet(models.QuerySet):
         }
 
 
-class SharedSums(models.Model):
+class SharedSums(KeptSumsRow):
     """The deals shared with each user (their copy, `SharedDeal`) counted (`n`) and summed per
     user, owner, status, stage, business area (0: none) and forecast category (0: none), under
     the deal's own names (`listed_weighted` reads it as it reads the deals): the shared part of
@@ -1465,9 +1472,6 @@ class SharedSums(models.Model):
     stage = _copied(Stage)
     business_area = _copied(BusinessArea)
     forecast_category = _copied(ForecastCategory)
-    n = models.BigIntegerField()
-    amount = models.DecimalField(max_digits=20, decimal_places=2)
-    weighted_amount = models.DecimalField(max_digits=20, decimal_places=2, db_column="weighted")
 
     objects = SharedSumsQuerySet.as_manager()
 
@@ -1481,7 +1485,7 @@ class SharedSums(models.Model):
         return f"{self.user_id}/{self.status}/{self.stage_id}: {self.n}"
 
 
-class ClosedDealSums(models.Model):
+class ClosedDealSums(KeptSumsRow):
     """The won and lost deals' count (`n`), amount and weighted value per closed date, owner,
     business area (0: none) and status, under the deal's own names (`won_condition` reads it
     as it reads the deals): the won deals of a period in the reports.
@@ -1494,9 +1498,6 @@ class ClosedDealSums(models.Model):
     owner = _copied(settings.AUTH_USER_MODEL)
     business_area = _copied(BusinessArea)
     status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
-    n = models.BigIntegerField()
-    amount = models.DecimalField(max_digits=20, decimal_places=2)
-    weighted_amount = models.DecimalField(max_digits=20, decimal_places=2, db_column="weighted")
 
     class Meta:
         managed = False
