@@ -150,16 +150,24 @@ class OpportunityFilter(django_filters.FilterSet):
         return parts
 
     def footer_parts(self) -> list:
-        """`deal_parts`, each part whose figures are kept (`kept_sums`) read from them: the
-        search's deals of the matching accounts, when the search (and a status) is the only
-        filter, and both parts of "stale", when it (and the open status) is. Anything else,
-        and on SQLite or switched off, the parts themselves."""
+        """`deal_parts`, each part whose figures are kept (`kept_sums`) read from them: a
+        product's deals, when the product (and a status) is the only filter; the search's
+        deals of the matching accounts, when the search (and a status) is; and both parts of
+        "stale", when it (and the open status) is. Anything else, and on SQLite or switched
+        off, the parts themselves."""
         parts = self.deal_parts()
-        if len(parts) != 2 or not kept_sums.enabled(self.queryset.db):
+        using = self.queryset.db
+        if not self.is_valid() or not kept_sums.enabled(using):
             return parts
         used = self._in_use()
         status = used.pop("status", None)
-        using = self.queryset.db
+        if set(used) == {"product"}:
+            figures = partial(
+                kept_sums.product_sums, used["product"].pk, status=status, using=using
+            )
+            return [kept_sums.KeptPart(parts[0], figures)]
+        if len(parts) != 2:
+            return parts
         if set(used) == {"q"} and search_is_split(text := used["q"].strip(), using):
             figures = partial(
                 kept_sums.account_sums, self._accounts[text], status=status, using=using
@@ -234,9 +242,10 @@ class OpportunityFilter(django_filters.FilterSet):
         }
 
     def _product_totals(self, product) -> product_deals.ProductTotals | None:
-        """A product's deals alone: their sums kept per product (`product_deals`)."""
+        """A product's deals alone: their pairs' sums (`product_deals`); None where they are
+        kept summed per product (`footer_parts`), or not at all."""
         using = self.queryset.db
-        if not product_deals.enabled(connections[using]):
+        if kept_sums.enabled(using) or not product_deals.enabled(connections[using]):
             return None
         return product_deals.ProductTotals(product.pk, using=using)
 

@@ -8,8 +8,10 @@ machine), or probed the deals' index once per deal (160,000 pages, 170-510 ms). 
 (product, deal) pair is one row carrying the deal's status, forecast category, amount and
 weighted value, so the product's sums are one range of this table's key, read from the key
 alone: 626 pages, and the count 223 pages of the lines' index (24 + 23 ms in EXPLAIN ANALYZE at
-load 3). The count is not kept: it is the product's distinct deals counted from the lines'
-index (`line_product_deal`), so a wrong row can show a wrong sum, never hide or repeat a deal.
+load 3). Their sums are kept per product in turn (`kept_sums.BY_PRODUCT`, triggers on this
+table), which the footer reads where the kept sums are on; this table's own sums, with the
+count of the product's distinct deals from the lines' index (`line_product_deal`), where they
+are switched off (`KEPT_SUMS = False`).
 
 Kept by PostgreSQL in the transaction of every write, whatever the path (migration 0030):
 - the lines' inserts (a statement trigger: a COPY of 1,380,000 lines is one INSERT ... SELECT),

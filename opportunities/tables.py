@@ -55,18 +55,17 @@ class DealRows(TableQuerysetData):
         open ones that count in the forecast (`listed_weighted`), from `DealTotals` (and the
         copy of the shared deals, `kept_shared`) where the filters allow (`totals_source`).
 
-        The count sets the pages, and for a sort by a lookup the counts per value (`counts`)
-        which deals each page shows. They come from the kept rows too where the sums do (but
-        a product's count, from its lines), and the page checks them (`__getitem__`,
-        `OpportunityQuerySet.page_ids_checked`: it reads one id past its end, and past each
-        value's part of it); the view counts the deals (`recount`) when they disagree, and,
-        if the kept counts still differ (`kept_agree`), from then on for the user's session
-        (`views.RECOUNT`), until a list's kept counts agree again. A count that drifted (only
-        where the triggers were bypassed, which `manage.py check` reports) is seen on the
-        page where its value or the list ends, so paging through the list shows every deal
-        once. Counting the deals instead cost 17-52 ms of every page at 1,000,000 deals (a
-        salesperson's 150,000 open deals; every deal: 41 ms; per stage 31 ms, plus the
-        shared deals probed one by one).
+        The count sets the pages, and for a sort by a lookup the counts per value (`counts`) which
+        deals each page shows. They come from the kept rows too where the sums do (but a product's
+        count, from its lines, with the kept sums switched off), and the page checks them
+        (`__getitem__`, `OpportunityQuerySet.page_ids_checked`: it reads one id past its end, and
+        past each value's part of it); the view counts the deals (`recount`) when they disagree,
+        and, if the kept counts still differ (`kept_agree`), from then on for the user's session
+        (`views.RECOUNT`), until a list's kept counts agree again. A count that drifted (only where
+        the triggers were bypassed, which `manage.py check` reports) is seen on the page where its
+        value or the list ends, so paging through the list shows every deal once. Counting the deals
+        instead cost 17-52 ms of every page at 1,000,000 deals (a salesperson's 150,000 open deals;
+        every deal: 41 ms; per stage 31 ms, plus the shared deals probed one by one).
         Where the filters are not their keys, the indexes of migration 0022 hold the footer's
         columns: at 1,000,000 deals (load 11) a business area's open deals of a close range
         419 → 29 ms, stale 247 → 47 + 51 ms (`deal_parts`); the search's 34,566 table and
@@ -84,7 +83,7 @@ class DealRows(TableQuerysetData):
             if sort is not None:
                 per_value = source.totals_per(sort[0])
                 self.counts = {value: row["count"] for value, row in per_value.items()}
-        elif source is not None:  # a product's kept sums, its count from the lines
+        elif source is not None:  # a product's pairs' sums, its count from the lines
             return self._counted(sort)
         else:  # part by part (`footer_parts`): the search's, stale's from `kept_sums`
             totals = self._summed(self.parts or [self.data], sort)

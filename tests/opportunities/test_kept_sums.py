@@ -16,9 +16,15 @@ from django.utils import timezone
 
 from opportunities import kept_sums, services
 from opportunities.checks import kept_sums_agree, kept_sums_triggers
-from opportunities.models import ForecastCategory, Opportunity, Stage
+from opportunities.models import ForecastCategory, Opportunity, OpportunityLine, Stage
 
-from ..factories import AccountFactory, LossReasonFactory, OpportunityFactory, UserFactory
+from ..factories import (
+    AccountFactory,
+    LossReasonFactory,
+    OpportunityFactory,
+    ProductFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -118,7 +124,11 @@ def test_the_sums_follow_every_write(salesperson, other_salesperson, manager):
 
 def test_a_truncate_empties_them(salesperson):
     """Django's `flush` TRUNCATEs the deals: the sums go with them."""
-    OpportunityFactory(owner=salesperson).co_responsible.add(UserFactory())
+    shared = OpportunityFactory(owner=salesperson)
+    shared.co_responsible.add(UserFactory())
+    OpportunityLine.objects.create(
+        opportunity=shared, product=ProductFactory(), quantity=1, unit_price=Decimal("10.00")
+    )
     won = OpportunityFactory(owner=salesperson)
     services.close_won(
         won, user=salesperson, closed_date=timezone.localdate(), seen_version=won.version

@@ -1,6 +1,6 @@
 """The list filtered by a product: its footer equals a deal-by-deal recount on both databases,
-and on PostgreSQL the kept (product, deal) rows (`opportunities.product_deals`) follow every
-write of a line or a deal."""
+and on PostgreSQL the kept (product, deal) rows (`opportunities.product_deals`) and their sums
+per product (`kept_sums.BY_PRODUCT`) follow every write of a line or a deal."""
 
 import datetime
 from decimal import Decimal
@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from opportunities import product_deals
+from opportunities import kept_sums, product_deals
 from opportunities.checks import product_deals_agree, product_deals_triggers
 from opportunities.models import ForecastCategory, Opportunity, OpportunityLine
 from opportunities.services import add_line, close_lost, close_won, remove_line
@@ -61,8 +61,10 @@ def products(salesperson):
     return first, second
 
 
-def recount(product) -> dict:
+def recount(product, status=None) -> dict:
     deals = Opportunity.objects.filter(lines__product=product).distinct()
+    if status:
+        deals = deals.filter(status=status)
     deals = list(deals.select_related("forecast_category"))
     listed = [
         deal
@@ -81,21 +83,33 @@ def footer(client, product, **more) -> dict:
     response = client.get(LIST, {"product": product.pk, **more})
     table = response.context["table"]
     ids = sorted(row.pk for row in table.page.object_list.data)
-    assert ids == sorted(
-        Opportunity.objects.filter(lines__product=product).values_list("pk", flat=True).distinct()
-    )
+    deals = Opportunity.objects.filter(lines__product=product, **more_of_the_deals(more))
+    assert ids == sorted(deals.values_list("pk", flat=True).distinct())
     return response.context["totals"]
 
 
+def more_of_the_deals(more: dict) -> dict:
+    return {"status": more["status"]} if more.get("status") else {}
+
+
+@pytest.fixture(params=[True, False], ids=["kept sums", "pairs"])
+def kept(request, settings):
+    """The footer from the sums kept per product (PostgreSQL), or from the (product, deal)
+    pairs themselves (`KEPT_SUMS = False`; SQLite sums the deals either way)."""
+    settings.KEPT_SUMS = request.param
+    return request.param
+
+
+@pytest.mark.parametrize("status", ["", "open", "won"])
 @pytest.mark.parametrize("sort", ["", "stage", "-amount"])
-def test_the_product_footer_equals_a_recount(client_for, manager, products, sort):
+def test_the_product_footer_equals_a_recount(client_for, manager, products, sort, status, kept):
     client = client_for(manager)
     for product in products:
-        assert footer(client, product, sort=sort) == recount(product)
+        assert footer(client, product, sort=sort, status=status) == recount(product, status)
 
 
 def test_the_footer_follows_every_write_of_a_line_or_a_deal(
-    client_for, manager, salesperson, products
+    client_for, manager, salesperson, products, kept
 ):
     first, second = products
     client = client_for(manager)
@@ -114,23 +128,32 @@ def test_the_footer_follows_every_write_of_a_line_or_a_deal(
         assert footer(client, product) == recount(product)
     if connection.vendor == "postgresql":
         assert product_deals.wrong_pairs() == []
+        assert kept_sums.BY_PRODUCT.differences() == []
 
 
 @ON_POSTGRESQL
-def test_the_footer_reads_the_kept_sums_only_for_a_product_alone(rf, manager, products):
+def test_the_footer_reads_the_kept_sums_only_for_a_product_alone(rf, manager, products, kept):
+    """Kept per product: a product alone or with a status reads them (`footer_parts`); off,
+    the pairs of a product alone (`totals_source`). Any other filter sums the deals."""
     from opportunities.filters import OpportunityFilter
 
-    def source(**data):
+    def filters(**data):
         request = rf.get(LIST)
         request.user = manager
-        return OpportunityFilter(
-            data, queryset=Opportunity.objects.all(), request=request
-        ).totals_source()
+        return OpportunityFilter(data, queryset=Opportunity.objects.all(), request=request)
 
-    assert isinstance(source(product=products[0].pk), product_deals.ProductTotals)
-    assert not isinstance(
-        source(product=products[0].pk, status="open"), product_deals.ProductTotals
-    )
+    def read_kept(**data) -> bool:
+        return any(isinstance(part, kept_sums.KeptPart) for part in filters(**data).footer_parts())
+
+    def read_pairs(**data) -> bool:
+        return isinstance(filters(**data).totals_source(), product_deals.ProductTotals)
+
+    product = products[0].pk
+    assert read_kept(product=product) is kept
+    assert read_kept(product=product, status="open") is kept
+    assert not read_kept(product=product, owner=manager.pk)
+    assert read_pairs(product=product) is not kept
+    assert not read_pairs(product=product, status="open")
 
 
 @ON_POSTGRESQL

@@ -31,7 +31,7 @@ def test_templates_have_counted_sentences():
 
 @pytest.mark.parametrize(("path", "name", "body"), list(counted_sentences()))
 def test_no_sentence_prints_its_bare_counter(path, name, body):
-    assert not re.search(r"{{\s*%s\s*}}" % name, body), (
+    assert not re.search(r"{{\s*" + name + r"\s*}}", body), (
         f"{path}: print the count with |count under another name, "
         f"as in `count counter=n with deals=n|count`"
     )
