@@ -27,6 +27,8 @@ from .models import (
     DealType,
     ForecastCategory,
     KeptTotals,
+    OpenAreaSums,
+    OpenDealSums,
     Opportunity,
     Product,
     SharedDeal,
@@ -57,6 +59,13 @@ class LookupFilter(django_filters.ModelChoiceFilter):
 
 # The filters `DealTotals` has keys for.
 TOTALS_KEYS = ("status", "stage", "owner", "business_area")
+# The open deals of a range of close dates, per other filter: the tables of their sums kept per
+# close date (`kept_sums`) and the filters each has keys for, smallest first.
+KEPT_BY_CLOSE = (
+    (OpenAreaSums, frozenset({"business_area", "forecast_category"})),
+    (OpenDealSums, frozenset({"owner", "stage", "forecast_category"})),
+)
+CLOSE_RANGE = {"close_from": "expected_close_date__gte", "close_to": "expected_close_date__lte"}
 
 
 class OpportunityFilter(django_filters.FilterSet):
@@ -151,10 +160,11 @@ class OpportunityFilter(django_filters.FilterSet):
 
     def footer_parts(self) -> list:
         """`deal_parts`, each part whose figures are kept (`kept_sums`) read from them: a
-        product's deals, when the product (and a status) is the only filter; the search's
-        deals of the matching accounts, when the search (and a status) is; and both parts of
-        "stale", when it (and the open status) is. Anything else, and on SQLite or switched
-        off, the parts themselves."""
+        product's deals, when the product (and a status) is the only filter; the open deals
+        of a range of close dates, when the other filters are keys of a table kept per close
+        date (`KEPT_BY_CLOSE`); the search's deals of the matching accounts, when the search
+        (and a status) is the only filter; and both parts of "stale", when it (and the open
+        status) is. Anything else, and on SQLite or switched off, the parts themselves."""
         parts = self.deal_parts()
         using = self.queryset.db
         if not self.is_valid() or not kept_sums.enabled(using):
@@ -166,6 +176,8 @@ class OpportunityFilter(django_filters.FilterSet):
                 kept_sums.product_sums, used["product"].pk, status=status, using=using
             )
             return [kept_sums.KeptPart(parts[0], figures)]
+        if (rows := self._kept_by_close(used, status)) is not None:
+            return [kept_sums.KeptPart(parts[0], rows.using(using).totals)]
         if len(parts) != 2:
             return parts
         if set(used) == {"q"} and search_is_split(text := used["q"].strip(), using):
@@ -181,6 +193,27 @@ class OpportunityFilter(django_filters.FilterSet):
                 for i, part in enumerate(parts)
             ]
         return parts
+
+    def _kept_by_close(self, used: dict, status: str | None):
+        """The kept sums of the open deals of a range of close dates narrowed by `used` (the
+        other filters in use), from the first table of `KEPT_BY_CLOSE` with keys for them;
+        None when the status is not open, no close date bounds them, or no table has the keys.
+
+        Why (PostgreSQL, 1,000,000 deals, `bench --here`): a business area's open deals of the
+        next 90 days (a manager's "this quarter" list) summed 26,000 index entries of the deals,
+        SQL p50 27.8 ms; their sums per close date and area are a few hundred rows."""
+        if status != Opportunity.Status.OPEN or not used.keys() & CLOSE_RANGE.keys():
+            return None
+        keys = used.keys() - CLOSE_RANGE.keys()
+        model = next((model for model, held in KEPT_BY_CLOSE if keys <= held), None)
+        if model is None:
+            return None
+        conditions = {CLOSE_RANGE[name]: used[name] for name in CLOSE_RANGE if name in used}
+        for name in keys:
+            value = used[name]
+            none = value == getattr(self.filters[name], "null_value", None)
+            conditions[name] = NO_AREA if none else getattr(value, "pk", value)  # "(none)": 0
+        return model.objects.filter(status=Opportunity.Status.OPEN, **conditions)
 
     @classmethod
     def for_company(cls, data, *, queryset, request, company):

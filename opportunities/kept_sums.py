@@ -40,6 +40,10 @@ EXPLAIN (ANALYZE, BUFFERS); issue 20):
   pages): 17 + 22 ms of a page's 49 ms of SQL at 1,000,000 deals (57,048 deals). Kept per
   product, status and category (`BY_PRODUCT`, kept by triggers on the pairs themselves, 134
   rows), they are one row per status and category: 1 ms, the page's SQL 49 -> 12 ms.
+- **The open deals of a range of close dates** (a manager's "this quarter in my area" list):
+  the list's footer reads `BY_CLOSE_AREA` or `BY_CLOSE_OWNER_STAGE` where the other filters
+  are their keys (`OpportunityFilter._kept_by_close`): a business area's open deals of the
+  next 90 days, 26,000 index entries of the deals, SQL p50 27.8 -> 7 ms.
 Each is one `KeptSums`: a table of the deals' sums per key, with the deals' forecast category
 in the key, so the list's weighted value (`models.listed_weighted`: open deals whose category
 counts in the forecast) is exact whatever the categories are set to.

@@ -14,6 +14,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import BusinessArea
 from opportunities import kept_sums, services
 from opportunities.checks import kept_sums_agree, kept_sums_triggers
 from opportunities.models import ForecastCategory, Opportunity, OpportunityLine, Stage
@@ -230,6 +231,68 @@ def test_the_footer_from_the_kept_sums_equals_the_deals_sums(
     assert [row.pk for row in kept_table.paginated_rows.data] == [
         row.pk for row in summed_table.paginated_rows.data
     ]
+
+
+def test_the_open_deals_of_a_close_range_read_their_kept_sums(
+    client_for, settings, manager, salesperson, deals
+):
+    """Open deals between two close dates, with keys of the sums kept per close date (area
+    and category, or owner, stage and category; "(none)" too): the footer reads them, and it,
+    the counts and the page equal those summed from the deals. Other filters sum the deals."""
+    today = timezone.localdate()
+    area = BusinessArea.objects.order_by("pk").first()
+    Opportunity.objects.filter(pk__in=Opportunity.objects.order_by("pk").values("pk")[:12]).update(
+        business_area=None
+    )
+    Opportunity.objects.filter(pk__in=Opportunity.objects.order_by("-pk").values("pk")[:12]).update(
+        business_area=area
+    )
+    stage = Opportunity.objects.filter(owner=salesperson).values_list("stage", flat=True)[0]
+    week = {"close_from": today - timedelta(days=1), "close_to": today + timedelta(days=2)}
+    kept_queries = [
+        {**week},
+        {"close_to": today, "business_area": area.pk},
+        {"close_from": today, "business_area": "null", "sort": "-amount"},
+        {"close_from": today - timedelta(days=3), "forecast_category": "null"},
+        {**week, "owner": salesperson.pk, "stage": stage, "sort": "stage"},
+        {"close_to": today, "owner": salesperson.pk, "page": "2", "per_page": "3"},
+    ]
+    summed_queries = [
+        {**week, "status": "won"},
+        {**week, "status": ""},
+        {**week, "status": "open", "business_area": area.pk, "owner": salesperson.pk},
+        {**week, "status": "open", "q": "bygg"},
+    ]
+    client = client_for(manager)
+    for query in [{"status": "open", **q} for q in kept_queries] + summed_queries:
+        settings.KEPT_SUMS = True
+        kept = client.get(LIST, query)
+        part = kept.context["table"].data.parts[0]
+        read_kept = isinstance(part, kept_sums.KeptPart)
+        assert read_kept == (query not in summed_queries), query
+        settings.KEPT_SUMS = False
+        summed = client.get(LIST, query)
+        # The page recounts the deals when a kept count disagrees with it: the kept figures
+        # themselves are compared too.
+        if read_kept:
+            assert part.totals(listed=True) == summed.context["totals"], query
+        assert kept.context["totals"] == summed.context["totals"], query
+        assert kept.context["totals"]["count"] > 0, query
+        kept_table, summed_table = kept.context["table"], summed.context["table"]
+        assert kept_table.data.counts == summed_table.data.counts
+        assert kept_table.paginator.count == summed_table.paginator.count
+        assert [row.pk for row in kept_table.paginated_rows.data] == [
+            row.pk for row in summed_table.paginated_rows.data
+        ]
+    area_week = Opportunity.objects.filter(
+        status="open",
+        business_area=area,
+        expected_close_date__lte=today,
+    )
+    settings.KEPT_SUMS = True
+    totals = client.get(LIST, {"status": "open", "close_to": today, "business_area": area.pk})
+    assert totals.context["totals"]["count"] == len(area_week)
+    assert totals.context["totals"]["amount"] == sum(d.amount for d in area_week)
 
 
 def test_the_kept_parts_are_read_and_a_recount_of_the_deals(client_for, manager, deals):

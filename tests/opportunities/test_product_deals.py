@@ -85,6 +85,9 @@ def footer(client, product, **more) -> dict:
     ids = sorted(row.pk for row in table.page.object_list.data)
     deals = Opportunity.objects.filter(lines__product=product, **more_of_the_deals(more))
     assert ids == sorted(deals.values_list("pk", flat=True).distinct())
+    part = table.data.parts[0] if table.data.parts else None
+    if isinstance(part, kept_sums.KeptPart):  # the kept figures, not a recount of the page's
+        assert part.totals(listed=True) == response.context["totals"]
     return response.context["totals"]
 
 

@@ -154,6 +154,24 @@ def test_deals_matching_by_name_alone_are_read_through_their_tails(deals):
 
 
 @ON_POSTGRESQL
+def test_when_no_tail_holds_the_text_the_second_part_reads_nothing(
+    client_for, manager, deals, django_assert_num_queries
+):
+    """No deal can match by name alone: the part is empty without a query, and the footer
+    is still a recount."""
+    assert name_tails.candidates(connection, "granmekanik", limit=10) == []
+    by_account, by_name = Opportunity.objects.matching_parts("granmekanik")
+
+    with django_assert_num_queries(0):
+        assert list(by_name) == []
+        assert by_name.totals(listed=True)["count"] == 0
+    assert by_account.count() == 2
+    expected = recount("granmekanik")
+    totals = client_for(manager).get(LIST, {"q": "granmekanik"}).context["totals"]
+    assert totals == {k: expected[k] for k in ("count", "amount", "weighted")}
+
+
+@ON_POSTGRESQL
 def test_the_tails_follow_renames_moves_and_deletes(deals):
     ekdata, klipp = deals["Ekdata AS"], deals["Klippbygg AB"]
     deal = Opportunity.objects.get(name="Ekdata AS – Data migration")
