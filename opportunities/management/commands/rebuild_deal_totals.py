@@ -10,7 +10,7 @@ class Command(BaseCommand):
         "Reinstall the triggers that keep the deal totals where they are missing or changed, "
         "recount the totals from the deals and verify them against a second recount; on "
         "PostgreSQL the same for the copy of the shared deals and the sums kept per account, "
-        "stage-entry day and close date. With --check, only verify."
+        "day, owner, business area, user and product (kept_sums). With --check, only verify."
     )
     # The system check that reports missing triggers must not stop the command that repairs them.
     requires_system_checks = []
@@ -50,8 +50,8 @@ class Command(BaseCommand):
                 f"{'/'.join(map(str, key[:-2]))}: {key[-2]:+d} deals, {key[-1]:+} in amount."
             )
         self.stdout.write(
-            "Sums per account, stage-entry day and close date verified against a recount of "
-            "the deals."
+            "Sums per account, day, owner, business area, user and product verified against a "
+            "recount of the deals (of the products' pairs, for the products')."
         )
 
     def _verify_shared(self, database: str) -> None:
