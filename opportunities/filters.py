@@ -22,13 +22,12 @@ from pipeline_crm.users import UserFilter
 from . import kept_shared, kept_sums, kept_totals, product_deals
 from .forms import DateInput
 from .models import (
+    KEPT_OPEN,
     NO_AREA,
     DealTotals,
     DealType,
     ForecastCategory,
     KeptTotals,
-    OpenAreaSums,
-    OpenDealSums,
     Opportunity,
     Product,
     SharedDeal,
@@ -59,12 +58,6 @@ class LookupFilter(django_filters.ModelChoiceFilter):
 
 # The filters `DealTotals` has keys for.
 TOTALS_KEYS = ("status", "stage", "owner", "business_area")
-# The open deals of a range of close dates, per other filter: the tables of their sums kept per
-# close date (`kept_sums`) and the filters each has keys for, smallest first.
-KEPT_BY_CLOSE = (
-    (OpenAreaSums, frozenset({"business_area", "forecast_category"})),
-    (OpenDealSums, frozenset({"owner", "stage", "forecast_category"})),
-)
 CLOSE_RANGE = {"close_from": "expected_close_date__gte", "close_to": "expected_close_date__lte"}
 
 
@@ -162,7 +155,7 @@ class OpportunityFilter(django_filters.FilterSet):
         """`deal_parts`, each part whose figures are kept (`kept_sums`) read from them: a
         product's deals, when the product (and a status) is the only filter; the open deals
         of a range of close dates, when the other filters are keys of a table kept per close
-        date (`KEPT_BY_CLOSE`); the search's deals of the matching accounts, when the search
+        date (`KEPT_OPEN`); the search's deals of the matching accounts, when the search
         (and a status) is the only filter; and both parts of "stale", when it (and the open
         status) is. Anything else, and on SQLite or switched off, the parts themselves."""
         parts = self.deal_parts()
@@ -196,7 +189,7 @@ class OpportunityFilter(django_filters.FilterSet):
 
     def _kept_by_close(self, used: dict, status: str | None):
         """The kept sums of the open deals of a range of close dates narrowed by `used` (the
-        other filters in use), from the first table of `KEPT_BY_CLOSE` with keys for them;
+        other filters in use), from the first table of `KEPT_OPEN` with keys for them;
         None when the status is not open, no close date bounds them, or no table has the keys.
 
         Why (PostgreSQL, 1,000,000 deals, `bench --here`): a business area's open deals of the
@@ -205,15 +198,23 @@ class OpportunityFilter(django_filters.FilterSet):
         if status != Opportunity.Status.OPEN or not used.keys() & CLOSE_RANGE.keys():
             return None
         keys = used.keys() - CLOSE_RANGE.keys()
-        model = next((model for model, held in KEPT_BY_CLOSE if keys <= held), None)
+        model = next((model for model, held in KEPT_OPEN if keys <= held), None)
         if model is None:
             return None
         conditions = {CLOSE_RANGE[name]: used[name] for name in CLOSE_RANGE if name in used}
-        for name in keys:
-            value = used[name]
-            none = value == getattr(self.filters[name], "null_value", None)
-            conditions[name] = NO_AREA if none else getattr(value, "pk", value)  # "(none)": 0
+        conditions.update((name, self._kept_key(name, used[name])) for name in keys)
         return model.objects.filter(status=Opportunity.Status.OPEN, **conditions)
+
+    def _kept_key(self, name: str, value):
+        """A filter's value as the kept tables' key: a row's id, or `NO_AREA` (0) for
+        "(none)", which their keys hold where the deal holds NULL."""
+        if self._is_none(name, value):
+            return NO_AREA
+        return getattr(value, "pk", value)
+
+    def _is_none(self, name: str, value) -> bool:
+        """Whether `value` is the filter's "(none)" choice."""
+        return value == getattr(self.filters[name], "null_value", None)
 
     @classmethod
     def for_company(cls, data, *, queryset, request, company):
@@ -247,10 +248,11 @@ class OpportunityFilter(django_filters.FilterSet):
             return None
         keys, deal_keys = dict(fixed), dict(fixed)
         for name, value in used.items():
-            if value == getattr(self.filters[name], "null_value", None):
-                keys[name], deal_keys[f"{name}__isnull"] = NO_AREA, True  # "(none)"
+            keys[name] = self._kept_key(name, value)
+            if self._is_none(name, value):
+                deal_keys[f"{name}__isnull"] = True
             else:
-                keys[name] = deal_keys[name] = getattr(value, "pk", value)
+                deal_keys[name] = keys[name]
         shared = deals = None
         kept_deals = Opportunity.objects.filter(**deal_keys)
         if mine:

@@ -277,10 +277,14 @@ END $$"""
             cursor.execute(self.differences_sql())
             return [tuple(row) for row in cursor.fetchall()]
 
-    def sums(self, where: str, params: list, *, listed: bool, using: str) -> dict:
+    def sums(
+        self, where: str, params: list, *, status: str | None = None, listed: bool, using: str
+    ) -> dict:
         """Count, amount and weighted value of the kept rows matching `where` (SQL on the
-        table's keys); with `listed`, the weighted value of the open deals whose category
-        counts in the forecast only (`models.listed_weighted`)."""
+        table's keys), of `status` if given; with `listed`, the weighted value of the open
+        deals whose category counts in the forecast only (`models.listed_weighted`)."""
+        if status:
+            where, params = f"{where} AND status = %s", [*params, status]
         weighted = "sum(weighted)"
         if listed:
             open_only = "status = 'open' AND " if "status" in self._key_names else ""
@@ -478,20 +482,22 @@ def account_sums(
     """The figures of every deal of `accounts` (of `status` if given)."""
     from .models import id_array  # models imports nothing of this module's
 
-    where, params = "account_id = ANY(%s::bigint[])", [id_array(accounts)]
-    if status:
-        where, params = f"{where} AND status = %s", [*params, status]
-    return BY_ACCOUNT.sums(where, params, listed=listed, using=using)
+    return BY_ACCOUNT.sums(
+        "account_id = ANY(%s::bigint[])",
+        [id_array(accounts)],
+        status=status,
+        listed=listed,
+        using=using,
+    )
 
 
 def product_sums(
     product_id: int, *, status: str | None, listed: bool, using: str = DEFAULT_DB_ALIAS
 ) -> dict:
     """The figures of the deals having a line of the product (of `status` if given)."""
-    where, params = "product_id = %s", [product_id]
-    if status:
-        where, params = f"{where} AND status = %s", [*params, status]
-    return BY_PRODUCT.sums(where, params, listed=listed, using=using)
+    return BY_PRODUCT.sums(
+        "product_id = %s", [product_id], status=status, listed=listed, using=using
+    )
 
 
 def stale_sums(

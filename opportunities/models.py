@@ -1459,6 +1459,16 @@ class OpenAreaSums(KeptSumsRow):
         return f"{self.expected_close_date}/{self.business_area_id}: {self.n}"
 
 
+# The open deals' sums kept per close date, and the deal filters each has keys for (besides
+# the close date and the status), smallest first: the deal list's open deals of a range of
+# close dates (`OpportunityFilter`) and the reports' open deals of a period
+# (`forecasting.reports.figures`).
+KEPT_OPEN = (
+    (OpenAreaSums, frozenset({"business_area", "forecast_category"})),
+    (OpenDealSums, frozenset({"owner", "stage", "forecast_category"})),
+)
+
+
 class SharedSums(KeptSumsRow):
     """The deals shared with each user (their copy, `SharedDeal`) counted (`n`) and summed per
     user, owner, status, stage, business area (0: none) and forecast category (0: none), under

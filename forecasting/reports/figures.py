@@ -18,9 +18,8 @@ from django.urls import reverse
 
 from opportunities import kept_sums
 from opportunities.models import (
+    KEPT_OPEN,
     ClosedDealSums,
-    OpenAreaSums,
-    OpenDealSums,
     Opportunity,
     forecast_weighted,
     won_condition,
@@ -89,12 +88,8 @@ class Source:
         )
 
 
-# The kept sums a report's open or won deals of a period can be read from, and the keys each
-# holds (besides the day and the status), smallest first.
-KEPT_OPEN = (
-    (OpenAreaSums, frozenset({"business_area", "forecast_category"})),
-    (OpenDealSums, frozenset({"owner", "stage", "forecast_category"})),
-)
+# The kept sums a report's won deals of a period can be read from, and the keys each holds
+# (besides the day and the status); the open ones' are `KEPT_OPEN`.
 KEPT_CLOSED = ((ClosedDealSums, frozenset({"owner", "business_area"})),)
 
 
