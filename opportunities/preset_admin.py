@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from pipeline_crm.money import ZERO
+from pipeline_crm.numbers import grouped_count
 
 from .presets import PRESETS, stage_name
 from .stage_presets import RetiredStage, load_stage_preset, retired_by, retiring, targets
@@ -153,21 +154,21 @@ def _report(request, result) -> None:
         messages.success(
             request,
             ngettext(
-                "%(count)d open deal moved to its new stage.",
-                "%(count)d open deals moved to their new stages.",
+                "%(count)s open deal moved to its new stage.",
+                "%(count)s open deals moved to their new stages.",
                 result.moved,
             )
-            % {"count": result.moved},
+            % {"count": grouped_count(result.moved)},
         )
     if result.refused:
         messages.warning(
             request,
             ngettext(
-                "%(count)d deal was not moved and stays in its retired stage:",
-                "%(count)d deals were not moved and stay in their retired stages:",
+                "%(count)s deal was not moved and stays in its retired stage:",
+                "%(count)s deals were not moved and stay in their retired stages:",
                 len(result.refused),
             )
-            % {"count": len(result.refused)},
+            % {"count": grouped_count(len(result.refused))},
         )
         for refusal in result.refused[:REFUSALS_SHOWN]:
             messages.warning(request, refusal)

@@ -22,7 +22,7 @@ from pipeline_crm.history import HistoryPage, HistorySource, Origin, history_pag
 from pipeline_crm.listing import PER_PAGE, BoundedPaginator
 from pipeline_crm.lookups import attach_lookups, lookup_rows, lookups_by_pk
 from pipeline_crm.models import CompanySettings
-from pipeline_crm.numbers import format_number
+from pipeline_crm.numbers import format_number, grouped_count
 from pipeline_crm.roles import is_manager
 
 from . import services
@@ -167,13 +167,13 @@ def bulk_action(request):
         done, refused = services.bulk_change_stage(
             selected, form.cleaned_data["stage"], user=request.user, seen_versions=seen
         )
-        message = ngettext("%(count)d deal moved.", "%(count)d deals moved.", done)
+        message = ngettext("%(count)s deal moved.", "%(count)s deals moved.", done)
     else:
         done, refused = services.bulk_change_owner(
             selected, form.cleaned_data["owner"], user=request.user, seen_versions=seen
         )
-        message = ngettext("%(count)d deal reassigned.", "%(count)d deals reassigned.", done)
-    messages.success(request, message % {"count": done})
+        message = ngettext("%(count)s deal reassigned.", "%(count)s deals reassigned.", done)
+    messages.success(request, message % {"count": grouped_count(done)})
     for refusal in refused:
         messages.warning(request, refusal)
     return redirect(_back_to_list(request))

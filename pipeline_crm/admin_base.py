@@ -14,7 +14,7 @@ from .bounds import parse_id
 from .concurrency import EditConflict, VersionField, check_version
 from .history import Origin, label_change
 from .history_guard import history_references, where
-from .numbers import NumberInputsAdmin
+from .numbers import NumberInputsAdmin, grouped_count
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -159,8 +159,8 @@ class KeepsHistoryAdmin:
             count += 1
         self.message_user(
             request,
-            ngettext("%(count)d row deactivated.", "%(count)d rows deactivated.", count)
-            % {"count": count},
+            ngettext("%(count)s row deactivated.", "%(count)s rows deactivated.", count)
+            % {"count": grouped_count(count)},
             messages.SUCCESS,
         )
 

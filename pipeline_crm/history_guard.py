@@ -23,6 +23,7 @@ from django.db.models.signals import pre_delete
 from django.utils.translation import gettext, ngettext
 
 from .lookups import is_lookup
+from .numbers import grouped_count
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class HistoryReference:
             "%(count)s records in the history of %(models)s",
             self.count,
         ) % {
-            "count": self.count,
+            "count": grouped_count(self.count),
             "models": tracked_model(self.history_model)._meta.verbose_name_plural,
         }
 

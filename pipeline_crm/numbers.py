@@ -39,6 +39,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -79,6 +80,13 @@ def format_number(value: Decimal | int, *, places: int = 2, locale: str | None =
     locale = locale or number_locale()
     pattern = "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(value, format=pattern, locale=locale, decimal_quantization=True)
+
+
+def grouped_count(value: int) -> str:
+    """A whole number as pages print counts, grouped in the active language (sv: 23 525): for
+    a count inside a sentence made in Python (`ngettext(...) % {"count": grouped_count(n)}`,
+    with the plural picked by `n` itself); templates have the `|count` filter."""
+    return number_format(int(value), use_l10n=True, force_grouping=True)
 
 
 def example(places: int = 2, locale: str | None = None) -> str:

@@ -7,6 +7,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language_info
 
 from pipeline_crm import exports, history, jinja2, lookups, users
+from pipeline_crm.numbers import grouped_count
 
 register = template.Library()
 
@@ -30,7 +31,7 @@ def count(value) -> str:
     """A whole number grouped in the active locale (sv: 23 525), for counts of deals."""
     if value is None or value == "":
         return ""
-    return number_format(int(value), use_l10n=True, force_grouping=True)
+    return grouped_count(value)
 
 
 # Each language's name in itself, as the language picker shows it; the two Englishes by their
