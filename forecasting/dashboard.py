@@ -33,6 +33,7 @@ from opportunities import kept_shared, kept_sums, kept_totals
 from opportunities.models import (
     DealTotals,
     OpenDealSums,
+    OpenNextActionSums,
     Opportunity,
     SharedDeal,
     Stage,
@@ -262,7 +263,9 @@ def _owned_figures(user, today: date, stale_days: int) -> dict:
     counted in one query of three ranges: the overdue (on PostgreSQL from their sums kept per
     close date and owner, `OpenDealSums`: at 1,000,000 deals 1,386 rows for 22,183 deals, 6
     -> 1.3 ms; elsewhere `opp_open_owner_close`), those long in their stage and not overdue
-    (`dash_open_owner_stage_date`), those whose next action is due (`opp_open_owner_next`)."""
+    (`dash_open_owner_stage_date`), those whose next action is due (on PostgreSQL from their
+    sums kept per owner and next action date, `OpenNextActionSums`: 15 rows for 24,466 deals,
+    4.7 -> 0.1 ms; elsewhere `opp_open_owner_next`)."""
     kept = kept_per_stage({"owner": user}) or {}
     owned = Opportunity.objects.open().filter(owner=user).order_by()
 
@@ -270,12 +273,15 @@ def _owned_figures(user, today: date, stale_days: int) -> dict:
         counts = n or (Count("expected_close_date", filter=only) if only else Count("*"))
         return Coalesce(Subquery(deals.values("owner").annotate(n=counts).values("n")), 0)
 
-    if kept_sums.enabled():  # the overdue from their sums kept per close date and owner
+    due_by_today = Q(next_action_date__lte=today)
+    if kept_sums.enabled():  # the overdue and the due from their sums kept per day and owner
         overdue = counted(
             OpenDealSums.objects.filter(overdue_condition(today), owner=user), n=Sum("n")
         )
+        due = counted(OpenNextActionSums.objects.filter(due_by_today, owner=user), n=Sum("n"))
     else:
         overdue = counted(owned.filter(overdue_condition(today)))
+        due = counted(owned.filter(due_by_today))
     counts = (
         get_user_model()
         .objects.filter(pk=user.pk)
@@ -285,7 +291,7 @@ def _owned_figures(user, today: date, stale_days: int) -> dict:
                 owned.filter(stale_parts(today, stale_days)[0]),
                 Q(expected_close_date__gte=today),
             ),
-            counted(owned.filter(next_action_date__lte=today)),
+            due,
         )
         .first()
     )

@@ -1459,6 +1459,31 @@ class OpenAreaSums(KeptSumsRow):
         return f"{self.expected_close_date}/{self.business_area_id}: {self.n}"
 
 
+class OpenNextActionSums(KeptSumsRow):
+    """The open deals that have a next action counted (`n`) and summed per owner and next
+    action date, under the deal's own names: how many of a salesperson's deals have their
+    next action due (the dashboard).
+
+    Kept by the database (PostgreSQL only) in the transaction of every write to the deals
+    (`kept_sums.BY_OWNER_NEXT_ACTION`, which says why, measured); a key may have several
+    rows: always read them summed. Not managed by Django: the table is the triggers'.
+    """
+
+    pk = models.CompositePrimaryKey("owner", "next_action_date", "status")
+    owner = _copied(settings.AUTH_USER_MODEL)
+    next_action_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Opportunity.Status.choices)
+
+    class Meta:
+        managed = False
+        db_table = "opportunities_open_next_action_sums"
+        verbose_name = _("open deal sums per next action date")
+        verbose_name_plural = _("open deal sums per next action date")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}/{self.next_action_date}: {self.n}"
+
+
 # The open deals' sums kept per close date, and the deal filters each has keys for (besides
 # the close date and the status), smallest first: the deal list's open deals of a range of
 # close dates (`OpportunityFilter`) and the reports' open deals of a period

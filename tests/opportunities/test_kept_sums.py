@@ -59,9 +59,14 @@ def test_the_sums_follow_every_write(salesperson, other_salesperson, manager):
     written without another writer has one row."""
     today = timezone.localdate()
     omitted = ForecastCategory.objects.get(counts_in_forecast=False)
-    first = OpportunityFactory(owner=salesperson, amount=Decimal("100.10"))
+    first = OpportunityFactory(
+        owner=salesperson, amount=Decimal("100.10"), next_action_date=today
+    )
     second = OpportunityFactory(
-        owner=salesperson, amount=Decimal("250.55"), stage_date=today - timedelta(days=90)
+        owner=salesperson,
+        amount=Decimal("250.55"),
+        stage_date=today - timedelta(days=90),
+        next_action_date=today - timedelta(days=2),
     )
     third = OpportunityFactory(owner=other_salesperson, forecast_category=omitted)
     _kept_are_the_deals()
@@ -93,8 +98,8 @@ def test_the_sums_follow_every_write(salesperson, other_salesperson, manager):
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE opportunities_opportunity SET expected_close_date = %s,"
-            " forecast_category_id = NULL WHERE id = %s",
-            [today - timedelta(days=3), third.pk],
+            " forecast_category_id = NULL, next_action_date = %s WHERE id = %s",
+            [today - timedelta(days=3), today, third.pk],
         )
     _kept_are_the_deals()
     Opportunity.objects.bulk_create(
@@ -108,6 +113,7 @@ def test_the_sums_follow_every_write(salesperson, other_salesperson, manager):
                 weighted_amount=Decimal("1.00") * n,
                 expected_close_date=today + timedelta(days=n),
                 stage_date=today - timedelta(days=n * 20),
+                next_action_date=today + timedelta(days=n % 3) if n % 2 else None,
             )
             for n in range(1, 6)
         ]
@@ -125,7 +131,7 @@ def test_the_sums_follow_every_write(salesperson, other_salesperson, manager):
 
 def test_a_truncate_empties_them(salesperson):
     """Django's `flush` TRUNCATEs the deals: the sums go with them."""
-    shared = OpportunityFactory(owner=salesperson)
+    shared = OpportunityFactory(owner=salesperson, next_action_date=timezone.localdate())
     shared.co_responsible.add(UserFactory())
     OpportunityLine.objects.create(
         opportunity=shared, product=ProductFactory(), quantity=1, unit_price=Decimal("10.00")

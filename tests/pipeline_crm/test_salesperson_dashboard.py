@@ -77,12 +77,20 @@ def _mine(user) -> list[Opportunity]:
     ]
 
 
-@pytest.mark.parametrize("kept", [True, False], ids=["kept-totals", "deals-summed"])
-def test_the_figures_and_lists_equal_a_recount_of_every_deal(client_for, people, settings, kept):
-    """The owned deals' figures come from the kept deal totals and three index counts
-    (`forecasting.dashboard._owned_figures`), or with them off from the deals: both equal a
-    recount."""
+@pytest.mark.parametrize(
+    ("kept", "kept_sums"),
+    [(True, True), (True, False), (False, False)],
+    ids=["kept-totals-and-sums", "kept-totals", "deals-summed"],
+)
+def test_the_figures_and_lists_equal_a_recount_of_every_deal(
+    client_for, people, settings, kept, kept_sums
+):
+    """The owned deals' figures come from the kept deal totals and three counts
+    (`forecasting.dashboard._owned_figures`: the overdue and the due from their kept sums on
+    PostgreSQL, else from the deals' indexes), or with the kept totals off from the deals:
+    each equals a recount."""
     settings.KEPT_DEAL_TOTALS = kept
+    settings.KEPT_SUMS = kept_sums
     _rows(people, 24)
     alice = people["alice"]
     response = client_for(alice).get(reverse("dashboard"))

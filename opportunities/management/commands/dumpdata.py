@@ -5,13 +5,17 @@ from opportunities.models import (
     DealTotals,
     OpenAreaSums,
     OpenDealSums,
+    OpenNextActionSums,
     SharedDeal,
     SharedSums,
 )
 
 KEPT = tuple(
     model._meta.label
-    for model in (DealTotals, SharedDeal, OpenDealSums, OpenAreaSums, ClosedDealSums, SharedSums)
+    for model in (
+        *(DealTotals, SharedDeal, OpenDealSums, OpenAreaSums, ClosedDealSums, SharedSums),
+        OpenNextActionSums,
+    )
 )
 
 
