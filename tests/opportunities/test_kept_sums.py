@@ -59,9 +59,7 @@ def test_the_sums_follow_every_write(salesperson, other_salesperson, manager):
     written without another writer has one row."""
     today = timezone.localdate()
     omitted = ForecastCategory.objects.get(counts_in_forecast=False)
-    first = OpportunityFactory(
-        owner=salesperson, amount=Decimal("100.10"), next_action_date=today
-    )
+    first = OpportunityFactory(owner=salesperson, amount=Decimal("100.10"), next_action_date=today)
     second = OpportunityFactory(
         owner=salesperson,
         amount=Decimal("250.55"),

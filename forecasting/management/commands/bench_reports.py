@@ -32,6 +32,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from opportunities.models import Opportunity
+from pipeline_crm.gc_freeze import serving_as_a_worker
 from pipeline_crm.management import cost_curve
 from pipeline_crm.models import Role
 
@@ -90,6 +91,10 @@ class Command(BaseCommand):
             call_command(
                 "seed_demo", deals=options["deals"], stdout=self.stderr, stderr=self.stderr
             )
+        with serving_as_a_worker():  # as gunicorn's post_worker_init does (gunicorn.conf.py)
+            self._bench(options)
+
+    def _bench(self, options) -> None:
         manager = get_user_model().objects.filter(groups__crm_role__key=Role.SALES_MANAGER).first()
         if manager is None:
             manager = get_user_model().objects.filter(is_superuser=True).first()

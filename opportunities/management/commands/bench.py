@@ -44,6 +44,7 @@ from accounts.models import BusinessArea
 from opportunities import kept_totals
 from opportunities.filters import ALL_DEALS_PARAMS
 from opportunities.models import Opportunity, Product
+from pipeline_crm.gc_freeze import serving_as_a_worker
 from pipeline_crm.management import cost_curve
 from pipeline_crm.models import Role
 
@@ -168,12 +169,12 @@ class Command(BaseCommand):
                 "seed_demo", deals=options["deals"], stdout=self.stderr, stderr=self.stderr
             )
             seed_seconds = perf_counter() - started
-        gc.freeze()  # as gunicorn's post_worker_init does (gunicorn.conf.py)
         overrides = self._settings()
         if options["without_kept_totals"]:
             overrides["KEPT_DEAL_TOTALS"] = overrides["KEPT_SHARED_DEALS"] = False
             overrides["KEPT_SUMS"] = False
-        with override_settings(**overrides), warnings.catch_warnings():
+        # As gunicorn's post_worker_init does (gunicorn.conf.py).
+        with serving_as_a_worker(), override_settings(**overrides), warnings.catch_warnings():
             # WhiteNoise warns once that STATIC_ROOT is missing; irrelevant to these pages.
             warnings.filterwarnings("ignore", message="No directory at")
             pages, exports = self._measure(options)
