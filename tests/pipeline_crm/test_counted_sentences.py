@@ -15,10 +15,11 @@ from pipeline_crm.numbers import grouped_count
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 TAG = re.compile(
-    r"{%\s*blocktrans(?:late)?\s+(?P<args>[^%]*\bcount\s[^%]*)%}(?P<body>.*?){%\s*endblocktrans",
+    r"{%\s*blocktrans(?:late)?\s+(?P<args>[^%]*(?<![|\w])count\s[^%]*)%}(?P<body>.*?)"
+    r"{%\s*endblocktrans",
     re.S,
 )
-COUNTER = re.compile(r"\bcount\s+(?P<name>\w+)=")
+COUNTER = re.compile(r"(?<![|\w])count\s+(?P<name>\w+)=")  # the tag's `count`, not the filter
 
 
 def counted_sentences():
@@ -102,3 +103,21 @@ def test_python_sentences_print_the_grouped_count():
         if "%(count)d" in path.read_text()
     ]
     assert sorted(set(bare) - limits) == []
+
+
+# A count printed on its own, outside a sentence: `{{ x.count }}`, `{{ x.deal_count }}`,
+# `{{ total }}`, `{{ done }}` without a filter (a badge of 26 391 due deals printed 26391).
+BARE_COUNT = re.compile(r"{{\s*(?:[\w.]+\.)?(?:\w+_)?(?:count|total|done)\s*}}")
+
+
+def test_no_template_prints_a_bare_count():
+    """Outside sentences too, a count is printed through |count (sv: 26 391). Inside a
+    `blocktranslate`, the names of its `with` are printed as they were given, grouped there."""
+    bare = []
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        text = TAG.sub("", path.read_text())  # the counted sentences: checked above
+        text = re.sub(r"{%\s*blocktrans.*?endblocktrans\w*\s*%}", "", text, flags=re.S)
+        if "quotes/pdf" in str(path):  # the PDF's figures are formatted by the quote
+            continue
+        bare += [f"{path.relative_to(TEMPLATES)}: {m[0]}" for m in BARE_COUNT.finditer(text)]
+    assert bare == []
