@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from activities.models import Activity
@@ -136,3 +137,24 @@ def test_dashboard_reminds_of_overdue_activities(page, live_server, login, sales
     expect(page.locator(f"#activity-{activity.pk}")).to_have_class("activity-item is-done")
     screenshot(page, "dashboard-reminders")
     assert watched == []
+
+
+def test_more_due_deals_than_the_panel_shows_lead_to_the_list_by_next_action(
+    page, live_server, login, salesperson
+):
+    """The panel shows the first 25 deals whose next action is due and how many there are;
+    its link opens all the salesperson's open deals, the longest overdue next action first."""
+    today = timezone.localdate()
+    for n in range(27):
+        OpportunityFactory(
+            owner=salesperson, name=f"Due {n:02}", next_action_date=today - timedelta(days=n)
+        )
+    login(page, live_server, salesperson)
+    due = page.locator("#my-reminders h3", has_text="Deals whose next action is due")
+    expect(due.locator(".badge")).to_have_text("27")
+    expect(page.locator("#my-reminders .deal-reminders li")).to_have_count(25)
+    with page.expect_navigation():
+        page.get_by_role("link", name="All my open deals by next action").click()
+    expect(page.locator("tbody tr").first).to_contain_text("Due 26")
+    expect(page.locator("tbody tr")).to_have_count(27)
+    screenshot(page, "due-deals-by-next-action")
