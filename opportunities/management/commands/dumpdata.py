@@ -1,22 +1,9 @@
 from django.core.management.commands import dumpdata
 
-from opportunities.models import (
-    ClosedDealSums,
-    DealTotals,
-    OpenAreaSums,
-    OpenDealSums,
-    OpenNextActionSums,
-    SharedDeal,
-    SharedSums,
-)
+from opportunities.models import DealTotals, KeptSumsRow, SharedDeal
 
-KEPT = tuple(
-    model._meta.label
-    for model in (
-        *(DealTotals, SharedDeal, OpenDealSums, OpenAreaSums, ClosedDealSums, SharedSums),
-        OpenNextActionSums,
-    )
-)
+# Every kept sums model (each a `KeptSumsRow`), the deal totals and the shared deals' copy.
+KEPT = tuple(model._meta.label for model in (DealTotals, SharedDeal, *KeptSumsRow.__subclasses__()))
 
 
 class Command(dumpdata.Command):
